@@ -1,0 +1,5 @@
+import sys
+
+from deskctl.entry import main
+
+sys.exit(main())

@@ -1,0 +1,207 @@
+"""The root command group, its global options, and `run()`: the one error boundary.
+
+Command groups are added by plugins (deskctl's own through `plugins/builtin_commands.py`);
+built-in groups are lazy: their module is imported only when that group runs.
+"""
+
+from __future__ import annotations
+
+import getpass
+import importlib
+import os
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import click
+
+from deskctl import __version__, output
+from deskctl.errors import DeskError, ExitCode, ValidationFailed
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands can be named now and imported when used."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, tuple[str, str]] = {}
+
+    def add_lazy_command(self, name: str, import_path: str, summary: str) -> None:
+        """Register `name` -> "package.module:attribute" with its one-line summary."""
+        self.lazy[name] = (import_path, summary)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(self.lazy))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.commands:
+            return self.commands[name]
+        if name not in self.lazy:
+            return None
+        module_name, _, attr = self.lazy[name][0].partition(":")
+        command = getattr(importlib.import_module(module_name), attr)
+        self.commands[name] = command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Summaries of lazy commands come from the table: --help imports none of them.
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.commands:
+                cmd = self.commands[name]
+                if cmd.hidden:
+                    continue
+                rows.append((name, cmd.get_short_help_str(limit=formatter.width - 20)))
+            else:
+                rows.append((name, self.lazy[name][1]))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@dataclass
+class AppContext:
+    """What every command may need: the desk, the actor, output flags, loaded plugins."""
+
+    desk_option: str | None = None
+    actor: str = ""
+    debug: bool = False
+    quiet: bool = False
+    plugins: Any = None
+    warnings: list[str] = field(default_factory=list)
+
+    @cached_property
+    def desk(self):
+        from deskctl.desk import open_desk
+
+        return open_desk(self.desk_option)
+
+
+def default_actor() -> str:
+    env = os.environ.get("DESKCTL_ACTOR")
+    if env:
+        return env
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        return "unknown"
+
+
+def _pre_scan_desk(args: list[str]) -> str | None:
+    """`--desk` must be known before parsing: the desk's plugins add commands."""
+    for i, arg in enumerate(args):
+        if arg == "--desk" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--desk="):
+            return arg.split("=", 1)[1]
+        if not arg.startswith("-"):
+            break
+    return None
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS, invoke_without_command=True)
+@click.version_option(__version__, "--version", prog_name="deskctl", message="%(prog)s %(version)s")
+@click.option("--desk", "desk_option", metavar="DIR", help="Desk folder (default: $DESKCTL_DESK, then the nearest parent holding config/deskctl.yaml).")
+@click.option("--actor", metavar="NAME", help="Who is acting, recorded in histories (default: $DESKCTL_ACTOR or your login name).")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only data and errors, no progress.")
+@click.pass_context
+def cli(ctx: click.Context, desk_option: str | None, actor: str | None, debug: bool, quiet: bool) -> None:
+    """deskctl: run SOP runbooks, work ticket queues, publish announcements, search the
+    knowledge base and report the desk's KPIs, from one command line."""
+    app: AppContext = ctx.ensure_object(AppContext)
+    app.desk_option = desk_option
+    app.actor = actor or default_actor()
+    app.debug = debug
+    app.quiet = quiet
+    output.QUIET = quiet
+    if ctx.invoked_subcommand is None:
+        output.echo(ctx.get_help())
+
+
+def build_cli(desk_option: str | None) -> tuple[click.Group, Any]:
+    from deskctl.desk_finder import find_desk_dir
+    from deskctl.plugin_manager import load_plugins
+
+    plugins = load_plugins(find_desk_dir(desk_option))
+    for impl in plugins.pm.hook.register_commands.get_hookimpls():
+        try:
+            impl.function(cli=cli)
+        except Exception as exc:
+            info = next((i for i in plugins.infos if i.name == impl.plugin_name), None)
+            if info is not None:
+                info.error = f"register_commands failed: {type(exc).__name__}: {exc}"
+    return cli, plugins
+
+
+def _print_error(exc: DeskError) -> None:
+    if isinstance(exc, ValidationFailed):
+        for problem in exc.problems:
+            sys.stderr.write(problem + "\n")
+    output.error(str(exc))
+
+
+def run(args: list[str]) -> int:
+    """Run the CLI on `args`; map every outcome to an exit code (see errors.ExitCode)."""
+    debug = "--debug" in args
+    desk_option = _pre_scan_desk(args)
+    try:
+        root, plugins = build_cli(desk_option)
+    except DeskError as exc:
+        _print_error(exc)
+        return int(exc.exit_code)
+    for line in plugins.warnings:
+        sys.stderr.write(line + "\n")
+    app = AppContext(plugins=plugins, warnings=plugins.warnings)
+    top_help = args in ([], ["--help"], ["-h"])
+    try:
+        if top_help:
+            with click.Context(root, info_name="deskctl", obj=app) as ctx:
+                text = root.get_help(ctx) + "\n"
+            sys.stdout.write(text)
+            from deskctl.help_cache import store_help
+
+            store_help(text, plugins.warnings)
+            return 0
+        root.main(args=args, prog_name="deskctl", obj=app, standalone_mode=False)
+        return 0
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        output.error("aborted")
+        return int(ExitCode.FAILED)
+    except click.UsageError as exc:
+        # one line naming the problem and where to read more, as for every user mistake
+        where = exc.ctx.command_path if exc.ctx else "deskctl"
+        output.error(f"{exc.format_message()} (see '{where} --help')")
+        return int(ExitCode.BAD_INPUT)
+    except click.ClickException as exc:
+        output.error(exc.format_message())
+        return int(ExitCode.BAD_INPUT) if exc.exit_code == 2 else exc.exit_code
+    except DeskError as exc:
+        if debug:
+            raise
+        _print_error(exc)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        output.error("interrupted")
+        return 130
+    except BrokenPipeError:
+        # `deskctl ... | head`: the reader left; that is not an error of ours
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the final flush
+        except OSError:
+            pass
+        return 0
+    except Exception as exc:
+        if debug:
+            raise
+        output.error(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback and report it)")
+        return int(ExitCode.FAILED)
+
+
+def main() -> int:  # pragma: no cover - kept for `python -m deskctl.cli`
+    return run(sys.argv[1:])

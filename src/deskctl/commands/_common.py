@@ -1,0 +1,33 @@
+"""Options and helpers shared by command modules."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from deskctl.cli import AppContext
+
+pass_app = click.make_pass_decorator(AppContext, ensure=True)
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document to stdout.")
+yes_option = click.option("--yes", "-y", "assume_yes", is_flag=True, help="Answer yes to confirmations (for scripts and cron).")
+
+
+def interactive(assume_yes: bool = False) -> bool:
+    """True when we may ask a person: stdin is a terminal and --yes was not given."""
+    return not assume_yes and sys.stdin is not None and sys.stdin.isatty()
+
+
+def parse_assignments(values: tuple[str, ...], option: str) -> dict[str, Any]:
+    """`key=value` pairs from repeated options; a malformed one is a usage error."""
+    from deskctl.errors import BadInput
+
+    result: dict[str, Any] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise BadInput(f"{option} {item!r}: expected key=value")
+        result[key.strip()] = value
+    return result

@@ -1,0 +1,101 @@
+"""A desk: the folder holding a service desk's configuration, runbooks, templates, KB and data."""
+
+from __future__ import annotations
+
+import copy
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from deskctl import yamlio
+from deskctl.config_defaults import DEFAULTS
+from deskctl.desk_finder import CONFIG_FILE, find_desk_dir
+from deskctl.errors import BadInput
+
+NO_DESK_HINT = (
+    "create one with `deskctl init DIR`, then run deskctl inside it, "
+    "or pass --desk DIR, or set DESKCTL_DESK"
+)
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """`override` on top of `base`: mappings merge key by key, anything else replaces."""
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+class Desk:
+    """One desk folder. Configuration is read lazily and only once per process."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"Desk({str(self.path)!r})"
+
+    @property
+    def config_file(self) -> Path:
+        return self.path / CONFIG_FILE
+
+    def rel(self, path: Path | str) -> str:
+        """A path as shown to users: relative to the desk when inside it."""
+        return yamlio.display_path(Path(path), self.path)
+
+    @cached_property
+    def file_config(self) -> dict:
+        """The desk's `config/deskctl.yaml` exactly as written (no defaults)."""
+        data = yamlio.load(self.config_file, self.rel(self.config_file))
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            raise BadInput(
+                f"{self.rel(self.config_file)}:1: expected a mapping of settings, "
+                f"got {type(data).__name__}"
+            )
+        return data
+
+    @cached_property
+    def config(self) -> dict:
+        """The effective configuration: defaults with the desk's file on top."""
+        return deep_merge(DEFAULTS, self.file_config)
+
+    def setting(self, *keys: str, default: Any = None) -> Any:
+        node: Any = self.config
+        for key in keys:
+            if not isinstance(node, dict) or key not in node:
+                return default
+            node = node[key]
+        return node
+
+    def source_of(self, keypath: list[str]) -> str:
+        """Where a configuration value comes from: `default` or `config/deskctl.yaml:LINE`."""
+        node: Any = self.file_config
+        for key in keypath:
+            if not isinstance(node, dict) or key not in node:
+                return "default"
+            node = node[key]
+        return f"{self.rel(self.config_file)}:{yamlio.line_of(self.config_file, keypath)}"
+
+    @property
+    def data_dir(self) -> Path:
+        configured = os.path.expanduser(str(self.setting("data_dir", default="data")))
+        return (self.path / configured).resolve()
+
+    def folder(self, name: str) -> Path:
+        return self.path / name
+
+
+def open_desk(explicit: str | None = None) -> Desk:
+    """The desk to work on, or a clear error saying how to get one."""
+    path = find_desk_dir(explicit)
+    if path is None:
+        raise BadInput("no desk found in this directory or any parent", NO_DESK_HINT)
+    if not (path / CONFIG_FILE).is_file():
+        raise BadInput(f"{path} is not a desk: {CONFIG_FILE} is missing", NO_DESK_HINT)
+    return Desk(path)

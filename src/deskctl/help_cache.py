@@ -1,0 +1,59 @@
+"""Serve `deskctl --help` from the last rendering when nothing it depends on has changed.
+
+The help lists the commands of every plugin, so it depends on the installed distributions,
+the desk's own plugins folder, deskctl's version and the terminal width. Plugin warnings from
+that rendering are stored beside it and printed again, so a broken plugin is never hidden.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+
+from deskctl import __version__, cache
+from deskctl.desk_finder import find_desk_dir
+
+
+def terminal_width() -> int:
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns
+    except (OSError, AttributeError, ValueError):
+        return 80
+
+
+def help_key(desk_option: str | None = None) -> list:
+    desk = find_desk_dir(desk_option)
+    return [
+        __version__,
+        str(desk) if desk else None,
+        terminal_width(),
+        cache.installed_fingerprint(),
+        cache.desk_plugins_fingerprint(desk),
+    ]
+
+
+def _name(key: list) -> str:
+    # One entry per desk and width, so switching between desks does not thrash one slot.
+    digest = hashlib.sha1(json.dumps(key[:3]).encode()).hexdigest()[:12]
+    return f"help-{digest}"
+
+
+def cached_help() -> str | None:
+    key = help_key()
+    value = cache.read(_name(key), key)
+    if not isinstance(value, dict):
+        return None
+    for line in value.get("warnings", []):
+        sys.stderr.write(line + "\n")
+    return value.get("text")
+
+
+def store_help(text: str, warnings: list[str]) -> None:
+    key = help_key()
+    cache.write(_name(key), key, {"text": text, "warnings": warnings})

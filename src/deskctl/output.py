@@ -1,0 +1,102 @@
+"""The one place that prints: data to stdout (tables, JSON, CSV), messages to stderr.
+
+Scripts read stdout; people read stderr too. Keeping them apart lets `deskctl ... --json | jq`
+work while progress and warnings still reach the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+QUIET = False  # set by `-q/--quiet`: informational messages are dropped, warnings are not
+
+
+def _default(value: Any) -> Any:
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    return str(value)
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=_default)
+
+
+def print_json(data: Any) -> None:
+    """One JSON document on stdout."""
+    sys.stdout.write(to_json(data) + "\n")
+
+
+def echo(text: str = "") -> None:
+    """A line of data on stdout."""
+    sys.stdout.write(text + "\n")
+
+
+def info(message: str) -> None:
+    if not QUIET:
+        sys.stderr.write(message + "\n")
+
+
+def warn(message: str) -> None:
+    sys.stderr.write(f"deskctl: warning: {message}\n")
+
+
+def error(message: str) -> None:
+    sys.stderr.write(f"deskctl: error: {message}\n")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    return str(value).replace("\n", " ")
+
+
+def format_table(
+    rows: Iterable[dict], columns: Sequence[tuple[str, str]], max_width: int = 60
+) -> list[str]:
+    """Aligned columns, header first; long cells are cut with an ellipsis."""
+    body = []
+    for row in rows:
+        cells = []
+        for key, _ in columns:
+            text = _cell(row.get(key))
+            if len(text) > max_width:
+                text = text[: max_width - 1] + "…"
+            cells.append(text)
+        body.append(cells)
+    headers = [title for _, title in columns]
+    widths = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    for cells in body:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
+    return lines
+
+
+def print_table(rows: Iterable[dict], columns: Sequence[tuple[str, str]]) -> None:
+    for line in format_table(rows, columns):
+        echo(line)
+
+
+def print_csv(rows: Iterable[dict], columns: Sequence[tuple[str, str]]) -> None:
+    """RFC 4180 CSV with a header row and a UTF-8 BOM, so spreadsheets read accents right."""
+    import csv
+
+    sys.stdout.write("\ufeff")
+    writer = csv.writer(sys.stdout, lineterminator="\r\n")
+    writer.writerow([title for _, title in columns])
+    for row in rows:
+        writer.writerow([_cell(row.get(key)) for key, _ in columns])
+
+
+def print_keyvalues(pairs: Sequence[tuple[str, Any]]) -> None:
+    width = max((len(k) for k, _ in pairs), default=0)
+    for key, value in pairs:
+        echo(f"{key.ljust(width)}  {_cell(value)}")
