@@ -6,6 +6,7 @@ built-in groups are lazy: their module is imported only when that group runs.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import importlib
 import os
@@ -156,6 +157,9 @@ def run(args: list[str]) -> int:
     for line in plugins.warnings:
         sys.stderr.write(line + "\n")
     app = AppContext(plugins=plugins, warnings=plugins.warnings)
+    from deskctl import events
+
+    events.use_plugins(plugins)
     top_help = args in ([], ["--help"], ["-h"])
     try:
         if top_help:
@@ -191,10 +195,8 @@ def run(args: list[str]) -> int:
         return 130
     except BrokenPipeError:
         # `deskctl ... | head`: the reader left; that is not an error of ours
-        try:
+        with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the final flush
-        except OSError:
-            pass
         return 0
     except Exception as exc:
         if debug:

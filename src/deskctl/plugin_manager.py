@@ -22,6 +22,7 @@ from deskctl import __version__, cache, hookspecs
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "deskctl.plugins.builtin_commands",
     "deskctl.plugins.desk_checks",
+    "deskctl.plugins.ticket_checks",
 )
 
 ENTRY_POINT_GROUP = "deskctl"

@@ -1,0 +1,32 @@
+"""Durations written by people: `15m`, `4h`, `2d`, `1w`, `1d12h`, `90s`."""
+
+from __future__ import annotations
+
+import re
+
+from deskctl.errors import BadInput
+
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
+
+
+def parse_duration(text: str | int | float, what: str = "duration") -> float:
+    """Seconds in `text`; a bare number is seconds."""
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        return float(text)
+    raw = str(text).strip().lower().replace(" ", "")
+    if re.fullmatch(r"\d+(\.\d+)?", raw):
+        return float(raw)
+    parts = _PART.findall(raw)
+    if not parts or "".join(n + u for n, u in parts) != raw:
+        raise BadInput(f"{what} {text!r} is not a duration", "write it like 30m, 4h, 2d or 1w")
+    return sum(float(n) * UNITS[u] for n, u in parts)
+
+
+def format_age(seconds: float) -> str:
+    """A compact age for tables: 45s, 12m, 3h, 5d, 8w."""
+    seconds = max(0, int(seconds))
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size * (2 if unit == "w" else 1):
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"

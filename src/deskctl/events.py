@@ -1,0 +1,30 @@
+"""Tell plugins what happened, after it is safely stored.
+
+The CLI hands the loaded plugins over once (`use_plugins`); library callers that never do
+simply emit nothing. A plugin that fails in an observer is reported, never allowed to undo
+or block the change that already happened.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_PLUGINS: Any = None
+
+
+def use_plugins(plugins: Any) -> None:
+    global _PLUGINS
+    _PLUGINS = plugins
+
+
+def emit(hook_name: str, **kwargs: Any) -> None:
+    if _PLUGINS is None:
+        return
+    caller = getattr(_PLUGINS.pm.hook, hook_name)
+    for impl in caller.get_hookimpls():
+        try:
+            impl.function(**{k: kwargs[k] for k in impl.argnames})
+        except Exception as exc:  # an observer's bug must not turn a stored change into an error
+            from deskctl import output
+
+            output.warn(f"plugin {impl.plugin_name!r} failed in {hook_name}: {type(exc).__name__}: {exc}")

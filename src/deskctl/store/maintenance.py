@@ -1,0 +1,130 @@
+"""Keeping the ticket store healthy: backup, consistency check and repair, archiving."""
+
+from __future__ import annotations
+
+import tarfile
+from datetime import datetime
+from pathlib import Path
+
+from deskctl import clock
+from deskctl.durations import parse_duration
+from deskctl.errors import BadInput
+from deskctl.store.tinydb_store import BUCKET, StoreCorrupted, TinyTicketStore, _read_json
+from deskctl.tickets.model import summary_row
+
+
+def backup(store: TinyTicketStore, out: Path | None = None) -> Path:
+    """A .tar.gz of the whole store, taken under the lock so it is consistent."""
+    stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
+    out = out or store.desk.data_dir / "backups" / f"tickets-{stamp}.tar.gz"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    with store.transaction(), tarfile.open(tmp, "w:gz") as tar:
+        for path in store.all_files():
+            tar.add(path, arcname=str(Path("tickets") / path.relative_to(store.root)))
+    tmp.replace(out)
+    return out
+
+
+def _bucket_files(store: TinyTicketStore, archived: bool) -> list[Path]:
+    base = store.root / ("archive" if archived else "hot")
+    return sorted(base.glob("*/*.json")) if base.is_dir() else []
+
+
+def check(store: TinyTicketStore, repair: bool = False) -> dict:
+    """Parse every file and compare the indexes with the tickets. With `repair`, rebuild the
+    indexes and counters from the ticket files (which are the source of truth)."""
+    problems: list[str] = []
+    tickets: dict[str, dict] = {}
+    damaged: list[str] = []
+    for archived in (False, True):
+        for path in _bucket_files(store, archived):
+            try:
+                data = _read_json(path, store.root) or {}
+            except StoreCorrupted as exc:
+                problems.append(exc.message)
+                damaged.append(str(path))
+                continue
+            for table in data.values():
+                for doc in table.values():
+                    tickets[doc["id"]] = doc
+    expected = {"active": {}, "closed": {}, "archive": {}}
+    for t in tickets.values():
+        name = "archive" if t.get("archived") else ("closed" if t["status"] == "closed" else "active")
+        expected[name][t["id"]] = summary_row(t)
+    indexes_ok = True
+    for name in expected:
+        path = store.root / ("archive/closed.json" if name == "archive" else f"{name}.json")
+        try:
+            data = _read_json(path, store.root) or {}
+        except StoreCorrupted as exc:
+            problems.append(exc.message)
+            indexes_ok = False
+            continue
+        found = {row["id"] for table in data.values() for row in table.values()}
+        missing, extra = set(expected[name]) - found, found - set(expected[name])
+        if missing or extra:
+            indexes_ok = False
+            problems.append(f"{path}: index out of date ({len(missing)} missing, {len(extra)} extra)")
+    meta_ok = True
+    try:
+        meta = _read_json(store.root / "meta.json", store.root) or {"next": {}}
+        for tid in tickets:
+            prefix, number = tid.split("-")
+            if int(meta.get("next", {}).get(prefix, 1)) <= int(number):
+                meta_ok = False
+        if not meta_ok:
+            problems.append(f"{store.root / 'meta.json'}: id counters are behind the stored tickets")
+    except StoreCorrupted as exc:
+        problems.append(exc.message)
+        meta_ok = False
+    repaired = False
+    if repair and (not indexes_ok or not meta_ok):
+        if damaged:
+            raise BadInput(f"{damaged[0]}: ticket file is damaged; repair rebuilds indexes only",
+                           "restore the ticket files from a backup first (`deskctl store backup` makes them)")
+        _rebuild(store, tickets, expected)
+        repaired = True
+    return {"tickets": len(tickets), "files": len(store.all_files()), "problems": problems, "repaired": repaired}
+
+
+def _rebuild(store: TinyTicketStore, tickets: dict, expected: dict) -> None:
+    with store.transaction() as tx:
+        files = tx.view.files
+        for name, rows in expected.items():
+            data: dict[str, dict] = {}
+            for tid, row in rows.items():
+                prefix, number = tid.split("-")
+                data.setdefault(prefix, {})[number] = row
+            files.write(tx.view.index_path(name), data)
+        counters: dict[str, int] = {}
+        for tid in tickets:
+            prefix, number = tid.split("-")
+            counters[prefix] = max(counters.get(prefix, 1), int(number) + 1)
+        files.write(tx.meta_path, {"schema": 1, "next": counters})
+
+
+def archive(store: TinyTicketStore, older_than: str, dry_run: bool = False) -> list[str]:
+    """Move closed tickets closed more than `older_than` ago out of the hot store."""
+    limit = parse_duration(older_than, "--older-than")
+    now = clock.now()
+    rows = store.rows(active=False, closed=True)
+    due = [r["id"] for r in rows
+           if r.get("closed_at") and (now - datetime.fromisoformat(r["closed_at"])).total_seconds() >= limit]
+    if dry_run or not due:
+        return due
+    # one transaction per chunk keeps each journal small and the lock short for other writers
+    for start in range(0, len(due), BUCKET * 4):
+        with store.transaction() as tx:
+            for tid in due[start:start + BUCKET * 4]:
+                ticket = tx.get(tid)
+                if ticket and ticket["status"] == "closed" and not ticket.get("archived"):
+                    tx.archive(ticket)
+    return due
+
+
+def dumps_size(store: TinyTicketStore) -> int:
+    return sum(p.stat().st_size for p in store.all_files())
+
+
+

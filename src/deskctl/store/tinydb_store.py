@@ -1,0 +1,255 @@
+"""The embedded ticket store: TinyDB databases sharded so that no command parses them all.
+
+Layout under `<data>/tickets/`:
+  meta.json                 next number per id prefix
+  hot/INC/0000.json         tickets INC-0..63 (a TinyDB database, table = prefix, doc_id = number)
+  active.json               summary rows of tickets that are not closed (the working queues)
+  closed.json               summary rows of closed tickets still in the hot store
+  archive/INC/0000.json     archived closed tickets, same sharding
+  archive/closed.json       summary rows of archived tickets
+  journal.json              present only while (or if a crash interrupted) a change is applied
+
+Why: TinyDB parses and rewrites a whole file per operation (235 ms per `get` at 10k tickets
+measured here). Sharding by id bounds `show` and `update` to one 64-ticket file, and the open
+queue lives in its own small index, so the cost follows the open work, not the desk's age.
+Every change runs under one lock, reads fresh data, and commits through a journal.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+from tinydb import TinyDB
+from tinydb.storages import Storage
+from tinydb.table import Document
+
+from deskctl.desk import Desk
+from deskctl.errors import BadInput, NotFound
+from deskctl.locking import FileLock
+from deskctl.store.atomic import Journal
+from deskctl.tickets.ids import parse_id
+from deskctl.tickets.model import CLOSED, summary_row
+
+BUCKET = 64
+RECOVER_HINT = (
+    "restore it from a backup (`deskctl store backup` makes one), or move it aside "
+    "and run `deskctl store check --repair` to rebuild the indexes"
+)
+
+
+class StoreCorrupted(BadInput):
+    pass
+
+
+def _read_json(path: Path, root: Path) -> Any:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StoreCorrupted(f"{path}: cannot read the ticket store: {exc.strerror}", RECOVER_HINT) from None
+    if not raw.strip():
+        raise StoreCorrupted(f"{path}: ticket store file is empty (damaged)", RECOVER_HINT)
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise StoreCorrupted(f"{path}: ticket store file is corrupted ({exc})", RECOVER_HINT) from None
+    if not isinstance(data, dict):
+        raise StoreCorrupted(f"{path}: ticket store file is corrupted (not a JSON object)", RECOVER_HINT)
+    return data
+
+
+class _Files:
+    """Whole-file JSON contents, read once per transaction and staged for its journal."""
+
+    def __init__(self, root: Path, journal: Journal | None):
+        self.root = root
+        self.journal = journal
+        self.cache: dict[Path, Any] = {}
+
+    def read(self, path: Path) -> Any:
+        if path not in self.cache:
+            self.cache[path] = _read_json(path, self.root)
+        return self.cache[path]
+
+    def write(self, path: Path, data: Any) -> None:
+        if self.journal is None:
+            raise RuntimeError("write outside a transaction")
+        self.cache[path] = data
+        self.journal.stage(path, orjson.dumps(data))
+
+
+class _TxStorage(Storage):
+    """TinyDB storage whose reads and writes go through the transaction's file set."""
+
+    def __init__(self, path: str, files: _Files):
+        self.path = Path(path)
+        self.files = files
+
+    def read(self):
+        return self.files.read(self.path)
+
+    def write(self, data) -> None:
+        self.files.write(self.path, data)
+
+    def close(self) -> None:
+        pass
+
+
+class _View:
+    """Reads (and, inside a transaction, writes) of the sharded TinyDB files."""
+
+    def __init__(self, root: Path, files: _Files, prefixes: dict[str, str]):
+        self.root = root
+        self.files = files
+        self.prefixes = prefixes
+
+    def _db(self, path: Path) -> TinyDB:
+        return TinyDB(str(path), storage=_TxStorage, files=self.files)
+
+    def bucket_path(self, prefix: str, number: int, archived: bool = False) -> Path:
+        base = self.root / ("archive" if archived else "hot")
+        return base / prefix / f"{number // BUCKET:04d}.json"
+
+    def index_path(self, name: str) -> Path:
+        return self.root / ("archive/closed.json" if name == "archive" else f"{name}.json")
+
+    def get(self, ticket_id: str) -> dict | None:
+        prefix, number = parse_id(ticket_id, self.prefixes)
+        for archived in (False, True):
+            table = self.files.read(self.bucket_path(prefix, number, archived))
+            doc = (table or {}).get(prefix, {}).get(str(number))
+            if doc is not None:
+                return doc
+        return None
+
+    def rows(self, name: str) -> list[dict]:
+        data = self.files.read(self.index_path(name)) or {}
+        return [row for table in data.values() for row in table.values()]
+
+    # -- writes (transaction only) -------------------------------------------------------
+    def put_doc(self, path: Path, prefix: str, number: int, doc: dict) -> None:
+        self._db(path).table(prefix).upsert(Document(doc, doc_id=number))
+
+    def remove_doc(self, path: Path, prefix: str, number: int) -> None:
+        table = self._db(path).table(prefix)
+        if table.contains(doc_id=number):
+            table.remove(doc_ids=[number])
+
+
+def _index_name(ticket: dict) -> str:
+    if ticket.get("archived"):
+        return "archive"
+    return "closed" if ticket["status"] in CLOSED else "active"
+
+
+class Tx:
+    """One atomic change; see `TinyTicketStore.transaction`."""
+
+    def __init__(self, view: _View, meta_path: Path):
+        self.view = view
+        self.meta_path = meta_path
+
+    def next_number(self, prefix: str) -> int:
+        files = self.view.files
+        meta = dict(files.read(self.meta_path) or {"schema": 1, "next": {}})
+        counters = dict(meta.get("next", {}))
+        number = int(counters.get(prefix, 1))
+        counters[prefix] = number + 1
+        meta["next"] = counters
+        files.write(self.meta_path, meta)
+        return number
+
+    def get(self, ticket_id: str) -> dict | None:
+        # a private copy: `put` compares it with the stored version to move index rows
+        ticket = self.view.get(ticket_id)
+        return orjson.loads(orjson.dumps(ticket)) if ticket is not None else None
+
+    def active_rows(self) -> list[dict]:
+        return self.view.rows("active")
+
+    def put(self, ticket: dict) -> None:
+        """Store the ticket and move its summary row to the index its status belongs to."""
+        view = self.view
+        prefix, number = parse_id(ticket["id"], view.prefixes)
+        old = view.get(ticket["id"])
+        archived = bool(ticket.get("archived"))
+        if old is not None and bool(old.get("archived")) != archived:
+            view.remove_doc(view.bucket_path(prefix, number, not archived), prefix, number)
+        view.put_doc(view.bucket_path(prefix, number, archived), prefix, number, ticket)
+        new_index = _index_name(ticket)
+        if old is not None and _index_name(old) != new_index:
+            view.remove_doc(view.index_path(_index_name(old)), prefix, number)
+        view.put_doc(view.index_path(new_index), prefix, number, summary_row(ticket))
+
+    def archive(self, ticket: dict) -> None:
+        """Move a closed ticket out of the hot store (still found by `get` and `rows`)."""
+        self.put({**ticket, "archived": True})
+
+    def rows(self, name: str) -> list[dict]:
+        return self.view.rows(name)
+
+
+class TinyTicketStore:
+    """The TinyDB backend of `deskctl.store.TicketStore`."""
+
+    def __init__(self, desk: Desk, actor: str | None = None):
+        self.desk = desk
+        self.actor = actor
+        self.root = desk.data_dir / "tickets"
+        self.prefixes: dict[str, str] = dict(desk.setting("tickets", "types", default={}))
+        env_timeout = os.environ.get("DESKCTL_LOCK_TIMEOUT")
+        self.lock_timeout = float(env_timeout or desk.setting("lock_timeout", default=10))
+
+    def _lock(self) -> FileLock:
+        return FileLock(self.root / ".lock", timeout=self.lock_timeout, what="the ticket store", actor=self.actor)
+
+    def _recover_if_needed(self) -> None:
+        if (self.root / "journal.json").exists():
+            with self._lock():
+                Journal(self.root).recover()
+
+    @contextmanager
+    def transaction(self):
+        """Lock, roll forward any interrupted change, read fresh, commit all or nothing."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self._lock():
+            journal = Journal(self.root)
+            journal.recover()
+            files = _Files(self.root, journal)
+            yield Tx(_View(self.root, files, self.prefixes), self.root / "meta.json")
+            journal.commit()
+
+    def _reader(self) -> _View:
+        self._recover_if_needed()
+        return _View(self.root, _Files(self.root, None), self.prefixes)
+
+    def get(self, ticket_id: str) -> dict | None:
+        return self._reader().get(ticket_id)
+
+    def require(self, ticket_id: str) -> dict:
+        ticket = self.get(ticket_id)
+        if ticket is None:
+            raise NotFound(f"no ticket {ticket_id.upper()}", "list tickets with `deskctl ticket list --all`")
+        return ticket
+
+    def rows(self, *, active: bool = True, closed: bool = False, archived: bool = False) -> list[dict]:
+        view = self._reader()
+        rows: list[dict] = []
+        for name, wanted in (("active", active), ("closed", closed), ("archive", archived)):
+            if wanted:
+                rows += view.rows(name)
+        return rows
+
+    def load(self, ids: list[str]) -> list[dict]:
+        view = self._reader()
+        return [t for t in (view.get(i) for i in ids) if t is not None]
+
+    def all_files(self) -> list[Path]:
+        if not self.root.is_dir():
+            return []
+        return sorted(p for p in self.root.rglob("*.json") if p.name != "journal.json")

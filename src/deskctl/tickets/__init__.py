@@ -1,0 +1,1 @@
+"""Tickets: the model, classification rules, the lifecycle, queues and the public API."""

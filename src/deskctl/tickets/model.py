@@ -1,0 +1,86 @@
+"""The ticket: its fields (also the `--json` keys), allowed values, and its summary row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deskctl.errors import BadInput
+
+STATUSES = ("new", "assigned", "in_progress", "pending", "escalated", "resolved", "closed")
+OPEN = frozenset({"new", "assigned", "in_progress", "pending", "escalated"})
+CLOSED = frozenset({"closed"})
+LINK_KINDS = {"duplicate": "duplicated-by", "related": "related", "parent": "child", "child": "parent"}
+
+FIELDS = (
+    "id", "type", "title", "description", "category", "priority", "impact", "urgency",
+    "status", "channel", "service", "requester", "system", "group", "assignee", "tags",
+    "created_at", "updated_at", "resolved_at", "closed_at", "resolution", "dedup_key",
+    "links", "history", "seen_count",
+)
+
+# What queues filter, sort and print on: kept in the small index so `ticket list` never
+# opens the ticket files themselves (unless it searches descriptions).
+SUMMARY_FIELDS = (
+    "id", "type", "title", "category", "priority", "status", "channel", "service", "group",
+    "assignee", "tags", "created_at", "updated_at", "resolved_at", "closed_at", "dedup_key",
+    "seen_count", "pending_reason", "first_response_at", "escalation_level", "reopen_count",
+    "kb_articles", "survey",
+)
+
+
+def summary_row(ticket: dict) -> dict:
+    row = {key: ticket.get(key) for key in SUMMARY_FIELDS}
+    requester = ticket.get("requester") or {}
+    row["requester"] = requester.get("email") or requester.get("name") or ""
+    row["requester_name"] = requester.get("name") or ""
+    return row
+
+
+def choices(desk, key: str) -> list[str]:
+    value = desk.setting("tickets", key, default=[])
+    return list(value.keys()) if isinstance(value, dict) else list(value)
+
+
+def check_choice(desk, field: str, value: Any, key: str | None = None) -> str:
+    """`value` if it is one of the desk's allowed values for `field`, else BadInput listing them."""
+    allowed = choices(desk, key or field + "s")
+    if value not in allowed:
+        raise BadInput(
+            f"{field} {value!r} is not valid", f"use one of: {', '.join(allowed)}"
+        )
+    return value
+
+
+def impact_levels(desk) -> list[str]:
+    return list(desk.setting("tickets", "impact_levels", default=["high", "medium", "low"]))
+
+
+def derive_priority(desk, impact: str | None, urgency: str | None) -> str | None:
+    """The priority the desk's impact x urgency matrix gives, or None without both."""
+    if not impact or not urgency:
+        return None
+    matrix = desk.setting("tickets", "priority_matrix", default={})
+    try:
+        return matrix[impact][urgency]
+    except (KeyError, TypeError):
+        levels = ", ".join(impact_levels(desk))
+        raise BadInput(
+            f"impact {impact!r} x urgency {urgency!r} is not in the priority matrix",
+            f"use impact and urgency from: {levels}",
+        ) from None
+
+
+def new_ticket(ticket_id: str, ticket_type: str, now: str) -> dict[str, Any]:
+    """An empty ticket with every field present (so JSON consumers see a stable shape)."""
+    return {
+        "id": ticket_id, "type": ticket_type, "title": "", "description": "",
+        "category": None, "priority": None, "impact": None, "urgency": None,
+        "status": "new", "channel": None, "service": None,
+        "requester": {"name": None, "email": None, "phone": None},
+        "system": {}, "group": None, "assignee": None, "tags": [],
+        "created_at": now, "updated_at": now, "resolved_at": None, "closed_at": None,
+        "resolution": None, "dedup_key": None, "links": [], "history": [], "seen_count": 0,
+        "attachments": [], "pending_reason": None, "first_response_at": None,
+        "escalation_level": 0, "reopen_count": 0, "confirmed": None, "kb_articles": [],
+        "survey": None,
+    }

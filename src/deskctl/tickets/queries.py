@@ -1,0 +1,103 @@
+"""Queues: filter, sort and limit tickets for `ticket list`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from deskctl import clock
+from deskctl.durations import format_age, parse_duration
+from deskctl.store import open_store
+from deskctl.tickets import model
+
+PRIORITY_RANK = {p: i for i, p in enumerate(("critical", "high", "medium", "low", "informational"))}
+SORTS = ("age", "priority", "updated")
+
+
+@dataclass
+class Query:
+    status: str = "open"  # open | all | a status name | comma-separated statuses
+    types: list[str] = field(default_factory=list)
+    priorities: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    assignee: str | None = None
+    requester: str | None = None
+    tags: list[str] = field(default_factory=list)
+    service: str | None = None
+    search: str | None = None
+    older_than: str | None = None
+    sort: str = "age"
+    limit: int | None = None
+
+
+def _statuses(query: Query) -> set[str] | None:
+    if query.status == "all":
+        return None
+    if query.status == "open":
+        return set(model.OPEN)
+    return {s.strip() for s in query.status.split(",") if s.strip()}
+
+
+def _age_seconds(row: dict, now: datetime) -> float:
+    return (now - datetime.fromisoformat(row["created_at"])).total_seconds()
+
+
+def run_query(desk, query: Query) -> list[dict]:
+    """Summary rows matching the query, sorted, with `age` (seconds) and `age_text` added."""
+    statuses = _statuses(query)
+    want_closed = statuses is None or "closed" in statuses
+    store = open_store(desk)
+    rows = store.rows(active=True, closed=want_closed, archived=want_closed)
+    now = clock.now()
+    older = parse_duration(query.older_than, "--older-than") if query.older_than else None
+
+    def keep(row: dict) -> bool:
+        if statuses is not None and row["status"] not in statuses:
+            return False
+        checks = ((query.types, "type"), (query.priorities, "priority"),
+                  (query.categories, "category"), (query.groups, "group"))
+        if any(values and row.get(key) not in values for values, key in checks):
+            return False
+        if query.assignee and (row.get("assignee") or "") != query.assignee:
+            return False
+        if query.service and row.get("service") != query.service:
+            return False
+        if query.requester:
+            needle = query.requester.casefold()
+            if needle not in f"{row.get('requester', '')} {row.get('requester_name', '')}".casefold():
+                return False
+        if query.tags and not set(query.tags) <= set(row.get("tags") or []):
+            return False
+        return not (older is not None and _age_seconds(row, now) < older)
+
+    selected = [row for row in rows if keep(row)]
+    if query.search:
+        selected = _search(store, selected, query.search)
+    for row in selected:
+        row["age"] = int(_age_seconds(row, now))
+        row["age_text"] = format_age(row["age"])
+    if query.sort == "priority":
+        selected.sort(key=lambda r: (PRIORITY_RANK.get(r.get("priority"), 9), r["created_at"]))
+    elif query.sort == "updated":
+        selected.sort(key=lambda r: r.get("updated_at") or "", reverse=True)
+    else:
+        selected.sort(key=lambda r: (r["created_at"], r["id"]))
+    return selected[: query.limit] if query.limit else selected
+
+
+def _search(store, rows: list[dict], text: str) -> list[dict]:
+    """Rows whose title, description, requester or tags contain every word of `text`."""
+    words = text.casefold().split()
+    tickets = {t["id"]: t for t in store.load([r["id"] for r in rows])}
+    found = []
+    for row in rows:
+        ticket = tickets.get(row["id"], {})
+        requester = ticket.get("requester") or {}
+        haystack = " ".join([
+            ticket.get("title") or "", ticket.get("description") or "",
+            requester.get("name") or "", requester.get("email") or "", " ".join(ticket.get("tags") or []),
+        ]).casefold()
+        if all(w in haystack for w in words):
+            found.append(row)
+    return found

@@ -1,0 +1,56 @@
+"""A ticket and its timeline as a person reads it in a terminal."""
+
+from __future__ import annotations
+
+from deskctl.output import format_table
+
+
+def _when(iso: str | None) -> str:
+    return (iso or "").replace("T", " ")[:16]
+
+
+def render_ticket(t: dict) -> list[str]:
+    requester = t.get("requester") or {}
+    who = " ".join(x for x in (requester.get("name"), f"<{requester['email']}>" if requester.get("email") else None,
+                               requester.get("phone")) if x)
+    pairs = [
+        ("Status", t["status"] + (f" (waiting: {t['pending_reason']})" if t.get("pending_reason") else "")),
+        ("Type", t["type"]), ("Priority", t.get("priority")),
+        ("Impact/urgency", f"{t.get('impact') or '-'}/{t.get('urgency') or '-'}"),
+        ("Category", t.get("category")), ("Service", t.get("service")), ("Channel", t.get("channel")),
+        ("Group", t.get("group")), ("Assignee", t.get("assignee")), ("Requester", who),
+        ("System", ", ".join(f"{k}={v}" for k, v in (t.get("system") or {}).items())),
+        ("Tags", ", ".join(t.get("tags") or [])),
+        ("Links", ", ".join(f"{x['kind']} {x['id']}" for x in t.get("links") or [])),
+        ("Created", _when(t.get("created_at"))), ("Updated", _when(t.get("updated_at"))),
+        ("Resolved", _when(t.get("resolved_at"))), ("Closed", _when(t.get("closed_at"))),
+        ("Resolution", t.get("resolution")), ("Seen again", t.get("seen_count") or None),
+        ("Attachments", ", ".join(f"{a['name']} ({a['sha256'][:12]})" for a in t.get("attachments") or [])),
+    ]
+    if t.get("sla"):
+        pairs.append(("SLA", t["sla"].get("summary", "")))
+    shown = [(k, v) for k, v in pairs if v not in (None, "", "-/-")]
+    width = max(len(k) for k, _ in shown)
+    lines = [f"{t['id']}  {t['title']}", ""]
+    lines += [f"{k.ljust(width)}  {v}" for k, v in shown]
+    if t.get("description"):
+        lines += ["", *t["description"].splitlines()]
+    lines += ["", "Timeline"]
+    rows = []
+    for e in t.get("history") or []:
+        changes = ", ".join(f"{k}: {_short(v[0])} -> {_short(v[1])}" for k, v in (e.get("changes") or {}).items())
+        what = " | ".join(x for x in (e.get("note"), changes) if x)
+        rows.append({"at": _when(e["at"]), "actor": e["actor"],
+                     "action": e["action"] + (" (internal)" if e.get("internal") else ""), "what": what})
+    lines += ["  " + line for line in format_table(rows, [("at", "WHEN"), ("actor", "WHO"), ("action", "ACTION"), ("what", "WHAT")], max_width=90)]
+    return lines
+
+
+def _short(value) -> str:
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, list):
+        return ",".join(str(v) if not isinstance(v, dict) else v.get("id", "…") for v in value) or "-"
+    if isinstance(value, dict):
+        return ",".join(f"{k}={v}" for k, v in value.items() if v) or "-"
+    return str(value)

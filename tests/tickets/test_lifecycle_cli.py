@@ -1,0 +1,180 @@
+"""The ticket lifecycle through the real `deskctl` command line."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+
+def snapshot(desk: Path) -> dict[str, bytes]:
+    root = desk / "data" / "tickets"
+    return {str(p): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".lock"}
+
+
+def create(drun, *args: str) -> dict:
+    result = drun("ticket", "create", *args, "--json")
+    assert result.code == 0, result
+    return result.json()
+
+
+def test_phone_call_through_the_whole_lifecycle(drun):
+    t = create(drun, "--title", "Cannot print to the 3rd floor printer", "--channel", "phone",
+               "--requester-name", "Ana Pop", "--requester-email", "ana@example.com",
+               "--requester-phone", "+40 21 555 0101", "--system", "os=Windows 11",
+               "--system", "hostname=pc-ana", "--system", "memory=16GB")
+    tid = t["id"]
+    assert tid.startswith("INC-")
+    assert t["category"] == "hardware-fault" and t["service"] == "printing"  # from the printer rule
+    assert t["system"] == {"os": "Windows 11", "hostname": "pc-ana", "memory": "16GB"}
+    steps = [
+        (["--actor", "olga", "ticket", "assign", tid.lower(), "--group", "L1", "--to", "olga"], "assigned"),
+        (["--actor", "olga", "ticket", "escalate", tid, "--group", "L2", "--reason", "driver crash, needs admin"], "escalated"),
+        (["--actor", "ivan", "ticket", "pend", tid, "--reason", "waiting for the user to reboot"], "pending"),
+        (["--actor", "ivan", "ticket", "resume", tid], "in_progress"),
+        (["--actor", "ivan", "ticket", "resolve", tid, "--resolution", "reinstalled the driver"], "resolved"),
+        (["--actor", "olga", "ticket", "close", tid, "--confirmed"], "closed"),
+    ]
+    for args, status in steps:
+        result = drun(*args, "--json")
+        assert result.code == 0, result
+        assert result.json()["status"] == status
+    shown = drun("ticket", "show", tid, "--json").json()
+    actions = [(e["action"], e["actor"]) for e in shown["history"]]
+    assert actions == [
+        ("created", "tester"), ("classified", "rule:printer"), ("assign", "olga"), ("escalate", "olga"),
+        ("pend", "ivan"), ("resume", "ivan"), ("resolve", "ivan"), ("close", "olga"),
+    ]
+    assert all(e["at"].endswith("+00:00") for e in shown["history"])
+    escalation = shown["history"][3]
+    assert escalation["note"] == "driver crash, needs admin"
+    assert escalation["changes"]["group"] == ["L1", "L2"] and escalation["changes"]["status"] == ["assigned", "escalated"]
+    assert shown["confirmed"] is True and shown["closed_at"] and shown["resolved_at"]
+    human = drun("ticket", "show", tid)
+    assert "escalate" in human.stdout and "driver crash" in human.stdout
+    assert drun("ticket", "list", "--json").json() == []  # closed: out of the open queue
+    assert drun("store", "check").code == 0  # and out of the active index
+
+
+def test_question_resolved_at_first_contact(drun):
+    t = create(drun, "--type", "info-request", "--title", "How do I share my calendar?",
+               "--resolved", "Explained sharing from Outlook: right-click the calendar, Share.")
+    assert t["id"].startswith("INF-")
+    assert t["status"] == "resolved" and t["resolution"].startswith("Explained")
+    assert t["resolved_at"] == t["created_at"] and t["first_response_at"] == t["created_at"]
+
+
+def test_invalid_input_exits_2_with_one_line_and_changes_nothing(drun, desk):
+    t = create(drun, "--title", "Mouse broken")
+    before = snapshot(desk)
+    cases = [
+        (["ticket", "create", "--title", "x", "--category", "hardwre"], "hardware-fault"),
+        (["ticket", "close", t["id"]], "from new you can"),
+        (["ticket", "show", "INC-9999"], "INC-9999"),
+        (["ticket", "assign", "XYZ-1", "--to", "bob"], "XYZ-1"),
+        (["ticket", "escalate", t["id"], "--group", "L9", "--reason", "x"], "L1, L2"),
+    ]
+    for args, expected in cases:
+        result = drun(*args)
+        assert result.code == 2, result
+        assert result.stderr.count("\n") == 1 and expected in result.stderr, result
+        assert "Traceback" not in result.stderr
+    assert snapshot(desk) == before
+
+
+def test_dedup_key_makes_one_ticket_and_counts_repeats(drun):
+    results = [drun("ticket", "create", "--title", "Backup job failed on db1", "--channel", "api",
+                    "--dedup-key", "backup-db1", "--json").json() for _ in range(5)]
+    assert [r["created"] for r in results] == [True, False, False, False, False]
+    assert len({r["id"] for r in results}) == 1
+    final = drun("ticket", "show", results[0]["id"], "--json").json()
+    assert final["seen_count"] == 4
+    assert [e["action"] for e in final["history"]].count("seen-again") == 4
+    # once resolved, the same key opens a new ticket
+    drun("ticket", "resolve", results[0]["id"], "--resolution", "fixed")
+    again = drun("ticket", "create", "--title", "Backup job failed on db1", "--dedup-key", "backup-db1", "--json").json()
+    assert again["created"] is True and again["id"] != results[0]["id"]
+
+
+def test_list_shows_open_tickets_oldest_first(drun):
+    ids = []
+    for i, day in enumerate(["2026-11-02", "2026-11-01", "2026-11-03"]):
+        t = create_at(drun, day, "--title", f"ticket {i}")
+        ids.append(t["id"])
+    drun("ticket", "resolve", ids[2], "--resolution", "done")
+    drun("ticket", "close", ids[2])
+    listed = drun("ticket", "list", "--json", env={"DESKCTL_NOW": "2026-11-10T12:00:00Z"}).json()
+    assert [r["id"] for r in listed] == [ids[1], ids[0]]
+    assert listed[0]["age"] > listed[1]["age"]
+    every = drun("ticket", "list", "--all", "--json").json()
+    assert {r["id"] for r in every} == set(ids)
+
+
+def create_at(drun, day: str, *args: str) -> dict:
+    result = drun("ticket", "create", *args, "--json", env={"DESKCTL_NOW": f"{day}T10:00:00Z"})
+    assert result.code == 0, result
+    return result.json()
+
+
+def test_list_filters_and_csv(drun):
+    create(drun, "--title", "Printer jam", "--priority", "low", "--tag", "floor3")
+    create(drun, "--title", "VPN down", "--channel", "phone", "--priority", "critical")
+    create(drun, "--title", "Outlook crashes on start", "--requester-email", "zoe@example.com")
+    by_priority = drun("ticket", "list", "--priority", "critical", "--json").json()
+    assert [r["title"] for r in by_priority] == ["VPN down"]
+    by_group = drun("ticket", "list", "--group", "network", "--json").json()
+    assert [r["title"] for r in by_group] == ["VPN down"]
+    assert [r["title"] for r in drun("ticket", "list", "--tag", "floor3", "--json").json()] == ["Printer jam"]
+    assert [r["title"] for r in drun("ticket", "list", "--search", "outlook crash", "--json").json()] == ["Outlook crashes on start"]
+    assert [r["title"] for r in drun("ticket", "list", "--requester", "zoe", "--json").json()] == ["Outlook crashes on start"]
+    sorted_ = drun("ticket", "list", "--sort", "priority", "--json").json()
+    assert sorted_[0]["priority"] == "critical"
+    out = drun("ticket", "list", "--format", "csv")
+    assert out.code == 0
+    assert out.stdout.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(out.stdout.lstrip("\ufeff"))))
+    assert len(rows) == 3 and {"id", "status", "priority", "title", "created_at"} <= set(rows[0])
+    assert drun("ticket", "list", "--limit", "1", "--json").json()[0]["title"] == "Printer jam"
+
+
+def test_classify_shows_rules_without_storing(drun, desk):
+    result = drun("ticket", "classify", "--title", "My VPN is not working", "--channel", "phone", "--json")
+    assert result.code == 0
+    data = result.json()
+    assert "vpn-down" in data["rules"] and data["set"]["category"] == "network"
+    assert not (desk / "data" / "tickets" / "active.json").exists()
+
+
+def test_explicit_options_win_over_rules(drun):
+    t = create(drun, "--title", "printer broken", "--category", "other", "--group", "L2")
+    assert t["category"] == "other" and t["group"] == "L2"
+
+
+def test_priority_from_impact_and_urgency(drun):
+    t = create(drun, "--title", "ERP slow for everyone", "--impact", "high", "--urgency", "high")
+    assert t["priority"] == "critical"
+    t = create(drun, "--title", "Wallpaper", "--impact", "low", "--urgency", "low")
+    assert t["priority"] == "low"
+
+
+def test_reopen_comment_link_attach(drun, tmp_path):
+    a = create(drun, "--title", "Mail bounce")
+    b = create(drun, "--title", "Mail bounce again")
+    assert drun("ticket", "comment", a["id"], "--text", "called the user", "--internal").code == 0
+    shown = drun("ticket", "show", a["id"], "--json").json()
+    assert shown["first_response_at"] is None  # internal notes are not a response
+    drun("ticket", "comment", a["id"], "--text", "We are looking into it")
+    assert drun("ticket", "show", a["id"], "--json").json()["first_response_at"]
+    linked = drun("ticket", "link", b["id"], "--to", a["id"], "--as", "duplicate", "--json").json()
+    assert {"id": a["id"], "kind": "duplicate"} in linked["links"]
+    other = drun("ticket", "show", a["id"], "--json").json()
+    assert {"id": b["id"], "kind": "duplicated-by"} in other["links"]
+    log = tmp_path / "journal.log"
+    log.write_text("error 42\n")
+    attached = drun("ticket", "attach", a["id"], str(log), "--json").json()
+    import hashlib
+
+    assert attached["attachments"][0]["sha256"] == hashlib.sha256(b"error 42\n").hexdigest()
+    drun("ticket", "resolve", a["id"], "--resolution", "fixed")
+    reopened = drun("ticket", "reopen", a["id"], "--reason", "bounces again", "--json").json()
+    assert reopened["status"] in ("new", "in_progress") and reopened["reopen_count"] == 1
