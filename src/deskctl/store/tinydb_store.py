@@ -23,9 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from tinydb import TinyDB
-from tinydb.storages import Storage
-from tinydb.table import Document
 
 from deskctl.desk import Desk
 from deskctl.errors import BadInput, NotFound
@@ -64,12 +61,15 @@ def _read_json(path: Path, root: Path) -> Any:
 
 
 class _Files:
-    """Whole-file JSON contents, read once per transaction and staged for its journal."""
+    """Whole-file JSON contents, read once per transaction; changed files are serialised
+    once, at commit, into the journal (not on every change: an archive run touches one
+    index thousands of times)."""
 
     def __init__(self, root: Path, journal: Journal | None):
         self.root = root
         self.journal = journal
         self.cache: dict[Path, Any] = {}
+        self.dirty: set[Path] = set()
 
     def read(self, path: Path) -> Any:
         if path not in self.cache:
@@ -80,24 +80,33 @@ class _Files:
         if self.journal is None:
             raise RuntimeError("write outside a transaction")
         self.cache[path] = data
-        self.journal.stage(path, orjson.dumps(data))
+        self.dirty.add(path)
+
+    def stage_all(self) -> None:
+        for path in sorted(self.dirty):
+            self.journal.stage(path, orjson.dumps(self.cache[path]))
+        self.dirty.clear()
 
 
-class _TxStorage(Storage):
-    """TinyDB storage whose reads and writes go through the transaction's file set."""
+def _tinydb(path: Path, files: _Files):
+    """A TinyDB database on `path` whose storage is the transaction's file set.
 
-    def __init__(self, path: str, files: _Files):
-        self.path = Path(path)
-        self.files = files
+    Imported here, not at module level: reads parse the files directly and never need it.
+    """
+    from tinydb import TinyDB
+    from tinydb.storages import Storage
 
-    def read(self):
-        return self.files.read(self.path)
+    class TxStorage(Storage):
+        def __init__(self, _path: str):
+            pass
 
-    def write(self, data) -> None:
-        self.files.write(self.path, data)
+        def read(self):
+            return files.read(path)
 
-    def close(self) -> None:
-        pass
+        def write(self, data) -> None:
+            files.write(path, data)
+
+    return TinyDB(str(path), storage=TxStorage)
 
 
 class _View:
@@ -108,8 +117,8 @@ class _View:
         self.files = files
         self.prefixes = prefixes
 
-    def _db(self, path: Path) -> TinyDB:
-        return TinyDB(str(path), storage=_TxStorage, files=self.files)
+    def _db(self, path: Path):
+        return _tinydb(path, self.files)
 
     def bucket_path(self, prefix: str, number: int, archived: bool = False) -> Path:
         base = self.root / ("archive" if archived else "hot")
@@ -133,12 +142,28 @@ class _View:
 
     # -- writes (transaction only) -------------------------------------------------------
     def put_doc(self, path: Path, prefix: str, number: int, doc: dict) -> None:
+        """Insert or replace a ticket in its 64-ticket bucket through TinyDB's table API."""
+        from tinydb.table import Document
+
         self._db(path).table(prefix).upsert(Document(doc, doc_id=number))
 
     def remove_doc(self, path: Path, prefix: str, number: int) -> None:
         table = self._db(path).table(prefix)
         if table.contains(doc_id=number):
             table.remove(doc_ids=[number])
+
+    def put_row(self, path: Path, prefix: str, number: int, row: dict) -> None:
+        """Set a summary row in an index. Indexes use TinyDB's file format but are changed
+        in place: TinyDB's table API copies the whole table per change, which an index of
+        thousands of rows cannot afford."""
+        data = self.files.read(path) or {}
+        data.setdefault(prefix, {})[str(number)] = row
+        self.files.write(path, data)
+
+    def remove_row(self, path: Path, prefix: str, number: int) -> None:
+        data = self.files.read(path) or {}
+        if data.get(prefix, {}).pop(str(number), None) is not None:
+            self.files.write(path, data)
 
 
 def _index_name(ticket: dict) -> str:
@@ -177,14 +202,16 @@ class Tx:
         view = self.view
         prefix, number = parse_id(ticket["id"], view.prefixes)
         old = view.get(ticket["id"])
+        # decide from the stored version before writing: TinyDB updates documents in place
+        old_index = _index_name(old) if old is not None else None
         archived = bool(ticket.get("archived"))
         if old is not None and bool(old.get("archived")) != archived:
             view.remove_doc(view.bucket_path(prefix, number, not archived), prefix, number)
         view.put_doc(view.bucket_path(prefix, number, archived), prefix, number, ticket)
         new_index = _index_name(ticket)
-        if old is not None and _index_name(old) != new_index:
-            view.remove_doc(view.index_path(_index_name(old)), prefix, number)
-        view.put_doc(view.index_path(new_index), prefix, number, summary_row(ticket))
+        if old_index is not None and old_index != new_index:
+            view.remove_row(view.index_path(old_index), prefix, number)
+        view.put_row(view.index_path(new_index), prefix, number, summary_row(ticket))
 
     def archive(self, ticket: dict) -> None:
         """Move a closed ticket out of the hot store (still found by `get` and `rows`)."""
@@ -222,6 +249,7 @@ class TinyTicketStore:
             journal.recover()
             files = _Files(self.root, journal)
             yield Tx(_View(self.root, files, self.prefixes), self.root / "meta.json")
+            files.stage_all()
             journal.commit()
 
     def _reader(self) -> _View:
