@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from deskctl.default_desk import DESK_FOLDERS, default_desk_dir
+from deskctl.packaged_desk import DESK_FOLDERS, default_desk_dir
 from deskctl.errors import BadInput
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import socket
 import sys
 import time
 from datetime import UTC, datetime
@@ -30,7 +29,7 @@ def describe_holder(info: dict) -> str:
     if not info:
         return "another process"
     parts = [f"pid {info.get('pid', '?')}"]
-    if info.get("host") and info.get("host") != socket.gethostname():
+    if info.get("host") and info.get("host") != os.uname().nodename:
         parts.append(f"on {info['host']}")
     if info.get("actor"):
         parts.append(f"by {info['actor']}")
@@ -74,7 +73,7 @@ class FileLock:
                 delay = min(delay * 2, 0.05)
         info = {
             "pid": os.getpid(),
-            "host": socket.gethostname(),
+            "host": os.uname().nodename,
             "actor": self.actor,
             "command": " ".join(["deskctl", *sys.argv[1:]])[:200],
             "since": datetime.now(UTC).isoformat(timespec="seconds"),

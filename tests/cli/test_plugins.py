@@ -64,6 +64,11 @@ def test_entry_point_plugin_is_listed_and_its_command_runs(drun, site):
     assert result.json() == {"greeting": "Hello, Ana!"}
 
 
+def test_example_plugin_observes_new_tickets(drun, desk, site):
+    tid = drun("ticket", "create", "--title", "Screen flickers", "--json", env={"PYTHONPATH": str(site)}).json()["id"]
+    assert (desk / "data" / "hello-tickets.log").read_text() == f"{tid} Screen flickers\n"
+
+
 def test_plugin_command_appears_in_help(drun, site):
     result = drun("--help", env={"PYTHONPATH": str(site)})
     assert any(line.split()[:1] == ["hello"] for line in result.stdout.splitlines())
