@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from deskctl.packaged_desk import DESK_FOLDERS, default_desk_dir
 from deskctl.errors import BadInput
+from deskctl.packaged_desk import DESK_FOLDERS, default_desk_dir
 
 
 def _files(source: Path) -> list[Path]:
