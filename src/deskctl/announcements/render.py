@@ -1,0 +1,241 @@
+"""Render an announcement version for a language and channel with the desk's templates.
+
+Templates live in `templates/announcements/<kind>/<channel>.<lang>.j2` and run in Jinja2's
+SandboxedEnvironment with StrictUndefined: a template that uses a name the kind does not
+define fails, naming the template file and line. HTML parts (e-mail HTML, web) are rendered
+with autoescaping on, text parts without.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from deskctl import clock
+from deskctl.announcements.fields import desk_zone, text_in
+from deskctl.announcements.kinds import CLOSING_KIND, Kind, load_kinds
+from deskctl.errors import BadInput
+
+TEMPLATE_CHANNELS: dict[str, tuple[str, ...]] = {
+    "email": ("subject", "text", "html"),
+    "sms": ("text",),
+    "chat": ("text",),
+    "web": ("title", "html"),
+    "bulletin": ("title", "text"),
+}
+HTML_PARTS = {"html"}
+# Names every template may use besides its kind's fields.
+CONTEXT_NAMES = {
+    "lang", "part", "kind", "closes", "id", "version", "updated", "notice", "ticket", "desk", "now",
+    "default_language",
+}
+
+
+def templates_root(desk) -> Path:
+    return desk.folder("templates") / "announcements"
+
+
+def template_name(kind: str, channel: str, lang: str) -> str:
+    return f"{kind}/{channel}.{lang}.j2"
+
+
+@dataclass
+class Rendered:
+    language: str
+    channel: str
+    template: str  # desk-relative path of the template used
+    parts: dict[str, str]
+    warnings: list[str] = field(default_factory=list)
+    sms: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {"language": self.language, "channel": self.channel, "template": self.template, "parts": self.parts}
+        if self.sms is not None:
+            data["sms"] = self.sms
+        if self.warnings:
+            data["warnings"] = self.warnings
+        return data
+
+
+def template_location(exc: BaseException, root: Path) -> tuple[str, int] | None:
+    """The innermost template frame of a rendering error: (file, line)."""
+    found = None
+    tb = exc.__traceback__
+    for _ in range(10_000):  # bounded walk down the traceback
+        if tb is None:
+            break
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2") and Path(filename).is_relative_to(root):
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def _bytecode_cache():
+    """Compiled templates kept in deskctl's cache folder: compiling is most of the cost of a
+    render, and the cache is keyed by each template's source, so an edit is never missed."""
+    from jinja2 import FileSystemBytecodeCache
+
+    from deskctl.cache import cache_dir
+
+    folder = cache_dir() / "jinja"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only home: compile every time
+        return None
+    return FileSystemBytecodeCache(str(folder))
+
+
+class Renderer:
+    """One per process: holds the two Jinja environments and the desk's kinds."""
+
+    def __init__(self, desk):
+        self.desk = desk
+        self.config = desk.config
+        self.root = templates_root(desk)
+        self.kinds: dict[str, Kind] = load_kinds(self.config)
+        self.zone = desk_zone(self.config)
+        self.default_language = str(self.config.get("default_language") or "en")
+        self._envs: dict[bool, Any] = {}
+
+    def env(self, html: bool):
+        if html not in self._envs:
+            from jinja2 import FileSystemLoader, StrictUndefined
+            from jinja2.sandbox import SandboxedEnvironment
+
+            from deskctl.announcements.localefmt import make_filters
+
+            env = SandboxedEnvironment(
+                loader=FileSystemLoader(str(self.root)),
+                undefined=StrictUndefined,
+                autoescape=html,
+                trim_blocks=True,
+                lstrip_blocks=True,
+                bytecode_cache=_bytecode_cache(),
+            )
+            env.filters.update(make_filters(self.zone))
+            self._envs[html] = env
+        return self._envs[html]
+
+    def rel(self, path: Path | str) -> str:
+        return self.desk.rel(path)
+
+    def find_template(self, kind: str, channel: str, lang: str) -> tuple[str, list[str]]:
+        """The template to use and any fallback warning."""
+        name = template_name(kind, channel, lang)
+        if (self.root / name).is_file():
+            return name, []
+        fallback = template_name(kind, channel, self.default_language)
+        if (self.root / fallback).is_file():
+            return fallback, [
+                f"{self.rel(self.root / name)} is missing; the {channel} {lang} text uses the "
+                f"{self.default_language} template"
+            ]
+        raise BadInput(
+            f"{self.rel(self.root / name)}: template missing (and no {self.default_language} template to fall back on)",
+            "add it, or run `deskctl config check` to list every missing template",
+        )
+
+    def context(self, record: dict, version: dict, lang: str) -> tuple[dict[str, Any], list[str]]:
+        """Template variables for one version in one language, with fallback warnings."""
+        kind = self.kinds.get(version.get("template_kind") or record["kind"])
+        if kind is None:
+            raise BadInput(f"{record['id']}: unknown kind {record['kind']!r}", "add it back under announcements.kinds")
+        warnings = []
+        values: dict[str, Any] = {}
+        stored = version.get("fields") or {}
+        for name in kind.field_names:
+            spec = kind.fields.get(name)
+            value = stored.get(name)
+            if spec is not None and spec.type == "text":
+                value, fell_back = text_in(value, lang, self.default_language)
+                if fell_back:
+                    warnings.append(f"{record['id']}: {name} has no {lang} text; using the {self.default_language} text")
+            elif spec is not None and spec.type == "datetime" and value:
+                value = datetime.fromisoformat(value)
+            values[name] = value
+        closing = version.get("notice") == "closing"
+        desk = self.config.get("desk") or {}
+        values.update(
+            lang=lang,
+            kind=record["kind"],
+            closes=record["kind"] if closing else None,
+            id=record["id"],
+            version=version["version"],
+            updated=version["version"] > 1 and not closing,
+            notice=version.get("notice", "announcement"),
+            ticket=record.get("ticket"),
+            desk={"name": desk.get("name", ""), "email": desk.get("email", ""), "phone": desk.get("phone", "")},
+            now=clock.now(),
+            default_language=self.default_language,
+        )
+        return values, warnings
+
+    def render(self, record: dict, version: dict, lang: str, channel: str) -> Rendered:
+        """Every part of one channel in one language; BadInput names file:line on failure."""
+        if channel not in TEMPLATE_CHANNELS:
+            raise BadInput(f"unknown channel {channel!r}", f"choose one of: {', '.join(TEMPLATE_CHANNELS)}")
+        kind_name = version.get("template_kind") or record["kind"]
+        name, warnings = self.find_template(kind_name, channel, lang)
+        # a fallback template is in the default language: its dates and labels must be too
+        shown = lang if not warnings else self.default_language
+        values, field_warnings = self.context(record, version, shown)
+        parts = {}
+        for part in TEMPLATE_CHANNELS[channel]:
+            parts[part] = self._render_part(name, {**values, "part": part}, part in HTML_PARTS).strip()
+        if "subject" in parts or "title" in parts:
+            key = "subject" if "subject" in parts else "title"
+            parts[key] = " ".join(parts[key].split())  # a header is one line
+        result = Rendered(lang, channel, self.rel(self.root / name), parts, warnings + field_warnings)
+        if channel == "sms":
+            from deskctl.announcements.sms import measure, plain
+
+            parts["text"] = plain(parts["text"])
+            info = measure(parts["text"])
+            result.sms = info.to_dict()
+            limit = int((self.config.get("announcements") or {}).get("sms_max_segments") or 0)
+            if limit and info.segments > limit:
+                result.warnings.append(
+                    f"{result.template}: the {lang} SMS takes {info.segments} {info.encoding} segments "
+                    f"({info.units} units), over announcements.sms_max_segments={limit}; shorten it"
+                )
+        return result
+
+    def _render_part(self, name: str, values: dict[str, Any], html: bool) -> str:
+        from jinja2 import TemplateError, TemplateSyntaxError
+
+        try:
+            return self.env(html).get_template(name).render(values)
+        except TemplateSyntaxError as exc:
+            where = self.rel(exc.filename or self.root / name)
+            raise BadInput(f"{where}:{exc.lineno}: template syntax error: {exc.message}", "fix the template") from None
+        except (TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
+            location = template_location(exc, self.root)
+            where = f"{self.rel(location[0])}:{location[1]}" if location else self.rel(self.root / name)
+            message = getattr(exc, "message", None) or str(exc)
+            kind = self.kinds.get(name.split("/", 1)[0])
+            hint = f"the {kind.name} fields are: {', '.join(kind.field_names)}" if kind else "fix the template"
+            raise BadInput(f"{where}: {message}", hint) from None
+
+    def render_version(self, record: dict, version: dict, languages: list[str], channels: list[str]) -> list[Rendered]:
+        return [self.render(record, version, lang, ch) for lang in languages for ch in channels]
+
+
+def version_of(record: dict, number: int | None = None) -> dict:
+    versions = record.get("versions") or []
+    if number is None:
+        return versions[-1]
+    for version in versions:
+        if version["version"] == number:
+            return version
+    raise BadInput(f"{record['id']} has no version {number}", f"versions: 1..{len(versions)}")
+
+
+def languages_of(record: dict, version: dict, config: dict) -> list[str]:
+    return list((version.get("fields") or {}).get("languages") or config.get("languages") or ["en"])
+
+
+def closing_kind() -> str:
+    return CLOSING_KIND

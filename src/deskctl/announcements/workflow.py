@@ -1,0 +1,255 @@
+"""The life of an announcement: draft -> submitted -> approved -> published -> (updated ...)
+-> resolved -> archived, with rejection sending it back for changes.
+
+Each step is one locked read-modify-write of the record (see `store`), records who did what
+and when in the timeline, and refuses a step that does not fit the current status with a
+message saying what to do instead. Delivery is `publish`'s job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from deskctl import clock
+from deskctl.announcements import roles
+from deskctl.announcements.fields import FieldChecker, Where, desk_zone, to_instant
+from deskctl.announcements.kinds import CLOSING_KIND, get_kind, load_kinds
+from deskctl.announcements.store import AnnouncementStore
+from deskctl.errors import BadInput, NotPermitted, ValidationFailed
+
+STATUSES = ("draft", "submitted", "rejected", "approved", "published", "resolved", "archived")
+EDITABLE = ("draft", "rejected", "submitted", "approved", "published")
+
+
+def event(record: dict, actor: str, action: str, note: str = "", **data: Any) -> dict:
+    entry = {"at": clock.now_iso(), "actor": actor, "action": action, "version": record.get("version")}
+    if note:
+        entry["note"] = note
+    entry.update({k: v for k, v in data.items() if v is not None})
+    record.setdefault("timeline", []).append(entry)
+    record["updated_at"] = entry["at"]
+    return entry
+
+
+def current_fields(record: dict) -> dict:
+    return dict(record["versions"][-1]["fields"])
+
+
+def severity_of(record: dict) -> str:
+    return str(current_fields(record).get("severity") or "minor")
+
+
+def _checked(kind_name: str, config: dict, raw: dict, where: Where) -> dict:
+    kind = get_kind(config, kind_name)
+    checker = FieldChecker(kind, config)
+    fields, problems = checker.check(raw, where)
+    if problems:
+        raise ValidationFailed(problems, f"{len(problems)} problem(s) in the {kind_name} announcement",
+                               "fix each field above and run the command again")
+    return checker.with_defaults(fields)
+
+
+def create(desk, kind_name: str, raw: dict, *, actor: str, where: Where, ticket: str | None = None) -> dict:
+    """A new draft (version 1); every problem in `raw` is reported at once."""
+    fields = _checked(kind_name, desk.config, raw, where)
+    now = clock.now_iso()
+
+    def build(ann_id: str) -> dict:
+        record = {
+            "id": ann_id,
+            "kind": kind_name,
+            "status": "draft",
+            "version": 1,
+            "ticket": ticket,
+            "created_at": now,
+            "created_by": actor,
+            "updated_at": now,
+            "round": 0,
+            "versions": [{"version": 1, "notice": "announcement", "fields": fields, "created_at": now, "created_by": actor}],
+            "approvals": [],
+            "deliveries": [],
+            "timeline": [],
+        }
+        event(record, actor, "created", f"{kind_name} draft", ticket=ticket)
+        return record
+
+    return AnnouncementStore.for_desk(desk, actor).create(build)
+
+
+def _change(desk, ann_id: str, actor: str, change: Callable[[dict], Any]) -> dict:
+    return AnnouncementStore.for_desk(desk, actor).update(ann_id, change)
+
+
+def _require(record: dict, allowed: tuple[str, ...], doing: str, hint: str) -> None:
+    if record["status"] not in allowed:
+        raise BadInput(f"{record['id']} is {record['status']}: cannot {doing}", hint)
+
+
+def submit(desk, ann_id: str, *, actor: str, note: str = "") -> dict:
+    def change(record: dict) -> None:
+        _require(record, ("draft", "rejected"), "submit it", "only a draft or rejected announcement is submitted for approval")
+        record["status"] = "submitted"
+        record["round"] = int(record.get("round", 0)) + 1
+        rules = roles.rules_for(desk.config, severity_of(record))
+        event(record, actor, "submitted", note or f"needs {roles.describe(rules)}")
+
+    return _change(desk, ann_id, actor, change)
+
+
+def valid_approvals(record: dict) -> list[dict]:
+    """Approvals of the current approval round (a change or rejection starts a new one)."""
+    return [a for a in record.get("approvals", []) if a.get("decision") == "approved" and a.get("round") == record.get("round")]
+
+
+def approve(desk, ann_id: str, *, actor: str, comment: str = "") -> dict:
+    config = desk.config
+
+    def change(record: dict) -> None:
+        _require(record, ("submitted",), "approve it", f"run `deskctl announce submit {record['id']}` first" if record["status"] in ("draft", "rejected") else "it needs no approval now")
+        severity = severity_of(record)
+        held = roles.roles_of(config, actor)
+        needed = roles.approving_roles(config, severity)
+        if not set(held) & needed:
+            raise NotPermitted(
+                f"{actor} may not approve {record['id']} ({severity}): approving needs the role "
+                f"{' or '.join(sorted(needed))}",
+                "add the name under `roles:` in config/deskctl.yaml, or ask someone who holds the role",
+            )
+        allow_self = bool((config.get("announcements") or {}).get("self_approval", False))
+        if not allow_self and actor.lower() == str(record.get("created_by", "")).lower():
+            raise NotPermitted(
+                f"{actor} created {record['id']} and may not approve it too",
+                "ask another approver (or set announcements.self_approval: true)",
+            )
+        if any(a["actor"].lower() == actor.lower() for a in valid_approvals(record)):
+            raise BadInput(f"{actor} has already approved version {record['version']} of {record['id']}")
+        record.setdefault("approvals", []).append({
+            "actor": actor, "roles": held, "decision": "approved", "version": record["version"],
+            "round": record.get("round"), "at": clock.now_iso(), "comment": comment,
+        })
+        rules = roles.rules_for(config, severity)
+        done = roles.satisfied(rules, valid_approvals(record))
+        if done:
+            record["status"] = "approved"
+            record["approved_version"] = record["version"]
+        note = comment or ("approval complete" if done else f"still needs {roles.describe(rules)} in all")
+        event(record, actor, "approved", note, roles=held)
+
+    return _change(desk, ann_id, actor, change)
+
+
+def reject(desk, ann_id: str, *, actor: str, reason: str) -> dict:
+    config = desk.config
+    if not reason.strip():
+        raise BadInput("a rejection needs a reason", "pass --reason TEXT")
+
+    def change(record: dict) -> None:
+        _require(record, ("submitted", "approved"), "reject it", "only a submitted or approved announcement that is not yet published can be rejected")
+        held = roles.roles_of(config, actor)
+        if not set(held) & roles.approving_roles(config, severity_of(record)):
+            raise NotPermitted(f"{actor} may not reject {record['id']}: that needs an approver role",
+                               "add the name under `roles:` in config/deskctl.yaml")
+        record.setdefault("approvals", []).append({
+            "actor": actor, "roles": held, "decision": "rejected", "version": record["version"],
+            "round": record.get("round"), "at": clock.now_iso(), "comment": reason,
+        })
+        record["status"] = "rejected"
+        record["round"] = int(record.get("round", 0)) + 1  # earlier approvals no longer count
+        event(record, actor, "rejected", reason)
+
+    return _change(desk, ann_id, actor, change)
+
+
+def _new_version(record: dict, fields: dict, actor: str, note: str, *, notice: str = "announcement",
+                 template_kind: str | None = None) -> dict:
+    number = record["versions"][-1]["version"] + 1
+    version = {"version": number, "notice": notice, "fields": fields, "created_at": clock.now_iso(), "created_by": actor}
+    if template_kind:
+        version["template_kind"] = template_kind
+    if note:
+        version["note"] = note
+    record["versions"].append(version)
+    record["version"] = number
+    return version
+
+
+def _merge_texts(before: dict, raw: dict, config: dict) -> dict:
+    """`raw` on top of `before`; a text given per language (`--set impact.ru=...`) adds or
+    replaces that language and keeps the others."""
+    default = str(config.get("default_language") or "en")
+    merged = {**before, **raw}
+    for name, value in raw.items():
+        old = before.get(name)
+        if isinstance(value, dict) and old is not None and not isinstance(old, list):
+            base = dict(old) if isinstance(old, dict) else {default: old}
+            merged[name] = {**base, **{(lang or default): text for lang, text in value.items()}}
+    return merged
+
+
+def update(desk, ann_id: str, raw: dict, *, actor: str, where: Where, note: str = "") -> dict:
+    """A new version with `raw` applied on top of the current fields.
+
+    Changing a draft or one awaiting approval sends it back to draft (approvals so far were
+    for other words); a published announcement stays published and the caller publishes the
+    new version to everyone who got the previous one.
+    """
+    config = desk.config
+
+    def change(record: dict) -> None:
+        _require(record, EDITABLE, "update it", "a resolved announcement is closed; create a post-incident or a new announcement")
+        before = current_fields(record)
+        fields = _checked(record["kind"], config, _merge_texts(before, raw, config), where)
+        changed = sorted(k for k in set(fields) | set(before) if fields.get(k) != before.get(k))
+        if not changed:
+            raise BadInput(f"nothing changes in {record['id']}", "pass --set field=value with a new value")
+        _new_version(record, fields, actor, note)
+        summary = f"changed {', '.join(changed)}"
+        if record["status"] in ("submitted", "approved"):
+            # approvals were given for other words: they must be given again
+            record["status"] = "draft"
+            record["round"] = int(record.get("round", 0)) + 1
+            summary += "; approvals reset: submit it again"
+        event(record, actor, "updated", note or summary, changed=changed)
+
+    return _change(desk, ann_id, actor, change)
+
+
+def resolve(desk, ann_id: str, raw: dict, *, actor: str, where: Where, at: str | None = None) -> dict:
+    """Close a published announcement: a new version rendered with the closing-notice
+    templates, `end` set to when it was resolved (now unless `at`)."""
+    config = desk.config
+    zone_now: datetime = clock.now().astimezone(desk_zone(config))
+
+    def change(record: dict) -> None:
+        _require(record, ("published",), "resolve it",
+                 "only a published announcement is resolved; a draft that is not needed can be archived")
+        base = current_fields(record)
+        kinds = load_kinds(config)
+        closing = kinds[CLOSING_KIND]
+        resolved_at = to_instant(at, zone_now.tzinfo).isoformat() if at else zone_now.isoformat(timespec="seconds")
+        start = base.get("start")
+        if start and "end" not in raw and datetime.fromisoformat(resolved_at) <= datetime.fromisoformat(start):
+            raise BadInput(f"{record['id']} has not started yet (start {start}): a closing notice needs an end after it",
+                           "pass --at TIME after the start, or update the announcement instead")
+        carried = {k: v for k, v in base.items() if k in closing.fields}
+        merged = {**carried, "end": resolved_at, **raw}
+        fields = _checked(CLOSING_KIND, config, merged, where)
+        _new_version(record, fields, actor, "closing notice", notice="closing", template_kind=CLOSING_KIND)
+        record["status"] = "resolved"
+        record["resolved_at"] = fields["end"]
+        event(record, actor, "resolved", f"resolved at {fields['end']}")
+
+    return _change(desk, ann_id, actor, change)
+
+
+def archive(desk, ann_id: str, *, actor: str) -> dict:
+    def change(record: dict) -> None:
+        _require(record, ("resolved", "draft", "rejected"), "archive it",
+                 "resolve a published announcement first (`deskctl announce resolve ID`)")
+        record["status"] = "archived"
+        record["archived_at"] = clock.now_iso()
+        event(record, actor, "archived")
+
+    return _change(desk, ann_id, actor, change)

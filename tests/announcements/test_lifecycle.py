@@ -1,0 +1,87 @@
+"""Updates until it is over: a new version published at once, the closing notice, and
+`show --json` with versions, approvals, deliveries and timeline."""
+
+from __future__ import annotations
+
+from tests.announcements.conftest import create_approved
+
+
+def test_update_publishes_version_2_and_resolve_publishes_the_closing_notice(arun, smtp_desk, smtp_sink, maintenance):
+    ann_id = create_approved(arun)
+    assert arun("announce", "publish", ann_id).code == 0
+    assert len(smtp_sink.messages) == 2
+
+    during = {"DESKCTL_NOW": "2026-12-06T01:00:00+01:00"}
+    updated = arun("announce", "update", ann_id, "--set", "end=2026-12-06T04:00:00+01:00",
+                   "--note", "the storage migration takes longer", "--json", env=during)
+    assert updated.code == 0, updated
+    report = updated.json()
+    assert report["version"] == 2 and report["status"] == "published" and report["failed"] == []
+    v2 = {m["message"]["Content-Language"]: m["message"] for m in smtp_sink.messages[2:]}
+    assert sorted(v2) == ["en", "it"]
+    assert v2["it"]["Subject"].strip() == "Aggiornamento: Manutenzione programmata: mail e calendar il 5 dicembre 2026"
+    assert "domenica 6 dicembre 2026, 04:00" in v2["it"].get_body(("plain",)).get_content()
+    assert v2["en"]["X-Deskctl-Announcement"] == f"{ann_id} v2"
+
+    after = {"DESKCTL_NOW": "2026-12-06T03:30:00+01:00"}
+    resolved = arun("announce", "resolve", ann_id, "--set", "resolution=The new storage is online.", "--json", env=after)
+    assert resolved.code == 0, resolved
+    assert resolved.json()["version"] == 3 and resolved.json()["status"] == "resolved"
+    closing = {m["message"]["Content-Language"]: m["message"] for m in smtp_sink.messages[4:]}
+    assert closing["en"]["Subject"].strip() == "Completed: mail and calendar are working normally again"
+    assert closing["it"]["Subject"].strip() == "Concluso: mail e calendar di nuovo disponibili"
+    body = closing["it"].get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "L'intervento su mail e calendar si è concluso alle 03:30 di domenica 6 dicembre 2026." in body
+    assert "Cosa è stato fatto:\nThe new storage is online." in body
+    assert len(smtp_sink.messages) == 6
+
+    page = (smtp_desk / "public" / "status" / "en" / "index.html").read_text(encoding="utf-8")
+    assert "Recently resolved" in page and "No disruption is known at the moment" in page
+
+    shown = arun("announce", "show", ann_id, "--json", env=after)
+    assert shown.code == 0
+    data = shown.json()
+    assert [(v["version"], v["notice"]) for v in data["versions"]] == [(1, "announcement"), (2, "announcement"), (3, "closing")]
+    assert data["versions"][1]["note"] == "the storage migration takes longer"
+    assert data["versions"][1]["fields"]["end"] == "2026-12-06T04:00:00+01:00"
+    assert [(a["actor"], a["decision"]) for a in data["approvals"]] == [("alice", "approved")]
+    smtp_sent = sorted((d["version"], d["language"]) for d in data["deliveries"] if d["channel"] == "smtp")
+    assert smtp_sent == [(1, "en"), (1, "it"), (2, "en"), (2, "it"), (3, "en"), (3, "it")]
+    assert all(d["status"] == "sent" for d in data["deliveries"])
+    actions = [e["action"] for e in data["timeline"]]
+    for expected in ("created", "submitted", "approved", "published", "delivered", "updated", "resolved"):
+        assert expected in actions
+    assert data["fields"]["resolution"] == "The new storage is online."
+    assert data["resolved_at"] == "2026-12-06T03:30:00+01:00"
+
+    archived = arun("announce", "archive", ann_id, "--json", env=after)
+    assert archived.code == 0 and archived.json()["status"] == "archived"
+    assert arun("announce", "publish", ann_id).code == 2
+
+
+def test_update_without_publish_records_the_version_only(arun, smtp_desk, smtp_sink, maintenance):
+    ann_id = create_approved(arun)
+    assert arun("announce", "publish", ann_id).code == 0
+    result = arun("announce", "update", ann_id, "--set", "impact.it=Posta ferma", "--no-publish", "--json")
+    assert result.code == 0, result
+    assert result.json()["version"] == 2 and len(smtp_sink.messages) == 2
+    assert arun("announce", "publish", ann_id).code == 0
+    assert len(smtp_sink.messages) == 4
+    nothing = arun("announce", "update", ann_id, "--set", "impact.it=Posta ferma")
+    assert nothing.code == 2 and "nothing changes" in nothing.stderr
+
+
+def test_list_filters_by_status_text_and_age(arun, maintenance):
+    ann_id = create_approved(arun)
+    assert arun("announce", "publish", ann_id).code == 0
+    later = {"DESKCTL_NOW": "2026-12-20T10:00:00+01:00"}
+    assert arun("announce", "create", "feature-release", "--set", "services=crm", "--set", "start=2026-12-21T08:00",
+                "--set", "features=Quotes can be signed on a tablet.", env=later).code == 0
+    rows = arun("announce", "list", "--json", env=later).json()
+    assert [r["id"] for r in rows] == ["ANN-0002", "ANN-0001"]
+    assert [r["id"] for r in arun("announce", "list", "--status", "published", "--json", env=later).json()] == ["ANN-0001"]
+    assert [r["id"] for r in arun("announce", "list", "--search", "TABLET", "--json", env=later).json()] == ["ANN-0002"]
+    assert [r["id"] for r in arun("announce", "list", "--search", "inviare", "--json", env=later).json()] == ["ANN-0001"]
+    assert [r["id"] for r in arun("announce", "list", "--since", "7d", "--json", env=later).json()] == ["ANN-0002"]
+    table = arun("announce", "list", env=later).stdout.splitlines()
+    assert table[0].split() == ["ID", "KIND", "STATUS", "VER", "SEVERITY", "SERVICES", "START", "END"]

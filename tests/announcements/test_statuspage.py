@@ -1,0 +1,119 @@
+"""The status page in a real browser (headless Chromium): it renders, shows the
+announcement, logs no console error, and screenshots as a real page. Plus the Atom feed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import subprocess
+import xml.etree.ElementTree as ET
+import zlib
+from pathlib import Path
+
+import pytest
+
+from tests.announcements.conftest import create_approved
+
+ATOM = {"a": "http://www.w3.org/2005/Atom"}
+
+
+def chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        message = "headless Chromium not found: apt-get install -y chromium"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return path
+
+
+def run_chromium(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess:
+    profile = tmp_path / f"chromium-profile-{len(list(tmp_path.glob('chromium-profile-*')))}"
+    command = [
+        chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", *args, url,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+
+
+def console_messages(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if ":CONSOLE" in line]
+
+
+def png_facts(path: Path) -> tuple[int, int, int]:
+    """(width, height, distinct byte values in the image data) of a PNG file."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    width, height = struct.unpack(">II", data[16:24])
+    chunks, pos = [], 8
+    for _ in range(100_000):
+        if pos >= len(data):
+            break
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        if kind == b"IDAT":
+            chunks.append(data[pos + 8:pos + 8 + length])
+        pos += 12 + length
+    pixels = zlib.decompress(b"".join(chunks))
+    return width, height, len(set(pixels))
+
+
+def test_console_errors_are_detected(tmp_path):
+    # the check below must be able to fail: a page with an error does show up
+    page = tmp_path / "broken.html"
+    page.write_text("<!DOCTYPE html><html><body><script>console.error('broken'); nope();</script></body></html>")
+    result = run_chromium(tmp_path, page.as_uri(), "--dump-dom")
+    assert any("broken" in line for line in console_messages(result.stderr))
+
+
+def test_status_page_renders_in_chromium_without_errors(arun, desk, maintenance, tmp_path):
+    ann_id = create_approved(arun)
+    assert arun("announce", "publish", ann_id).code == 0
+    page = desk / "public" / "status" / "it" / "index.html"
+    html = page.read_text(encoding="utf-8")
+    assert "<script" not in html and 'src="http' not in html and "stylesheet" not in html  # self-contained
+
+    dom = run_chromium(tmp_path, page.as_uri(), "--dump-dom")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert console_messages(dom.stderr) == []
+    assert "<h1>Stato dei servizi</h1>" in dom.stdout
+    assert 'id="ANN-0001"' in dom.stdout
+    assert "Manutenzione programmata: mail e calendar il 5 dicembre 2026" in dom.stdout
+    assert "programmato" in dom.stdout  # not started yet at DESKCTL_NOW
+    assert 'href="../ru/index.html"' in dom.stdout
+
+    shot = tmp_path / "status-it.png"
+    result = run_chromium(tmp_path, page.as_uri(), f"--screenshot={shot}", "--window-size=1000,1400",
+                          "--hide-scrollbars")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert console_messages(result.stderr) == []
+    width, height, distinct = png_facts(shot)
+    assert (width, height) == (1000, 1400)
+    assert shot.stat().st_size > 20_000 and distinct > 50  # text and colours, not a blank page
+
+    root = (desk / "public" / "status" / "index.html").read_text(encoding="utf-8")
+    assert 'url=en/index.html' in root
+
+
+def test_atom_feed_lists_current_and_recent_announcements(arun, desk, maintenance):
+    ann_id = create_approved(arun)
+    assert arun("announce", "publish", ann_id).code == 0
+    feed = ET.parse(desk / "public" / "status" / "en" / "feed.xml").getroot()
+    assert feed.tag == "{http://www.w3.org/2005/Atom}feed"
+    assert feed.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
+    entries = feed.findall("a:entry", ATOM)
+    assert len(entries) == 1
+    entry = entries[0]
+    assert entry.findtext("a:id", namespaces=ATOM) == "urn:deskctl:announcement:ANN-0001"
+    assert entry.findtext("a:title", namespaces=ATOM) == "Planned maintenance: mail and calendar on December 5, 2026"
+    content = entry.find("a:content", ATOM)
+    assert content.get("type") == "html" and '<article class="notice kind-planned-maintenance' in content.text
+
+    later = {"DESKCTL_NOW": "2026-12-06T02:30:00+01:00"}
+    assert arun("announce", "resolve", ann_id, env=later).code == 0
+    feed = ET.parse(desk / "public" / "status" / "en" / "feed.xml").getroot()
+    titles = [e.findtext("a:title", namespaces=ATOM) for e in feed.findall("a:entry", ATOM)]
+    assert titles == ["Completed: mail and calendar are working normally again"]
+    page = (desk / "public" / "status" / "en" / "index.html").read_text(encoding="utf-8")
+    assert "No disruption is known at the moment" in page and "Recently resolved" in page
