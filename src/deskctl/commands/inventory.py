@@ -1,0 +1,85 @@
+"""`deskctl inventory`: the hosts SOPs run on, and trusting their SSH host keys."""
+
+from __future__ import annotations
+
+import click
+
+from deskctl import output
+from deskctl.commands._common import interactive, json_option, pass_app, yes_option
+
+
+@click.group()
+def inventory() -> None:
+    """List the hosts SOPs run on; trust their SSH keys."""
+
+
+@inventory.command("list")
+@json_option
+@pass_app
+def list_(app, as_json: bool) -> None:
+    """Every host with its address, user, connection and groups."""
+    from deskctl.inventory import load_inventory
+
+    inv = load_inventory(app.desk)
+    rows = [h.to_dict() for h in inv.hosts.values()]
+    if as_json:
+        output.print_json(rows)
+        return
+    output.print_table(rows, [("name", "HOST"), ("address", "ADDRESS"), ("port", "PORT"), ("user", "USER"), ("connection", "CONNECTION"), ("groups", "GROUPS")])
+
+
+@inventory.command()
+@click.argument("host")
+@json_option
+@pass_app
+def show(app, host: str, as_json: bool) -> None:
+    """One host's settings and variables (group and host vars merged)."""
+    from deskctl.inventory import load_inventory
+
+    data = load_inventory(app.desk).host(host).to_dict()
+    if as_json:
+        output.print_json(data)
+        return
+    output.print_keyvalues([(k, v) for k, v in data.items() if k not in ("vars", "env")])
+    for key, value in sorted(data["vars"].items()):
+        output.echo(f"var {key} = {value}")
+
+
+@inventory.command()
+@click.argument("host")
+@yes_option
+@json_option
+@pass_app
+def trust(app, host: str, assume_yes: bool, as_json: bool) -> None:
+    """Show HOST's SSH key fingerprint and record it in config/known_hosts after confirmation."""
+    from deskctl.errors import BadInput, OperationFailed
+    from deskctl.executor import ConnectionFailed
+    from deskctl.executor.trust import inspect, record_key
+    from deskctl.inventory import load_inventory
+
+    target = load_inventory(app.desk).host(host)
+    if target.is_local:
+        raise BadInput(f"{host} uses connection: local; there is no SSH key to trust")
+    try:
+        state = inspect(app.desk, target)
+    except ConnectionFailed as exc:
+        raise OperationFailed(str(exc)) from None
+    summary = {"host": host, "address": f"{target.address}:{target.port}", "key_type": state["key_type"],
+               "fingerprint": state["fingerprint"], "status": state["status"], "known": state["known"]}
+    if state["status"] == "known":
+        if as_json:
+            output.print_json({**summary, "recorded": False})
+        output.info(f"{host} ({target.address}:{target.port}) {state['key_type']} {state['fingerprint']} is already trusted")
+        return
+    output.info(f"{host} ({target.address}:{target.port}) presents {state['key_type']} {state['fingerprint']}")
+    if state["status"] == "changed":
+        output.warn(f"the key of {host} CHANGED: known_hosts has {', '.join(state['known'])}; make sure the host was reinstalled")
+    if not assume_yes:
+        if not interactive():
+            raise BadInput("no terminal to confirm the fingerprint", "pass --yes to record it unattended")
+        if not click.confirm("Is this the host's real key? Record it", default=False, err=True):
+            raise OperationFailed("not recorded")
+    path = record_key(app.desk, target, state["key"])
+    if as_json:
+        output.print_json({**summary, "recorded": True, "file": app.desk.rel(path)})
+    output.info(f"recorded in {app.desk.rel(path)}")

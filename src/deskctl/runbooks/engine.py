@@ -1,0 +1,324 @@
+"""The runbook engine: check everything, then run the steps on every target host in
+parallel (`forks`), in rolling batches (`serial`), with rollback and `finally` per host.
+
+`prepare()` does every check that can fail on bad input (SOP, parameters, targets, prompt
+answers, per-host variables, ticket) and opens no connection; `execute()` runs the plan.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from deskctl import clock, redact
+from deskctl.errors import BadInput, ValidationFailed
+from deskctl.runbooks import params as params_mod
+from deskctl.runbooks import records, stepexec, templating
+from deskctl.runbooks.context import HostContext, RunContext, templating_choice
+from deskctl.runbooks.model import SECTIONS
+
+
+@dataclass
+class Plan:
+    run: RunContext
+    hosts: list
+    forks: int = 10
+    serial: int | None = None
+    ticket_id: str | None = None
+    given_params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def runbook(self):
+        return self.run.runbook
+
+
+def library_for(desk, plugins, inventory=None):
+    from deskctl.runbooks.loader import Library
+    from deskctl.runbooks.steptypes import load_step_types
+
+    inv_vars: set[str] = set()
+    if inventory is not None:
+        inv_vars |= set(inventory.defaults.get("vars") or {})
+        for host in inventory.hosts.values():
+            inv_vars |= set(host.vars)
+        for group in inventory.groups.values():
+            inv_vars |= set(group.get("vars") or {})
+    return Library(desk, load_step_types(plugins), inv_vars)
+
+
+def prepare(desk, plugins, name: str, *, raw_params: dict[str, str], actor: str,
+            hosts: str | None = None, limit: str | None = None, answers: dict[str, str] | None = None,
+            ticket_id: str | None = None, dry_run: bool = False, interactive: bool = False,
+            forks: int | None = None, serial: int | None = None) -> Plan:
+    """Everything checked, nothing run: raises BadInput/ValidationFailed (exit 2)."""
+    from deskctl.executor.hostkeys import known_hosts_files
+    from deskctl.inventory import load_inventory
+
+    inventory = load_inventory(desk)
+    library = library_for(desk, plugins, inventory)
+    runbook = library.load(name)
+    values, generated = params_mod.resolve(runbook, raw_params)
+    settings = desk.setting("runbooks", default={}) or {}
+    forks = forks or int(settings.get("forks", 10))
+    if forks < 1 or (serial is not None and serial < 1):
+        raise BadInput("--forks and --serial must be at least 1")
+    run = RunContext(
+        desk=desk, runbook=runbook, params=values, step_types=library.step_types,
+        run_id=records.new_run_id(), actor=actor, known_hosts=known_hosts_files(desk),
+        library=library, dry_run=dry_run, generated=generated,
+        step_timeout=float(runbook.timeout or settings.get("step_timeout", 600)),
+    )  # fmt: skip
+    run.answers = _answers(runbook, answers or {}, interactive or dry_run)
+    targets = _targets(runbook, inventory, run, hosts, limit)
+    _check_host_variables(runbook, targets, library.step_types)
+    if ticket_id:
+        from deskctl.runbooks import ticketing
+
+        run.ticket = ticketing.fetch(desk, ticket_id)
+    return Plan(run=run, hosts=targets, forks=forks, serial=serial, ticket_id=ticket_id, given_params=raw_params)
+
+
+def _answers(runbook, given: dict[str, str], interactive: bool) -> dict[str, str]:
+    prompts = [s for s in runbook.all_steps() if s.type == "prompt"]
+    keys = {(s.register or s.name): s for s in prompts}
+    problems = []
+    for key in given:
+        if key not in keys:
+            known = ", ".join(keys) or "none"
+            problems.append(f"{runbook.label}:1: --answer {key}: {runbook.name} has no prompt {key!r} (prompts: {known})")
+    answers: dict[str, str] = {}
+    for key, step in keys.items():
+        choices = [templating_choice(c) for c in step.option("choices") or []]
+        if key in given:
+            value = templating_choice(given[key])
+            if choices and value not in choices:
+                problems.append(f"{step.where}: --answer {key}={value}: answer one of {', '.join(choices)}")
+            answers[key] = value
+        elif step.option("default") is not None:
+            answers[key] = templating_choice(step.option("default"))
+        elif not interactive:
+            hint = "|".join(choices) if choices else "VALUE"
+            problems.append(f"{step.where}: prompt {step.name!r} needs an answer and there is no terminal to ask: pass --answer {key}={hint}")
+    if problems:
+        raise ValidationFailed(problems, "missing or invalid answers", "nothing was run")
+    return answers
+
+
+def _targets(runbook, inventory, run: RunContext, hosts: str | None, limit: str | None) -> list:
+    if hosts:
+        return inventory.resolve(hosts, what="--hosts")
+    spec = runbook.targets
+    if spec is None:
+        if limit:
+            return inventory.resolve(limit, what="--limit")
+        raise BadInput(f"{runbook.name} names no targets", "pass --hosts HOST[,HOST...] or --limit GROUP")
+    names: list[str] = []
+    templated = False
+    context = {**run.param_context(runbook, run.params), "params": run.params}
+    for item in spec if isinstance(spec, list) else [spec]:
+        if templating.is_template(item):
+            templated = True
+            item = str(templating.render(item, context, "text"))
+        names += [n.strip() for n in str(item).split(",") if n.strip()]
+    chosen = []
+    for name in names:
+        try:
+            chosen += inventory.resolve(name, what="target")
+        except BadInput:
+            if not templated:
+                raise
+            chosen.append(inventory.ad_hoc(name))  # a host named by a parameter
+    chosen = list({h.name: h for h in chosen}.values())
+    if limit:
+        allowed = {h.name for h in inventory.resolve(limit, what="--limit")}
+        chosen = [h for h in chosen if h.name in allowed]
+        if not chosen:
+            raise BadInput(f"--limit {limit}: none of {runbook.name}'s targets ({', '.join(names)}) is in it")
+    if not chosen:
+        raise BadInput(f"{runbook.name}: its targets match no host", "pass --hosts")
+    return chosen
+
+
+def _check_host_variables(runbook, targets: list, step_types: dict) -> None:
+    """A template using a host variable that some target lacks fails before anything runs.
+    (Steps of included SOPs are checked against their own file when they run.)"""
+    used: list[tuple[Any, set[str]]] = []
+    for step in runbook.all_steps():
+        if step.label != runbook.label:
+            continue
+        texts = [(step.when, "expr")] if step.when else []
+        texts += [(text, mode) for _, text, mode in step_types[step.type].templates(step)]
+        for text, mode in texts:
+            if mode == "expr" or templating.is_template(text):
+                names, _ = templating.undeclared(text, mode)
+                used.append((step, names))
+    if not used:
+        return
+    base = templating.BUILTINS | set(runbook.params) | templating.template_globals()
+    base |= {s.register for s in runbook.all_steps() if s.register}
+    problems = []
+    for step, names in used:
+        for host in targets:
+            for name in sorted(names - base - set(host.vars)):
+                problems.append(f"{step.where}: step {step.name!r}: host {host.name} has no variable {name!r}")
+    if problems:
+        raise ValidationFailed(sorted(set(problems)), "undefined variables for some targets", "set them under vars: in config/inventory.yaml")
+
+
+# --- execution ------------------------------------------------------------------------------
+
+def run_steps(hc: HostContext, steps: list, section: str, sink: list) -> Any:
+    """Run `steps` in order; returns the first failed step (after which it stops) or None."""
+    for step in steps:
+        result = stepexec.run_step(step, hc, section)
+        sink.append(stepexec.to_record(step, section, result))
+        if result.status == "failed":
+            return step
+    return None
+
+
+def run_host(run: RunContext, host) -> dict[str, Any]:
+    try:
+        return _run_host(run, host)
+    except Exception as exc:  # a bug must fail this host, not lose the others' results
+        outcome = _not_run(host, redact.redact(f"internal error: {type(exc).__name__}: {exc}"))
+        outcome["status"] = "failed"
+        return outcome
+
+
+def _run_host(run: RunContext, host) -> dict[str, Any]:
+    started = time.monotonic()
+    hc = HostContext(run, host)
+    steps: list[dict] = []
+    hc.sink = steps
+    failed = None
+    try:
+        failed = run_steps(hc, run.runbook.steps, "steps", steps)
+        if failed is not None and run.runbook.rollback:
+            for step in run.runbook.rollback:  # every rollback step is tried
+                result = stepexec.run_step(step, hc, "rollback")
+                steps.append(stepexec.to_record(step, "rollback", result))
+        finally_failed = None
+        for step in run.runbook.finally_:
+            result = stepexec.run_step(step, hc, "finally")
+            steps.append(stepexec.to_record(step, "finally", result))
+            if result.status == "failed" and finally_failed is None:
+                finally_failed = step
+    finally:
+        hc.close()
+    failed = failed or finally_failed
+    reason = next((s["message"] for s in steps if s["status"] == "failed"), "")
+    status = "ok" if failed is None else ("unreachable" if hc.connect_error else "failed")
+    return {
+        "host": host.name, "address": host.address, "connection": host.connection,
+        "status": status, "failed_step": failed.name if failed else None,
+        "reason": reason if failed else "", "duration": round(time.monotonic() - started, 3),
+        "steps": steps,
+    }  # fmt: skip
+
+
+def execute(plan: Plan, *, locks: list | None = None) -> dict[str, Any]:
+    """Run the plan; returns the run record (already saved, secrets masked)."""
+    run = plan.run
+    record = _new_record(plan)
+    records.save(run.desk, record)
+    started = time.monotonic()
+    results: dict[str, dict] = {}
+    batches = [plan.hosts] if not plan.serial else [plan.hosts[i:i + plan.serial] for i in range(0, len(plan.hosts), plan.serial)]
+    stopped = False
+    try:
+        for batch in batches:
+            if stopped:
+                for host in batch:
+                    results[host.name] = _not_run(host, "an earlier batch failed (--serial)")
+                continue
+            results.update(_parallel(run, batch, plan.forks))
+            if plan.serial and any(r["status"] != "ok" for r in (results[h.name] for h in batch)):
+                stopped = True
+    except KeyboardInterrupt:
+        record["status"] = "interrupted"
+        raise
+    finally:
+        record["hosts"] = [results.get(h.name) or _not_run(h, "interrupted") for h in plan.hosts]
+        record["finished_at"] = clock.now_iso()
+        record["duration"] = round(time.monotonic() - started, 3)
+        if record["status"] != "interrupted":
+            ok = all(h["status"] == "ok" for h in record["hosts"])
+            record["status"] = "ok" if ok else "failed"
+            record["exit_code"] = 0 if ok else 1
+        records.save(run.desk, record)
+    return redact.redact_data(record)
+
+
+def _parallel(run: RunContext, hosts: list, forks: int) -> dict[str, dict]:
+    """Run hosts on up to `forks` threads (plain threads: concurrent.futures costs start-up)."""
+    todo: queue.SimpleQueue = queue.SimpleQueue()
+    for host in hosts:
+        todo.put(host)
+    done: dict[str, dict] = {}
+
+    def worker() -> None:
+        while True:
+            try:
+                host = todo.get_nowait()
+            except queue.Empty:
+                return
+            done[host.name] = run_host(run, host)
+
+    threads = [threading.Thread(target=worker, name=f"deskctl-host-{i}", daemon=True)
+               for i in range(max(1, min(forks, len(hosts))))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return done
+
+
+def _not_run(host, why: str) -> dict[str, Any]:
+    return {"host": host.name, "address": host.address, "connection": host.connection,
+            "status": "not run", "failed_step": None, "reason": why, "duration": 0, "steps": []}
+
+
+def _new_record(plan: Plan) -> dict[str, Any]:
+    run, rb = plan.run, plan.runbook
+    shown = {n: ("***" if rb.params[n].is_secret and v is not None else v) for n, v in run.params.items()}
+    return {
+        "id": run.run_id, "sop": rb.name, "sop_file": rb.label, "sop_hash": rb.content_hash,
+        "sop_version": rb.version, "params": shown, "generated": run.generated,
+        "answers": run.answers, "actor": run.actor, "ticket": plan.ticket_id,
+        "targets": [h.name for h in plan.hosts], "forks": plan.forks, "serial": plan.serial,
+        "started_at": clock.now_iso(), "finished_at": None, "duration": None,
+        "status": "running", "exit_code": None, "hosts": [],
+    }  # fmt: skip
+
+
+def dry_run(plan: Plan) -> dict[str, Any]:
+    """Every step rendered for every host, secrets masked; connects nowhere."""
+    run = plan.run
+    hosts = []
+    for host in plan.hosts:
+        hc = HostContext(run, host)
+        rows = []
+        for section in SECTIONS:
+            for step in _flatten(run.runbook.section(section)):
+                stype = run.step_types[step.type]
+                try:
+                    text = stype.describe(step, hc)
+                except Exception as exc:  # a template needing a register's real value
+                    text = f"<rendered at run time: {exc}>"
+                rows.append({"section": section, "name": step.name, "type": step.type,
+                             "when": step.when, "sudo": step.sudo, "would": redact.redact(str(text))})
+        hosts.append({"host": host.name, "address": host.address, "connection": host.connection, "steps": rows})
+    shown = {n: ("***" if run.runbook.params[n].is_secret and v is not None else v) for n, v in run.params.items()}
+    return redact.redact_data({"dry_run": True, "sop": run.runbook.name, "params": shown, "answers": run.answers, "hosts": hosts})
+
+
+def _flatten(steps: list) -> list:
+    out = []
+    for step in steps:
+        out.append(step)
+        out += _flatten(step.children)
+    return out

@@ -1,0 +1,121 @@
+"""Runbook parameters: type checks, patterns, choices, defaults, generated secrets.
+
+Every problem is reported at once as `file:line: parameter 'x': ...` before anything runs.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from typing import Any
+
+from deskctl import redact
+from deskctl.errors import ValidationFailed
+from deskctl.runbooks.model import Param, Runbook
+
+HOST_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]*$")
+USER_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TRUE = {"true", "yes", "y", "1", "on"}
+FALSE = {"false", "no", "n", "0", "off"}
+# no quotes, backslashes, spaces or colons: easy to read out and safe for chpasswd-style tools
+PASSWORD_ALPHABET = string.ascii_letters + string.digits + "-_.!%+="
+
+
+def generate_password(length: int = 20) -> str:
+    """A strong random password with upper, lower, digit and symbol characters."""
+    import secrets  # only when a password is generated
+
+    length = max(length, 12)
+    for _ in range(1000):  # bounded; a miss is ~1 in 10 per try
+        value = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
+        if (any(c.islower() for c in value) and any(c.isupper() for c in value)
+                and any(c.isdigit() for c in value) and any(not c.isalnum() for c in value)):
+            return value
+    raise RuntimeError("could not generate a password")  # pragma: no cover
+
+
+def coerce(param: Param, raw: Any) -> tuple[Any, str | None]:
+    """(typed value, problem or None) for one value given as text or YAML."""
+    kind = param.type
+    if kind == "int":
+        if isinstance(raw, bool):
+            return None, "must be a whole number"
+        try:
+            value: Any = int(str(raw).strip())
+        except ValueError:
+            return None, f"{_show(param, raw)} is not a whole number"
+        if param.min is not None and value < param.min:
+            return None, f"{value} is below the minimum {param.min}"
+        if param.max is not None and value > param.max:
+            return None, f"{value} is above the maximum {param.max}"
+        return value, None
+    if kind == "bool":
+        if isinstance(raw, bool):
+            return raw, None
+        text = str(raw).strip().lower()
+        if text in TRUE or text in FALSE:
+            return text in TRUE, None
+        return None, f"{_show(param, raw)} is not true/false (yes/no)"
+    value = "" if raw is None else str(raw)
+    if "\n" in value or "\r" in value or "\0" in value:
+        return None, "must be a single line"
+    if kind == "choice":
+        choices = [str(c) for c in param.choices or []]
+        if value not in choices:
+            return None, f"{_show(param, value)} is not one of: {', '.join(choices)}"
+    elif kind == "host" and not HOST_RE.match(value):
+        return None, f"{_show(param, value)} is not a host name or address"
+    elif kind == "user" and not USER_RE.match(value):
+        return None, f"{_show(param, value)} is not a valid user name (letters, digits, . _ - @)"
+    elif kind == "email" and not EMAIL_RE.match(value):
+        return None, f"{_show(param, value)} is not an e-mail address"
+    if param.pattern and not re.search(param.pattern, value):
+        return None, f"{_show(param, value)} does not match the pattern {param.pattern}"
+    return value, None
+
+
+def _show(param: Param, raw: Any) -> str:
+    return "the value" if param.is_secret else repr(raw)
+
+
+def resolve(runbook: Runbook, given: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Typed values for every parameter and the names of generated ones.
+
+    Secrets are registered for redaction before anything else can print them.
+    """
+    for name, param in runbook.params.items():
+        if param.is_secret and name in given:
+            redact.add_secret(given[name])
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+    generated: list[str] = []
+    for name in given:
+        if name not in runbook.params:
+            known = ", ".join(runbook.params) or "none"
+            problems.append(f"{runbook.label}:1: {runbook.name} has no parameter {name!r} (parameters: {known})")
+    for name, param in runbook.params.items():
+        where = f"{runbook.label}:{param.line}: parameter {name!r}"
+        if name in given:
+            value, problem = coerce(param, given[name])
+            if problem:
+                problems.append(f"{where}: {problem}")
+                continue
+            values[name] = value
+        elif param.generate == "password":
+            values[name] = generate_password(param.length)
+            redact.add_secret(values[name])
+            generated.append(name)
+        elif param.default is not None:
+            values[name] = param.default
+        elif param.required:
+            hint = f"pass -p {name}=VALUE" + (f" ({param.description})" if param.description else "")
+            problems.append(f"{where} is required: {hint}")
+        else:
+            values[name] = None if param.type != "bool" else False
+    for name, param in runbook.params.items():
+        if param.is_secret and values.get(name):
+            redact.add_secret(values[name])
+    if problems:
+        raise ValidationFailed(problems, f"invalid parameters for {runbook.name}")
+    return values, generated

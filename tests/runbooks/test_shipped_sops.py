@@ -1,0 +1,160 @@
+"""Each shipped SOP, run against the real sshd. Test doubles only where a container has no
+such service: CUPS (lpstat/cancel/cupsenable). Accounts are real: a throw-away user is
+created with useradd and removed afterwards (the tests run as root)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+import tarfile
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.runbooks.conftest import fake_bin, ssh_hosts, write_inventory
+
+
+def identity_desk(desk, sshd, **extra):
+    write_inventory(desk, {"localhost": {"connection": "local"},
+                           **ssh_hosts(sshd, [("id1", "127.0.0.3")], groups=["identity"], **extra)})
+    (desk / "config" / "known_hosts").write_text(sshd.known_hosts.read_text())
+
+
+@pytest.fixture
+def account():
+    if os.geteuid() != 0 or not shutil.which("useradd"):
+        pytest.skip("needs root and useradd to create a throw-away account")
+    name = "dsk" + secrets.token_hex(3)
+    subprocess.run(["useradd", "-M", "-s", "/bin/sh", name], check=True, timeout=30)
+    subprocess.run(["chpasswd"], input=f"{name}:Old-Passw0rd!\n", text=True, check=True, timeout=30)
+    try:
+        yield name
+    finally:
+        subprocess.run(["userdel", name], timeout=30, check=False)
+
+
+def shadow_entry(name: str) -> list[str]:
+    for line in Path("/etc/shadow").read_text(encoding="utf-8").splitlines(keepends=True):
+        if line.startswith(name + ":"):
+            return line.rstrip("\n").split(":")
+    raise AssertionError(f"{name} not in /etc/shadow")
+
+
+def test_reset_password_sets_a_generated_password_and_forces_a_change(desk, sshd, sshrun, account):
+    identity_desk(desk, sshd)
+    old_hash = shadow_entry(account)[1]
+    ticket = sshrun("ticket", "create", "--title", f"{account} forgot the password", "--json").json()["id"]
+    result = sshrun("sop", "run", "reset-password", "-p", f"user={account}@example.com", "--yes",
+                    "--ticket", ticket, "--json")
+    assert result.code == 0, result
+    line = next(l for l in result.stderr.splitlines() if l.startswith("generated password"))
+    password = line.split(": ", 1)[1].split()[0]
+    entry = shadow_entry(account)
+    assert entry[1] != old_hash and entry[2] == "0"  # new hash; last change 0 = must change
+    crypt = subprocess.run(["openssl", "passwd", "-6", "-salt", entry[1].split("$")[2], password],
+                           capture_output=True, text=True, timeout=30) if shutil.which("openssl") else None
+    if crypt is not None and entry[1].startswith("$6$"):
+        assert crypt.stdout.strip() == entry[1]  # the shown password is the one that was set
+    stored = "".join(p.read_text(errors="replace") for p in (desk / "data").rglob("*") if p.is_file())
+    assert password not in stored and password not in result.stdout
+    shown = sshrun("ticket", "show", ticket, "--json").json()
+    assert shown["status"] == "resolved"
+    assert password not in str(shown)
+
+
+def test_unlock_account_unlocks_a_locked_account(desk, sshd, sshrun, account):
+    identity_desk(desk, sshd)
+    subprocess.run(["usermod", "-L", account], check=True, timeout=30)
+    assert shadow_entry(account)[1].startswith("!")
+    result = sshrun("sop", "run", "unlock-account", "-p", f"user={account}", "--yes", "--json")
+    assert result.code == 0, result
+    assert not shadow_entry(account)[1].startswith("!")
+    steps = {s["name"]: s["status"] for s in result.json()["hosts"][0]["steps"]}
+    assert steps["unlock password"] == "ok"
+    again = sshrun("sop", "run", "unlock-account", "-p", f"user={account}", "--yes", "--json")
+    assert {s["name"]: s["status"] for s in again.json()["hosts"][0]["steps"]}["unlock password"] == "skipped"
+
+
+def test_unknown_account_fails_at_the_first_step(desk, sshd, sshrun):
+    identity_desk(desk, sshd)
+    result = sshrun("sop", "run", "reset-password", "-p", "user=nosuchuser4711", "--yes", "--json")
+    assert result.code == 1
+    assert result.json()["hosts"][0]["failed_step"] == "account exists"
+
+
+# CUPS is not installed in the test container: lpstat/cancel/cupsenable doubles keep a queue
+# in a folder so the SOP's real commands, quoting and checks are exercised over SSH.
+CUPS = {
+    "lpstat": 'q="$(dirname "$0")/queue"; [ -s "$q" ] && cat "$q"; exit 0',
+    "cancel": 'q="$(dirname "$0")/queue"; [ "$1" = -a ] || exit 2; echo "$@" >> "$(dirname "$0")/cancelled"; : > "$q"',
+    "cupsenable": 'echo "$1" >> "$(dirname "$0")/enabled"',
+}
+
+
+def test_clear_print_queue_on_a_host_named_by_parameter(desk, sshd, sshrun, tmp_path):
+    fb = fake_bin(tmp_path / "cups", CUPS)
+    (fb / "queue").write_text("hp4-12 root 1024 Mon\nhp4-13 root 2048 Mon\n")
+    write_inventory(desk, {"localhost": {"connection": "local"},
+                           **ssh_hosts(sshd, [("ws-042", "127.0.0.4")], path_prepend=[str(fb)])})
+    (desk / "config" / "known_hosts").write_text(sshd.known_hosts.read_text())
+    result = sshrun("sop", "run", "clear-print-queue", "-p", "target=ws-042", "-p", "printer=hp4", "--yes", "--json")
+    assert result.code == 0, result
+    assert (fb / "queue").read_text() == "" and (fb / "cancelled").read_text() == "-a hp4\n"
+    assert (fb / "enabled").read_text() == "hp4\n"
+    bad = sshrun("sop", "run", "clear-print-queue", "-p", "target=ws-042", "-p", "printer=hp4;reboot", "--yes")
+    assert bad.code == 2 and "printer" in bad.stderr
+
+
+def test_disk_cleanup_removes_only_old_files_above_the_threshold(desk, sshd, sshrun, tmp_path):
+    identity_desk(desk, sshd)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    old, new = scratch / "old.log", scratch / "new.log"
+    old.write_text("x" * 1000)
+    new.write_text("y")
+    ten_days = time.time() - 10 * 86400
+    os.utime(old, (ten_days, ten_days))
+    ticket = sshrun("ticket", "create", "--title", "disk full", "--json").json()["id"]
+    high = sshrun("sop", "run", "disk-cleanup", "-p", "target=id1", "-p", f"path={scratch}", "-p", "threshold=100",
+                  "--yes", "--json")
+    assert high.code == 0 and old.exists()  # below the threshold: nothing deleted
+    result = sshrun("sop", "run", "disk-cleanup", "-p", "target=id1", "-p", f"path={scratch}", "-p", "threshold=0",
+                    "-p", "days=7", "--yes", "--ticket", ticket, "--json")
+    assert result.code == 0, result
+    assert not old.exists() and new.exists()
+    history = sshrun("ticket", "show", ticket, "--json").stdout
+    assert "Disk cleanup of" in history and "1 file(s)" in history
+    refused = sshrun("sop", "run", "disk-cleanup", "-p", "path=/etc", "-p", "threshold=0", "--yes", "--json")
+    assert refused.code == 1 and refused.json()["hosts"][0]["failed_step"] == "safe folder"
+
+
+def test_network_diagnostics_attaches_results_to_the_ticket(drun, desk):
+    ticket = drun("ticket", "create", "--title", "no network on ws-042", "--json").json()["id"]
+    result = drun("sop", "run", "network-diagnostics", "-p", "target=127.0.0.1", "-p", "count=1",
+                  "--ticket", ticket, "--json")
+    steps = {s["name"]: s for s in result.json()["hosts"][0]["steps"]}
+    assert "127.0.0.1" in steps["dns"]["stdout_tail"]
+    assert steps["attach results"]["status"] == "ok"
+    history = drun("ticket", "show", ticket, "--json").stdout
+    assert "Network diagnostics for 127.0.0.1" in history and "sop.run" in history
+    if shutil.which("ping"):
+        assert result.code == 0, result
+    bad = drun("sop", "run", "network-diagnostics", "-p", "target=no-such-host.invalid", "-p", "count=1", "--json")
+    assert bad.code == 1 and bad.json()["hosts"][0]["failed_step"] == "reachable"
+
+
+def test_collect_logs_bundles_and_attaches_an_archive(desk, sshd, sshrun):
+    identity_desk(desk, sshd)
+    ticket = sshrun("ticket", "create", "--title", "escalate: app crash", "--json").json()["id"]
+    result = sshrun("sop", "run", "collect-logs", "-p", "target=id1", "--ticket", ticket, "--json")
+    assert result.code == 0, result
+    bundle = desk / "data" / "runs" / result.json()["id"] / "id1" / "logs.tar.gz"
+    with tarfile.open(bundle) as tar:
+        names = tar.getnames()
+        system = tar.extractfile("./system.txt").read().decode()
+    assert "./system.txt" in names and "Linux" in system
+    shown = sshrun("ticket", "show", ticket, "--json").stdout
+    assert "logs.tar.gz" in shown

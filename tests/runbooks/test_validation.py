@@ -1,0 +1,135 @@
+"""Everything is checked before anything runs (acceptance item 3)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+from tests.runbooks.conftest import write_inventory
+
+BROKEN = """\
+name: broken
+params:
+  service: {type: string, required: true}
+steps:
+  - name: restart
+    shh: systemctl restart {{ service }}
+  - name: verify
+    ssh: systemctl is-active {{ servce }}
+"""
+
+
+def test_validate_lists_a_typo_in_a_step_type_and_an_undefined_variable(drun, desk):
+    (desk / "sops" / "broken.yaml").write_text(BROKEN)
+    result = drun("sop", "validate")
+    assert result.code == 2
+    lines = result.stderr.splitlines()
+    assert any(l.startswith("sops/broken.yaml:6:") and "'shh'" in l and "did you mean 'ssh'" in l for l in lines), result
+    assert any(l.startswith("sops/broken.yaml:8:") and "undefined variable 'servce'" in l and "'service'" in l for l in lines), result
+    assert "Traceback" not in result.stderr
+    as_json = drun("sop", "validate", "--json", str(desk / "sops" / "broken.yaml"))
+    assert as_json.code == 2 and len(as_json.json()["problems"]) == 2
+
+
+def test_config_check_validates_sops_and_inventory(drun, desk):
+    (desk / "sops" / "broken.yaml").write_text(BROKEN)
+    (desk / "config" / "inventory.yaml").write_text("hosts:\n  web1:\n    adress: 10.0.0.1\n")
+    result = drun("config", "check", "--json")
+    assert result.code == 2
+    problems = result.json()["problems"]
+    assert any(p.startswith("config/inventory.yaml:3:") and "adress" in p for p in problems)
+    assert any(p.startswith("sops/broken.yaml:6:") for p in problems)
+
+
+def test_shipped_sops_are_valid(drun):
+    result = drun("sop", "validate", "--json")
+    assert result.code == 0, result
+    assert len(result.json()["files"]) >= 7
+
+
+def test_schema_errors_are_reported_all_at_once(drun, desk):
+    (desk / "sops" / "bad.yaml").write_text(
+        "name: bad\nconfrim: true\nparams:\n  n: {type: integr}\n  c: {type: choice}\n"
+        "steps:\n  - name: a\n    ssh: true\n    retries: many\n  - ssh: echo\n    local: echo\n"
+    )
+    result = drun("sop", "validate")
+    assert result.code == 2
+    for expected in ("bad.yaml:2: unknown key 'confrim' (did you mean 'confirm'?)", "bad.yaml:4:", "integr",
+                     "bad.yaml:5:", "choices", "bad.yaml:9:", "retries", "bad.yaml:10:", "several actions"):
+        assert expected in result.stderr, expected
+
+
+class CountingListener:
+    """A TCP listener standing in for a host: counts every connection attempt."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _loop(self):
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.accepted += 1
+            conn.close()
+
+    def close(self):
+        self.stop.set()
+        self.thread.join(timeout=5)
+        self.sock.close()
+
+
+def test_bad_parameters_exit_2_naming_them_and_connect_to_nothing(drun, desk):
+    listener = CountingListener()
+    try:
+        write_inventory(desk, {"web1": {"address": "127.0.0.1", "port": listener.port, "groups": ["web"]}})
+        missing = drun("sop", "run", "restart-service", "--yes")
+        assert missing.code == 2
+        assert "sops/restart-service.yaml:" in missing.stderr and "'service' is required" in missing.stderr
+        bad = drun("sop", "run", "restart-service", "-p", "service=nginx; reboot", "--yes")
+        assert bad.code == 2
+        assert "'service'" in bad.stderr and "does not match the pattern" in bad.stderr
+        unknown = drun("sop", "run", "restart-service", "-p", "service=nginx", "-p", "sevrice=x", "--yes")
+        assert unknown.code == 2 and "no parameter 'sevrice'" in unknown.stderr
+        assert listener.accepted == 0
+        assert not (desk / "data" / "runs").exists()
+    finally:
+        listener.close()
+
+
+def test_unknown_sop_and_unknown_host_are_exit_2(drun):
+    result = drun("sop", "run", "restart-servce", "-p", "service=x")
+    assert result.code == 2 and "did you mean 'restart-service'" in result.stderr
+    result = drun("sop", "run", "restart-service", "-p", "service=x", "--hosts", "nohost", "--yes")
+    assert result.code == 2 and "'nohost'" in result.stderr
+
+
+def test_host_variable_missing_on_a_target_is_exit_2(drun, desk):
+    write_inventory(desk, {"localhost": {"connection": "local", "vars": {"svc": "cron"}},
+                           "other": {"connection": "local"}})
+    (desk / "sops" / "v.yaml").write_text("name: v\ntargets: all\nsteps:\n  - name: s\n    ssh: echo {{ svc }}\n")
+    assert drun("sop", "validate").code == 0  # svc is a host variable of the inventory
+    result = drun("sop", "run", "v")
+    assert result.code == 2 and "host other has no variable 'svc'" in result.stderr
+    assert drun("sop", "run", "v", "--hosts", "localhost").code == 0
+
+
+def test_show_and_list(drun):
+    listed = drun("sop", "list", "--json").json()
+    names = {r["name"] for r in listed}
+    assert {"restart-service", "reset-password", "unlock-account", "clear-print-queue", "disk-cleanup",
+            "network-diagnostics", "collect-logs"} <= names
+    shown = drun("sop", "show", "reset-password", "--json").json()
+    assert [p["name"] for p in shown["params"]] == ["user", "password"]
+    assert shown["params"][1]["secret"] is True
+    text = drun("sop", "show", "restart-service")
+    assert text.code == 0 and "PARAMETERS" in text.stdout and "ROLLBACK" in text.stdout
