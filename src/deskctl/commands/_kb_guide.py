@@ -1,0 +1,233 @@
+"""The glue of `deskctl kb guide`: ask on the terminal, walk the flow, show the outcome, then
+record it in the ticket, escalate or resolve the ticket, or run the SOP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from deskctl import output
+from deskctl.errors import BadInput, ValidationFailed
+
+
+def _load_flow(desk, flow_id: str):
+    from deskctl.kb.flow_check import validate_flow
+    from deskctl.kb.flows import find_flow_file, read_flow
+
+    flow, problems = read_flow(desk, find_flow_file(desk, flow_id))
+    broken: dict[str, list[str]] = {}
+    if flow is not None:
+        problems, broken = validate_flow(desk, flow, problems)
+    if flow is None or problems:
+        raise ValidationFailed(problems, f"flow {flow_id!r} cannot be walked: {len(problems)} problem(s)",
+                               "fix them, then check with `deskctl kb lint`")
+    return flow, broken
+
+
+def _terminal_asker():
+    from deskctl.kb.guide import BACK, QUIT
+
+    def ask(node, path, error):
+        if error:
+            click.echo(f"  {error}", err=True)
+        click.echo("", err=True)
+        click.echo(click.style(f"[{len(path) + 1}] {node.question}", bold=True), err=True)
+        if node.answers:
+            labels = node.labels()
+            if labels in (["yes", "no"], ["yes"], ["no"]):
+                click.echo("  yes / no", err=True)
+            else:
+                click.echo("  " + "   ".join(f"{i}) {label}" for i, label in enumerate(labels, 1)), err=True)
+        click.echo("  (b = back, q = quit)", err=True)
+        raw = click.prompt(">", prompt_suffix=" ", err=True, default="", show_default=False)
+        word = raw.strip().casefold()
+        if word in ("b", "back"):
+            return BACK
+        if word in ("q", "quit"):
+            return QUIT
+        return raw
+
+    return ask
+
+
+def _split_answers(value: str | None) -> list[str]:
+    if not value:
+        return []
+    parts = [part.strip() for part in value.split(",")]
+    for position, part in enumerate(parts, 1):
+        if not part:
+            raise BadInput(f"--answers {value!r}: answer {position} is empty", "write them like --answers yes,no,yes")
+    return parts
+
+
+def guide(app, *, flow_id: str, ticket_id: str | None, answers: str | None, keyed: dict[str, str],
+          params: dict[str, str], run_sop: bool, assume_yes: bool, as_json: bool, can_ask: bool) -> None:
+    from deskctl.kb import guide as walker
+    from deskctl.kb import ticket_link
+
+    desk = app.desk
+    flow, broken = _load_flow(desk, flow_id)
+    ticket = ticket_link.get_ticket(desk, ticket_id) if ticket_id else None
+    if ticket is not None:
+        ticket_id = ticket["id"]
+    if can_ask and not as_json:
+        output.info(f"{flow.title}  ({flow.id})")
+    walk = walker.walk(flow, answers=_split_answers(answers), keyed=keyed,
+                       ask=_terminal_asker() if can_ask else None)
+    report: dict[str, Any] = {
+        "flow": {"id": flow.id, "title": flow.title, "language": flow.language, "path": flow.label},
+        "ticket": ticket_id,
+        "path": [step.to_dict() for step in walk.path],
+        "actions": {"recorded": False, "escalated": False, "resolved": False, "sop_run": None},
+    }
+    if walk.outcome is None:
+        _stopped(desk, app, walk, ticket_id, report, as_json)
+        return
+    node = walk.outcome
+    _check_outcome(flow, node, broken)
+    rendered, missing = ({}, {})
+    if node.kind == "sop":
+        rendered, missing = walker.render_params(node, walk, ticket)
+        for key, value in params.items():
+            rendered[key] = value
+            missing.pop(key, None)
+    outcome = ticket_link.outcome_data(walk, rendered, missing)
+    report["outcome"] = outcome
+    if not as_json:
+        _print_path(walk)
+        _print_outcome(desk, node, outcome)
+    if ticket is not None and node.kind == "escalate":
+        ticket_link.check_can(ticket, "escalate")
+    if ticket_id:
+        ticket_link.record_walk(desk, ticket_id, actor=app.actor, walk=walk, outcome=outcome)
+        report["actions"]["recorded"] = True
+        output.info(f"recorded the path and outcome in {ticket_id}")
+    code = 0
+    if node.kind == "escalate":
+        _escalate(desk, app, node, flow, ticket_id, report)
+    elif node.kind == "resolve":
+        _resolve(desk, app, node, flow, ticket, report, assume_yes, can_ask and not as_json)
+    elif node.kind == "sop":
+        code = _offer_sop(desk, app, node, rendered, missing, ticket_id, report,
+                          run_sop=run_sop, assume_yes=assume_yes, can_ask=can_ask, as_json=as_json)
+    elif node.kind == "article" and ticket_id and not as_json:
+        output.info(f"if it solves the problem: deskctl ticket resolve {ticket_id} --kb {node.article} --resolution '...'")
+    if as_json:
+        if node.kind == "article":
+            from deskctl.kb.articles import get_article
+
+            report["article"] = get_article(desk, node.article).to_dict(desk.path)
+        output.print_json(report)
+    if code:
+        raise click.exceptions.Exit(code)
+
+
+def _check_outcome(flow, node, broken: dict[str, list[str]]) -> None:
+    """Refuse an outcome that names a missing article, SOP or group, before anything is
+    recorded; problems elsewhere in the flow do not stop this walk."""
+    mine = broken.get(node.id)
+    if mine:
+        raise ValidationFailed(mine, f"flow {flow.id!r} ends in {node.id!r}, which cannot be carried out",
+                               "fix the flow or add what it names, then check with `deskctl kb lint`")
+
+
+def _stopped(desk, app, walk, ticket_id, report, as_json) -> None:
+    from deskctl.errors import OperationFailed
+    from deskctl.kb import ticket_link
+
+    report["outcome"] = ticket_link.outcome_data(walk)
+    if ticket_id and walk.path:
+        ticket_link.record_walk(desk, ticket_id, actor=app.actor, walk=walk, outcome=report["outcome"])
+        report["actions"]["recorded"] = True
+    if as_json:
+        output.print_json(report)
+    where = f" (answers so far recorded in {ticket_id})" if report["actions"]["recorded"] else ""
+    raise OperationFailed(f"guide stopped at question {walk.stopped_at.id!r}{where}")
+
+
+def _print_path(walk) -> None:
+    output.echo(walk.flow.title)
+    for step in walk.path:
+        output.echo(f"  {step.question}  -> {step.answer}")
+    output.echo("")
+
+
+def _print_outcome(desk, node, outcome: dict[str, Any]) -> None:
+    from deskctl.kb import render
+
+    if node.kind == "article":
+        from deskctl.kb.articles import get_article
+        from deskctl.kb.index import load_index
+
+        article = get_article(desk, node.article)
+        index = load_index(desk)
+        titles = {i.casefold(): t for i, t in zip(index.cols["id"], index.cols["title"], strict=True)}
+        output.echo(f"Outcome: read article {article.id}")
+        output.echo("")
+        for line in render.article_text(article, titles, [], render.use_color(), render.wrap_width()):
+            output.echo(line)
+    elif node.kind == "sop":
+        output.echo(f"Outcome: run SOP {node.sop}")
+        for key, value in outcome.get("params", {}).items():
+            output.echo(f"  {key} = {value}")
+        for key, why in outcome.get("missing_params", {}).items():
+            output.echo(f"  {key}: not set ({why}); give it with -p {key}=VALUE")
+    elif node.kind == "escalate":
+        output.echo(f"Outcome: escalate to {node.group}" + (f": {node.reason}" if node.reason else ""))
+    elif node.kind == "resolve":
+        output.echo(f"Outcome: solved: {node.resolution}")
+    if node.note:
+        output.echo(f"Note: {node.note}")
+
+
+def _escalate(desk, app, node, flow, ticket_id, report) -> None:
+    from deskctl.kb import ticket_link
+
+    if not ticket_id:
+        output.info(f"with --ticket ID the ticket is escalated to {node.group}")
+        return
+    reason = node.reason or f"escalated by KB flow {flow.id}"
+    ticket_link.escalate(desk, ticket_id, actor=app.actor, group=node.group, reason=reason)
+    report["actions"]["escalated"] = True
+    output.info(f"{ticket_id} escalated to {node.group}")
+
+
+def _resolve(desk, app, node, flow, ticket, report, assume_yes: bool, can_confirm: bool) -> None:
+    from deskctl.kb import ticket_link
+
+    if ticket is None:
+        return
+    ticket_id = ticket["id"]
+    try:
+        ticket_link.check_can(ticket, "resolve")
+    except BadInput:
+        output.info(f"{ticket_id} is {ticket['status']}: left as it is")
+        return
+    if not assume_yes and not (can_confirm and click.confirm(f"Resolve {ticket_id} with this resolution?", err=True, default=True)):
+        output.info(f"not resolved; to resolve: deskctl kb guide {flow.id} --ticket {ticket_id} ... --yes, or deskctl ticket resolve {ticket_id}")
+        return
+    ticket_link.resolve(desk, ticket_id, actor=app.actor, resolution=node.resolution, flow_id=flow.id)
+    report["actions"]["resolved"] = True
+    output.info(f"{ticket_id} resolved")
+
+
+def _offer_sop(desk, app, node, rendered, missing, ticket_id, report, *, run_sop, assume_yes, can_ask, as_json) -> int:
+    from deskctl.kb import sop_link
+
+    if can_ask and not as_json and not run_sop:
+        run_sop = click.confirm(f"Run SOP {node.sop} now?", err=True, default=False)
+        if run_sop:
+            for key in list(missing):
+                rendered[key] = click.prompt(f"  {key}", err=True)
+                missing.pop(key)
+    argv = sop_link.sop_command(desk, actor=app.actor, name=node.sop, params=rendered, ticket_id=ticket_id,
+                                assume_yes=assume_yes, as_json=as_json)
+    if not run_sop:
+        report["actions"]["sop_command"] = sop_link.shown_command(argv, missing)
+        output.info(f"to run it: {sop_link.shown_command(argv, missing)}")
+        return 0
+    output.info(f"running: {sop_link.shown_command(argv)}")
+    result = sop_link.run_sop(argv, capture=as_json)
+    report["actions"]["sop_run"] = result.to_dict()
+    return result.exit_code

@@ -1,0 +1,58 @@
+"""Running the SOP a flow ends in: a subprocess of `deskctl sop run`, with the same desk and
+actor, so exactly the same validation, confirmation, locking and redaction rules apply as
+when the operator types the command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class SopRun:
+    command: list[str]
+    exit_code: int
+    result: Any = None  # the JSON document of `sop run --json`, when captured
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"command": ["deskctl", *self.command[3:]], "exit_code": self.exit_code, "result": self.result}
+
+
+def sop_command(desk, *, actor: str, name: str, params: dict[str, str], ticket_id: str | None,
+                assume_yes: bool, as_json: bool) -> list[str]:
+    argv = [sys.executable, "-m", "deskctl", "--desk", str(desk.path), "--actor", actor, "sop", "run", name]
+    for key, value in params.items():
+        argv += ["-p", f"{key}={value}"]
+    if ticket_id:
+        argv += ["--ticket", ticket_id]
+    if assume_yes:
+        argv.append("--yes")
+    if as_json:
+        argv.append("--json")
+    return argv
+
+
+def shown_command(argv: list[str], missing: dict[str, str] | None = None) -> str:
+    """The command as the operator would type it in this desk (no --desk/--actor), with a
+    placeholder for each parameter still to be given."""
+    import shlex
+
+    words = argv[7:] if argv[3:4] == ["--desk"] and argv[5:6] == ["--actor"] else argv[3:]
+    for key in missing or {}:
+        words = [*words[:3], "-p", f"{key}=VALUE", *words[3:]]
+    return "deskctl " + " ".join(shlex.quote(a) for a in words)
+
+
+def run_sop(argv: list[str], *, capture: bool) -> SopRun:
+    """Run it; the terminal sees its progress. With `capture`, its JSON output is kept."""
+    if not capture:
+        return SopRun(argv, subprocess.run(argv, check=False).returncode)
+    proc = subprocess.run(argv, check=False, stdout=subprocess.PIPE, text=True)
+    try:
+        result = json.loads(proc.stdout) if proc.stdout.strip() else None
+    except ValueError:
+        result = {"output": proc.stdout}
+    return SopRun(argv, proc.returncode, result)
