@@ -22,7 +22,14 @@ from deskctl import __version__, cache, hookspecs
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "deskctl.plugins.builtin_commands",
     "deskctl.plugins.desk_checks",
+    "deskctl.plugins.kb_checks",
+    "deskctl.plugins.step_types",
+    "deskctl.plugins.runbook_checks",
     "deskctl.plugins.ticket_checks",
+    "deskctl.plugins.channels",
+    "deskctl.plugins.announcement_checks",
+    "deskctl.plugins.sla_checks",
+    "deskctl.plugins.notify",
 )
 
 ENTRY_POINT_GROUP = "deskctl"

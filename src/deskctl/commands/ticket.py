@@ -101,11 +101,23 @@ def classify(app, title, description, channel, service, requester_email, system,
 
 
 LIST_COLUMNS = [("id", "ID"), ("age_text", "AGE"), ("status", "STATUS"), ("priority", "PRIORITY"),
-                ("group", "GROUP"), ("assignee", "ASSIGNEE"), ("category", "CATEGORY"), ("title", "TITLE")]
+                ("sla_text", "SLA"), ("group", "GROUP"), ("assignee", "ASSIGNEE"), ("category", "CATEGORY"), ("title", "TITLE")]
 CSV_COLUMNS = [("id", "id"), ("type", "type"), ("status", "status"), ("priority", "priority"),
                ("category", "category"), ("service", "service"), ("channel", "channel"), ("group", "group"),
                ("assignee", "assignee"), ("requester", "requester"), ("title", "title"),
-               ("created_at", "created_at"), ("updated_at", "updated_at"), ("age", "age_seconds"), ("tags", "tags")]
+               ("created_at", "created_at"), ("updated_at", "updated_at"), ("age", "age_seconds"), ("tags", "tags"),
+               ("sla_text", "sla")]
+
+
+def _add_sla(desk, rows: list[dict]) -> None:
+    """SLA state on display only; a broken SLA config must not hide the queue."""
+    from deskctl.errors import BadInput
+    from deskctl.sla.display import with_sla
+
+    try:
+        with_sla(desk, rows)
+    except BadInput as exc:
+        output.warn(f"SLA state not shown: {exc}")
 
 
 def _csv_list(values: tuple[str, ...]) -> list[str]:
@@ -141,6 +153,7 @@ def list_(app, status, all_, types, priorities, categories, groups, assignee, re
                   requester=requester, tags=_csv_list(tags), service=service, search=search,
                   older_than=older_than, sort=sort, limit=limit)
     rows = run_query(app.desk, query)
+    _add_sla(app.desk, rows)
     if as_json:
         output.print_json(rows)
     elif fmt == "csv":
@@ -157,10 +170,17 @@ def list_(app, status, all_, types, priorities, categories, groups, assignee, re
 @pass_app
 def show(app, ticket_id, as_json) -> None:
     """A ticket with its whole timeline."""
+    from deskctl.errors import BadInput
     from deskctl.tickets.api import get_ticket
     from deskctl.tickets.render import render_ticket
 
     ticket = get_ticket(app.desk, ticket_id)
+    try:
+        from deskctl.sla.display import ticket_with_sla
+
+        ticket = ticket_with_sla(app.desk, ticket)
+    except BadInput as exc:
+        output.warn(f"SLA state not shown: {exc}")
     if as_json:
         output.print_json(ticket)
     else:
@@ -281,3 +301,84 @@ def attach(app, ticket_id, file, as_json) -> None:
 
     result = api.attach(app.desk, ticket_id, file, actor=app.actor)
     _show_result(result, as_json, f"attached {file} to {result['id']}")
+
+
+# -- SLA, sweep and surveys (see docs/sla.md) ----------------------------------------------------
+
+SLA_COLUMNS = [("id", "ID"), ("priority", "PRIORITY"), ("group", "GROUP"), ("status", "STATUS"),
+               ("clock", "CLOCK"), ("due_local", "DUE"), ("left", "LEFT"), ("used_text", "USED"),
+               ("state", "STATE"), ("title", "TITLE")]
+
+
+@ticket.command()
+@click.option("--at-risk", "at_risk", is_flag=True, help="Only tickets at risk of breaching.")
+@click.option("--breached", is_flag=True, help="Only tickets past their SLA.")
+@click.option("--group", "groups", **multi, help="Only this group; repeatable.")
+@json_option
+@pass_app
+def sla(app, at_risk, breached, groups, as_json) -> None:
+    """Open tickets by SLA time left, most urgent first.
+
+    Business time of each ticket's calendar; the clocks stop while a ticket is pending."""
+    from deskctl.sla.display import sla_queue
+
+    rows = sla_queue(app.desk, at_risk=at_risk, breached=breached, groups=_csv_list(groups))
+    if as_json:
+        output.print_json(rows)
+    elif rows:
+        for row in rows:
+            if row["paused"]:
+                row["state"] += " (paused)"
+        output.print_table(rows, SLA_COLUMNS)
+    else:
+        output.info("no open ticket with a running SLA clock matches")
+
+
+@ticket.command()
+@click.option("--dry-run", is_flag=True, help="Only list what would be done; change and send nothing.")
+@json_option
+@pass_app
+def sweep(app, dry_run, as_json) -> None:
+    """Apply the SLA escalation policy (for cron; safe to repeat).
+
+    Notify at-risk tickets, escalate breached ones, remind and auto-close (config `sweep`)."""
+    from deskctl.errors import OperationFailed
+    from deskctl.sla.sweep import run_sweep
+
+    def notify(topic, message, recipients):
+        results = app.plugins.pm.hook.notify(desk=app.desk, topic=topic, message=message, recipients=recipients)
+        return [d for found in results if found for d in found]
+
+    report = run_sweep(app.desk, dry_run=dry_run, notify=notify)
+    failed = list(report["failures"]) + [
+        f"{a['ticket']}: {d.get('channel')} to {d.get('to')}: {d.get('error')}"
+        for a in report["actions"] for d in a["deliveries"] if not d.get("ok", True)]
+    if as_json:
+        output.print_json(report)
+    else:
+        if report["actions"]:
+            for a in report["actions"]:
+                a["via"] = ", ".join(sorted({d.get("channel", "?") for d in a["deliveries"]}))
+            output.print_table(report["actions"], [("ticket", "TICKET"), ("action", "ACTION"),
+                                                    ("detail", "DETAIL"), ("via", "NOTIFIED VIA")])
+        verb = "would take" if dry_run else "took"
+        output.info(f"sweep checked {report['checked']} ticket(s), {verb} {len(report['actions'])} action(s)"
+                    + (" (dry run: nothing changed)" if dry_run else ""))
+    if failed:
+        for line in failed:
+            output.warn(line)
+        raise OperationFailed(f"{len(failed)} sweep step(s) or notification(s) failed", "see the warnings above")
+
+
+@ticket.command("survey")
+@click.argument("ticket_id")
+@click.option("--score", required=True, type=click.IntRange(1, 5), help="Satisfaction from 1 (very unhappy) to 5 (very happy).")
+@click.option("--comment", default="", help="What the requester said.")
+@json_option
+@pass_app
+def survey_(app, ticket_id, score, comment, as_json) -> None:
+    """Record a satisfaction answer (1-5) on a resolved or closed ticket."""
+    from deskctl.reports.surveys import record
+
+    result = record(app.desk, ticket_id, actor=app.actor, score=score, comment=comment)
+    _show_result(result, as_json, f"recorded satisfaction {score}/5 for {result['id']}")

@@ -13,7 +13,9 @@ from deskctl.errors import BadInput
 from deskctl.hookspecs import hookimpl
 
 # Mappings whose keys the user chooses (so unknown keys there are not typos).
-FREE_FORM = {("tickets", "types"), ("tickets", "priority_matrix")}
+FREE_FORM = {("tickets", "types"), ("tickets", "priority_matrix"),
+             # checked by plugins/sla_checks.py (calendar names and priorities are the desk's)
+             ("calendars",), ("sla",), ("sweep",), ("surveys",)}
 
 
 def _type_name(value: Any) -> str:

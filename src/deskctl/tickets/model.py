@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from deskctl.errors import BadInput
+from deskctl.sla.periods import timeline_summary
 
 STATUSES = ("new", "assigned", "in_progress", "pending", "escalated", "resolved", "closed")
 OPEN = frozenset({"new", "assigned", "in_progress", "pending", "escalated"})
@@ -24,7 +25,7 @@ SUMMARY_FIELDS = (
     "id", "type", "title", "category", "priority", "status", "channel", "service", "group",
     "assignee", "tags", "created_at", "updated_at", "resolved_at", "closed_at", "dedup_key",
     "seen_count", "pending_reason", "first_response_at", "escalation_level", "reopen_count",
-    "kb_articles", "survey",
+    "kb_articles", "survey", "first_contact", "pending_on", "confirmed",
 )
 
 
@@ -33,6 +34,8 @@ def summary_row(ticket: dict) -> dict:
     requester = ticket.get("requester") or {}
     row["requester"] = requester.get("email") or requester.get("name") or ""
     row["requester_name"] = requester.get("name") or ""
+    # pending periods and handling time, derived from the history for SLA clocks and KPIs
+    row.update(timeline_summary(ticket))
     return row
 
 

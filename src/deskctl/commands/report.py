@@ -1,0 +1,72 @@
+"""`deskctl report`: the desk's KPIs (text, JSON, CSV) and the self-contained HTML report."""
+
+from __future__ import annotations
+
+import click
+
+from deskctl import output
+from deskctl.commands._common import json_option, pass_app
+
+period_options = [
+    click.option("--since", metavar="DATE", help="Tickets created from this day (YYYY-MM-DD, desk time zone) or instant."),
+    click.option("--until", metavar="DATE", help="...up to and including this day (default: now)."),
+    click.option("--group", help="Only tickets of this support group."),
+]
+
+
+def _with_period(command):
+    for option in reversed(period_options):
+        command = option(command)
+    return command
+
+
+@click.group()
+def report() -> None:
+    """The desk's KPIs as text, JSON or CSV, and a self-contained HTML report (docs/kpis.md)."""
+
+
+@report.command()
+@_with_period
+@click.option("--format", "fmt", type=click.Choice(["text", "csv"]), default="text", show_default=True)
+@json_option
+@pass_app
+def kpi(app, since, until, group, fmt, as_json) -> None:
+    """The KPIs as text, JSON or CSV (definitions: docs/kpis.md).
+
+    Volume, first-contact resolution, SLA compliance, response/resolve/handling times, reopen
+    and escalation rates, CSAT, backlog by age, arrivals by weekday x hour."""
+    from deskctl.reports.data import kpi_report
+    from deskctl.reports.formats import CSV_COLUMNS, csv_rows, text_lines
+
+    result = kpi_report(app.desk, since=since, until=until, group=group)
+    if as_json:
+        output.print_json(result)
+    elif fmt == "csv":
+        output.print_csv(csv_rows(result), CSV_COLUMNS)
+    else:
+        for line in text_lines(result):
+            output.echo(line)
+
+
+@report.command()
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True), help="HTML file to write.")
+@_with_period
+@json_option
+@pass_app
+def html(app, out, since, until, group, as_json) -> None:
+    """Write the report as one self-contained HTML file.
+
+    Inline SVG charts, no scripts, printable: KPIs, weekly trends, the weekday x hour heatmap,
+    the oldest open tickets and the SLA breaches."""
+    from pathlib import Path
+
+    from deskctl.reports.data import kpi_report
+    from deskctl.reports.html import write_report
+
+    result = kpi_report(app.desk, since=since, until=until, group=group)
+    path = write_report(Path(out), result, desk_name=str(app.desk.setting("desk", "name", default="Service Desk")))
+    if as_json:
+        output.print_json({"out": str(path), "bytes": path.stat().st_size, "tickets": result["volume"]["total"]})
+    else:
+        output.echo(str(path))
+        output.info(f"report of {result['volume']['total']} ticket(s) written to {path}")

@@ -1,0 +1,1 @@
+"""Synthetic, reproducible ticket histories for demos, tests and benchmarks."""

@@ -1,0 +1,1 @@
+"""The desk's figures: KPIs (JSON, CSV, text), the self-contained HTML report, surveys."""

@@ -1,0 +1,260 @@
+"""Business calendars: working days and hours in a time zone, minus holidays, and arithmetic in
+business time (how much working time lies between two instants; when N working hours after an
+instant have passed).
+
+Instants are POSIX timestamps (float seconds) so that a KPI report over 100k tickets stays a
+matter of bisecting two sorted lists: each calendar lays out its working intervals once per
+year range and keeps running sums, instead of walking day by day for every ticket.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from deskctl import cache
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
+MAX_YEARS = 60  # bound on how far a calendar lays itself out (a target of years is a typo)
+
+
+class CalendarError(ValueError):
+    """A calendar setting is invalid; the message says which value and how to write it."""
+
+
+def parse_days(value) -> frozenset[int]:
+    """`all`, `mon-fri`, or a list of day names -> weekday numbers (Monday = 0)."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("all", "every", "daily"):
+            return frozenset(range(7))
+        if "-" in text and text.count("-") == 1:
+            first, last = (p.strip()[:3] for p in text.split("-"))
+            if first in DAY_NAMES and last in DAY_NAMES:
+                a, b = DAY_NAMES.index(first), DAY_NAMES.index(last)
+                return frozenset((a + i) % 7 for i in range((b - a) % 7 + 1))
+        value = [p for p in re.split(r"[\s,]+", text) if p]
+    if not isinstance(value, list) or not value:
+        raise CalendarError("days must be `all`, a range like `mon-fri`, or a list like [mon, tue]")
+    days = set()
+    for item in value:
+        name = str(item).strip().lower()[:3]
+        if name not in DAY_NAMES:
+            raise CalendarError(f"unknown day {item!r} (use {', '.join(DAY_NAMES)})")
+        days.add(DAY_NAMES.index(name))
+    return frozenset(days)
+
+
+def parse_hours(value) -> tuple[tuple[int, int], ...]:
+    """`09:00-18:00`, `09:00-13:00, 14:00-18:00` or a list of such -> (start, end) minutes."""
+    parts = value if isinstance(value, list) else str(value).split(",")
+    spans = []
+    for part in parts:
+        match = _HOURS.match(str(part))
+        if not match:
+            raise CalendarError(f"hours {part!r} must look like 09:00-18:00")
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        start, end = h1 * 60 + m1, h2 * 60 + m2
+        if m1 > 59 or m2 > 59 or start >= 1440 or end > 1440 or end <= start:
+            raise CalendarError(f"hours {part!r}: the end must come after the start, within 00:00-24:00")
+        spans.append((start, end))
+    spans.sort()
+    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        if start < end:
+            raise CalendarError(f"hours {value!r} overlap")
+    if not spans:
+        raise CalendarError("hours is empty (write e.g. 09:00-18:00)")
+    return tuple(spans)
+
+
+def parse_date(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise CalendarError(f"holiday {value!r} is not a date like 2026-12-25") from None
+
+
+def _country_holidays(country: str, subdiv: str | None, years: range) -> set[date]:
+    """Public holidays from the `holidays` package, cached (importing it costs ~0.3 s)."""
+    key = [cache.installed_fingerprint(), country, subdiv, years.start, years.stop]
+    name = f"holidays-{country}-{subdiv or ''}"
+    hit = cache.read(name, key)
+    if isinstance(hit, list):
+        return {date.fromisoformat(d) for d in hit}
+    import holidays
+
+    try:
+        table = holidays.country_holidays(country, subdiv=subdiv, years=list(years))
+    except NotImplementedError:
+        raise CalendarError(f"country {country!r} (subdivision {subdiv!r}) is not known to the "
+                            "holidays package (use an ISO code such as IT, RO, DE)") from None
+    found = set(table.keys())
+    cache.write(name, key, sorted(d.isoformat() for d in found))
+    return found
+
+
+def check_country(country: str, subdiv: str | None) -> None:
+    """Raise CalendarError when the holidays package does not know the country/subdivision."""
+    _country_holidays(country, subdiv, range(2026, 2027))
+
+
+@dataclass
+class BusinessCalendar:
+    """Working time of one calendar. All public methods take and return POSIX timestamps."""
+
+    name: str
+    timezone: str = "UTC"
+    days: frozenset[int] = frozenset(range(5))
+    hours: tuple[tuple[int, int], ...] = ((540, 1080),)
+    holidays: frozenset[date] = frozenset()
+    country: str | None = None
+    subdiv: str | None = None
+    _years: range = field(default=range(0), repr=False)
+    _starts: list[float] = field(default_factory=list, repr=False)
+    _ends: list[float] = field(default_factory=list, repr=False)
+    _cum_start: list[float] = field(default_factory=list, repr=False)  # business s before interval i
+    _cum_end: list[float] = field(default_factory=list, repr=False)
+    _lo: float = field(default=0.0, repr=False)
+    _hi: float = field(default=0.0, repr=False)
+
+    @classmethod
+    def from_config(cls, name: str, spec: dict) -> BusinessCalendar:
+        """Build from a `calendars:` entry; raises CalendarError naming the bad value."""
+        if not isinstance(spec, dict):
+            raise CalendarError("a calendar is a mapping: {timezone: ..., days: ..., hours: ...}")
+        tz = str(spec.get("timezone") or "UTC")
+        try:
+            ZoneInfo(tz)
+        except Exception:
+            raise CalendarError(f"unknown time zone {tz!r} (use an IANA name such as Europe/Rome)") from None
+        raw_holidays = spec.get("holidays") or []
+        if not isinstance(raw_holidays, list):
+            raise CalendarError("holidays must be a list of dates like [2026-12-25]")
+        country = spec.get("country")
+        return cls(
+            name=name, timezone=tz,
+            days=parse_days(spec.get("days", "mon-fri")),
+            hours=parse_hours(spec.get("hours", "09:00-18:00")),
+            holidays=frozenset(parse_date(d) for d in raw_holidays),
+            country=str(country).upper() if country else None,
+            subdiv=str(spec["subdiv"]) if spec.get("subdiv") else None,
+        )
+
+    # -- sizes of business units ------------------------------------------------------------
+    @property
+    def day_seconds(self) -> float:
+        """One business day: the working hours of one working day."""
+        return float(sum(end - start for start, end in self.hours) * 60)
+
+    @property
+    def week_seconds(self) -> float:
+        return self.day_seconds * len(self.days)
+
+    def parse_duration(self, text, what: str = "duration") -> float:
+        """Business seconds in `4h`, `2d` (two working days of this calendar's hours), `1w`."""
+        if isinstance(text, int | float) and not isinstance(text, bool):
+            return float(text)
+        raw = str(text).strip().lower().replace(" ", "")
+        parts = _PART.findall(raw)
+        if not parts or "".join(n + u for n, u in parts) != raw:
+            raise CalendarError(f"{what} {text!r} is not a duration (write it like 30m, 4h, 2d or 1w)")
+        unit = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": self.day_seconds, "w": self.week_seconds}
+        return sum(float(n) * unit[u] for n, u in parts)
+
+    # -- layout -------------------------------------------------------------------------------
+    def _layout(self, years: range) -> None:
+        tz = ZoneInfo(self.timezone)
+        closed = set(self.holidays)
+        if self.country:
+            closed |= _country_holidays(self.country, self.subdiv, years)
+        starts: list[float] = []
+        ends: list[float] = []
+        day = date(years.start, 1, 1)
+        last = date(years.stop - 1, 12, 31)
+        one = timedelta(days=1)
+        while day <= last:
+            if day.weekday() in self.days and day not in closed:
+                for start_min, end_min in self.hours:
+                    start = datetime.combine(day, time(start_min // 60, start_min % 60), tzinfo=tz)
+                    end_day = day + one if end_min == 1440 else day
+                    end = datetime.combine(end_day, time((end_min // 60) % 24, end_min % 60), tzinfo=tz)
+                    s, e = start.timestamp(), end.timestamp()
+                    if ends and s <= ends[-1]:  # 24:00 meets the next day's 00:00: one interval
+                        ends[-1] = max(ends[-1], e)
+                    elif e > s:
+                        starts.append(s)
+                        ends.append(e)
+            day += one
+        cum_start, cum_end, total = [], [], 0.0
+        for s, e in zip(starts, ends, strict=True):
+            cum_start.append(total)
+            total += e - s
+            cum_end.append(total)
+        self._years, self._starts, self._ends = years, starts, ends
+        # instants safely inside the layout (a day of margin for the zone offset)
+        self._lo = datetime(years.start, 1, 2, tzinfo=UTC).timestamp()
+        self._hi = datetime(years.stop - 1, 12, 30, tzinfo=UTC).timestamp()
+        self._cum_start, self._cum_end = cum_start, cum_end
+
+    def _ensure(self, ts: float) -> None:
+        if self._lo <= ts < self._hi:  # the hot path: already laid out
+            return
+        # one spare year on both sides: local dates differ from UTC near New Year
+        year = datetime.fromtimestamp(ts, UTC).year
+        lo, hi = year - 1, year + 2
+        if self._years and self._years.start <= lo and hi <= self._years.stop:
+            return
+        if self._years:
+            lo, hi = min(lo, self._years.start), max(hi, self._years.stop)
+        if hi - lo > MAX_YEARS:
+            raise CalendarError(f"calendar {self.name!r}: dates span more than {MAX_YEARS} years")
+        self._layout(range(lo, hi))
+
+    def _cum(self, ts: float) -> float:
+        """Business seconds from the start of the layout to `ts`."""
+        i = bisect_right(self._starts, ts) - 1
+        if i < 0:
+            return 0.0
+        return self._cum_start[i] + min(ts, self._ends[i]) - self._starts[i]
+
+    # -- arithmetic -----------------------------------------------------------------------------
+    def elapsed(self, start: float, end: float) -> float:
+        """Business seconds between two instants (0 when `end` is not after `start`)."""
+        if end <= start:
+            return 0.0
+        self._ensure(start)
+        self._ensure(end)
+        return self._cum(end) - self._cum(start)
+
+    def add(self, start: float, seconds: float) -> float:
+        """The first instant at which `seconds` of business time have passed since `start`."""
+        if seconds <= 0:
+            return start
+        self._ensure(start)
+        for _ in range(MAX_YEARS):
+            target = self._cum(start) + seconds
+            if self._cum_end and target <= self._cum_end[-1]:
+                i = bisect_left(self._cum_end, target)
+                return self._starts[i] + (target - self._cum_start[i])
+            # extend the layout by a few years and try again
+            self._ensure(datetime(self._years.stop + 1, 6, 1, tzinfo=UTC).timestamp())
+        raise CalendarError(f"calendar {self.name!r} has no working time to count {seconds:.0f}s in")
+
+    def is_working(self, ts: float) -> bool:
+        self._ensure(ts)
+        i = bisect_right(self._starts, ts) - 1
+        return i >= 0 and ts < self._ends[i]
+
+    def describe(self) -> str:
+        days = ",".join(DAY_NAMES[d] for d in sorted(self.days))
+        hours = ",".join(f"{s // 60:02d}:{s % 60:02d}-{e // 60:02d}:{e % 60:02d}" for s, e in self.hours)
+        return f"{days} {hours} {self.timezone}"

@@ -1,0 +1,64 @@
+"""SLA state for the ticket commands: a column for `ticket list`, a line for `ticket show`,
+and the `ticket sla` queue ordered by the time left."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from deskctl import clock
+from deskctl.sla.policy import format_business, load_policy
+from deskctl.sla.state import column_text, ticket_sla
+from deskctl.tickets.model import OPEN
+
+
+def with_sla(desk, rows: list[dict]) -> list[dict]:
+    """Add `sla` (the state) and `sla_text` (a short cell) to each summary row."""
+    policy = load_policy(desk)
+    now = clock.now().timestamp()
+    for row in rows:
+        row["sla"] = ticket_sla(row, policy, now)
+        row["sla_text"] = column_text(row["sla"])
+    return rows
+
+
+def ticket_with_sla(desk, ticket: dict) -> dict:
+    """The full ticket with its computed `sla` (never stored)."""
+    from deskctl.tickets.model import summary_row
+
+    policy = load_policy(desk)
+    return {**ticket, "sla": ticket_sla(summary_row(ticket), policy, clock.now().timestamp())}
+
+
+def local_time(desk, iso: str | None) -> str:
+    if not iso:
+        return ""
+    tz = ZoneInfo(str(desk.setting("timezone", default="UTC")))
+    return datetime.fromisoformat(iso).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def sla_queue(desk, *, at_risk: bool = False, breached: bool = False, groups: list[str] | None = None) -> list[dict]:
+    """Open tickets with a running SLA clock, least time left first."""
+    from deskctl.store import open_store
+
+    rows = [r for r in open_store(desk).rows(active=True) if r["status"] in OPEN]
+    if groups:
+        rows = [r for r in rows if r.get("group") in groups]
+    wanted = {s for s, on in (("at-risk", at_risk), ("breached", breached)) if on}
+    queue = []
+    for row in with_sla(desk, rows):
+        sla = row["sla"]
+        nxt = sla.get("next")
+        if not nxt or (wanted and sla["state"] not in wanted):
+            continue
+        c = sla[nxt]
+        queue.append({
+            "id": row["id"], "title": row.get("title"), "priority": row.get("priority"),
+            "status": row["status"], "group": row.get("group"), "assignee": row.get("assignee"),
+            "clock": nxt, "due_at": c["due_at"], "due_local": local_time(desk, c["due_at"]),
+            "remaining_seconds": c["remaining_seconds"], "left": format_business(c["remaining_seconds"]),
+            "used": c["used"], "used_text": f"{round(c['used'] * 100)}%", "state": sla["state"],
+            "paused": sla["paused"], "sla": sla,
+        })
+    queue.sort(key=lambda r: (r["paused"], r["remaining_seconds"], r["id"]))
+    return queue
