@@ -37,6 +37,14 @@ def interleaved(commands: dict[str, Sequence[str]], rounds: int, env: dict | Non
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
+def bench_env(**extra: str) -> dict[str, str]:
+    """The environment children run in: like a user's shell, with compiled bytecode kept
+    (PYTHONDONTWRITEBYTECODE would make every start recompile deskctl's modules)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE" and not k.startswith("DESKCTL_")}
+    env.update(extra)
+    return env
+
+
 def machine() -> str:
     return f"{platform.node()} ({os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()})"
 

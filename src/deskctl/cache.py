@@ -12,6 +12,14 @@ import sys
 from pathlib import Path
 
 
+def short_hash(text: str) -> str:
+    """A stable short name for cache files (zlib, not hashlib: OpenSSL's import costs ms)."""
+    import zlib
+
+    data = text.encode("utf-8")
+    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
+
+
 def cache_dir() -> Path:
     base = os.environ.get("DESKCTL_CACHE_DIR")
     if base:

@@ -7,7 +7,6 @@ built-in groups are lazy: their module is imported only when that group runs.
 from __future__ import annotations
 
 import contextlib
-import getpass
 import importlib
 import os
 import sys
@@ -85,6 +84,8 @@ def default_actor() -> str:
     env = os.environ.get("DESKCTL_ACTOR")
     if env:
         return env
+    import getpass
+
     try:
         return getpass.getuser()
     except Exception:  # no passwd entry in some containers

@@ -7,7 +7,6 @@ that rendering are stored beside it and printed again, so a broken plugin is nev
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -40,8 +39,7 @@ def help_key(desk_option: str | None = None) -> list:
 
 def _name(key: list) -> str:
     # One entry per desk and width, so switching between desks does not thrash one slot.
-    digest = hashlib.sha1(json.dumps(key[:3]).encode()).hexdigest()[:12]
-    return f"help-{digest}"
+    return f"help-{cache.short_hash(json.dumps(key[:3]))}"
 
 
 def cached_help() -> str | None:

@@ -6,7 +6,6 @@ all day do not import PyYAML at all once the desk's files have been read once.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,7 +56,7 @@ def load(path: Path, label: str | None = None, *, use_cache: bool = True) -> Any
     except FileNotFoundError:
         raise BadInput(f"{label}: file not found") from None
     key = [str(path), st.st_mtime_ns, st.st_size]
-    name = "yaml-" + hashlib.sha1(str(path).encode()).hexdigest()[:16]
+    name = f"yaml-{cache.short_hash(str(path))}"
     if use_cache:
         hit = cache.read(name, key)
         if isinstance(hit, dict) and "data" in hit:

@@ -37,7 +37,7 @@ def worked(drun, desk):
     new("T1", day(2, "09:00"), "--priority", "high", "--channel", "phone", "--category", "network")
     do(day(2, "09:30"), "comment", ids["T1"], "--text", "Checking the switch")
     do(day(2, "09:40"), "start", ids["T1"])
-    do(day(2, "12:00"), "resolve", ids["T1"], "--resolution", "Port re-enabled", "--kb", "KB-0001")
+    do(day(2, "12:00"), "resolve", ids["T1"], "--resolution", "Port re-enabled", "--kb", "KB-network-cable")
     do(day(2, "13:00"), "close", ids["T1"], "--confirmed")
     do(day(2, "14:00"), "survey", ids["T1"], "--score", "5")
     # T2: medium, pending a whole day (the clocks stop), closed unconfirmed, no survey answer

@@ -202,3 +202,17 @@ def test_pythonpath_is_clean():
     # the workers import the installed deskctl, not a stray copy
     assert "deskctl" not in os.environ.get("PYTHONPATH", "")
     assert Path(sys.executable).exists()
+
+
+def test_repair_refreshes_index_rows_written_by_an_older_version(desk, drun):
+    tid = drun("ticket", "create", "--title", "old row", "--json").json()["id"]
+    index = desk / "data" / "tickets" / "active.json"
+    data = json.loads(index.read_text())
+    prefix, number = tid.split("-")
+    del data[prefix][number]["pending_periods"]  # as an older deskctl wrote it
+    index.write_text(json.dumps(data))
+    check = drun("store", "check")
+    assert check.code == 2 and "1 stale" in check.stderr
+    assert drun("store", "check", "--repair").code == 0
+    assert "pending_periods" in json.loads(index.read_text())[prefix][number]
+    assert drun("store", "check").code == 0

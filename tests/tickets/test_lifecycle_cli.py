@@ -178,3 +178,14 @@ def test_reopen_comment_link_attach(drun, tmp_path):
     drun("ticket", "resolve", a["id"], "--resolution", "fixed")
     reopened = drun("ticket", "reopen", a["id"], "--reason", "bounces again", "--json").json()
     assert reopened["status"] in ("new", "in_progress") and reopened["reopen_count"] == 1
+
+
+def test_resolve_with_a_kb_article_records_it_and_refuses_unknown_ones(drun):
+    t = create(drun, "--title", "Printer offline on floor 2")
+    bad = drun("ticket", "resolve", t["id"], "--resolution", "x", "--kb", "KB-nope")
+    assert bad.code == 2 and "KB-nope" in bad.stderr
+    assert drun("ticket", "show", t["id"], "--json").json()["status"] == "new"
+    done = drun("ticket", "resolve", t["id"], "--resolution", "set it online", "--kb", "KB-printer-offline", "--json")
+    assert done.code == 0, done
+    assert done.json()["kb_articles"] == ["KB-printer-offline"]
+    assert done.json()["history"][-1]["data"] == {"kb": "KB-printer-offline"}

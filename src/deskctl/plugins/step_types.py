@@ -3,7 +3,6 @@ as a third-party plugin registers its own (docs/runbooks.md shows how)."""
 
 from __future__ import annotations
 
-import socket
 import time
 from typing import Any
 
@@ -182,6 +181,8 @@ class WaitForStep(StepType):
             if "port" in spec:
                 address = ctx.render(spec.get("host", ctx.host.address))
                 try:
+                    import socket  # only wait_for steps need it; keeps start-up light
+
                     with socket.create_connection((address, spec["port"]), timeout=min(5, timeout)):
                         return StepResult("ok", message=f"{address}:{spec['port']} is open", attempts=attempts)
                 except OSError as exc:

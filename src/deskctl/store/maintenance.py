@@ -6,6 +6,8 @@ import tarfile
 from datetime import datetime
 from pathlib import Path
 
+import orjson
+
 from deskctl import clock
 from deskctl.durations import parse_duration
 from deskctl.errors import BadInput
@@ -61,11 +63,15 @@ def check(store: TinyTicketStore, repair: bool = False) -> dict:
             problems.append(exc.message)
             indexes_ok = False
             continue
-        found = {row["id"] for table in data.values() for row in table.values()}
-        missing, extra = set(expected[name]) - found, found - set(expected[name])
-        if missing or extra:
+        found = {row["id"]: row for table in data.values() for row in table.values()}
+        missing, extra = set(expected[name]) - set(found), set(found) - set(expected[name])
+        # rows written by an older deskctl lack fields added since (reports need them)
+        stale = [tid for tid in set(found) & set(expected[name])
+                 if orjson.loads(orjson.dumps(expected[name][tid])) != found[tid]]
+        if missing or extra or stale:
             indexes_ok = False
-            problems.append(f"{path}: index out of date ({len(missing)} missing, {len(extra)} extra)")
+            problems.append(f"{path}: index out of date ({len(missing)} missing, {len(extra)} extra, "
+                            f"{len(stale)} stale)")
     meta_ok = True
     try:
         meta = _read_json(store.root / "meta.json", store.root) or {"next": {}}

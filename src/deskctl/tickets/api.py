@@ -6,8 +6,6 @@ Each operation validates its input before touching the store, then runs as one t
 
 from __future__ import annotations
 
-import hashlib
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -276,6 +274,11 @@ def comment(desk, ticket_id: str, *, actor: str, text: str, internal: bool = Fal
 def resolve(desk, ticket_id: str, *, actor: str, resolution: str, kb: str | None = None) -> dict:
     if not resolution.strip():
         raise BadInput("resolve needs --resolution (what fixed it, in words the requester understands)")
+    if kb and not kb.startswith("flow:"):
+        from deskctl.kb.articles import article_exists
+
+        if not article_exists(desk, kb):
+            raise NotFound(f"no knowledge-base article {kb!r}", "find one with `deskctl kb search WORDS`")
 
     def change(ticket, now):
         updates: dict[str, Any] = {"status": "resolved", "resolution": resolution, "resolved_at": now,
@@ -347,6 +350,8 @@ def attach(desk, ticket_id: str, path: str | Path, *, actor: str) -> dict:
         raise BadInput(f"{source}: no such file", "give the path of a file to attach")
     tid = normalise_id(ticket_id, _prefixes(desk))
     get_ticket(desk, tid)  # unknown id: fail before copying anything
+    import hashlib
+
     digest = hashlib.sha256()
     with open(source, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -356,6 +361,8 @@ def attach(desk, ticket_id: str, path: str | Path, *, actor: str) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     dest = folder / f"{sha[:12]}-{source.name}"
     if not dest.exists():
+        import shutil
+
         tmp = dest.with_name(f".{dest.name}.tmp")
         shutil.copyfile(source, tmp)
         tmp.replace(dest)
