@@ -39,7 +39,8 @@ def help_key(desk_option: str | None = None) -> list:
 
 def _name(key: list) -> str:
     # One entry per desk and width, so switching between desks does not thrash one slot.
-    return f"help-{cache.short_hash(json.dumps(key[:3]))}"
+    paths = [entry[0] for entry in key[3]]
+    return f"help-{cache.short_hash(json.dumps([key[:3], paths]))}"
 
 
 def cached_help() -> str | None:

@@ -78,7 +78,9 @@ def _entry_points() -> list[dict[str, str]]:
     """Installed entry points of group ``deskctl``, from a cache kept fresh by the
     fingerprint of the import directories (a scan costs more than importing click)."""
     key = cache.installed_fingerprint()
-    hit = cache.read("entry-points", key)
+    # one entry per import path (a venv, a PYTHONPATH): environments never evict each other
+    name = "entry-points-" + cache.short_hash(repr([k[0] for k in key]))
+    hit = cache.read(name, key)
     if isinstance(hit, list):
         return hit
     from importlib.metadata import entry_points
@@ -94,7 +96,7 @@ def _entry_points() -> list[dict[str, str]]:
                 "version": dist.version if dist else "",
             }
         )
-    cache.write("entry-points", key, found)
+    cache.write(name, key, found)
     return found
 
 
