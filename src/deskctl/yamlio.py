@@ -60,7 +60,7 @@ def load(path: Path, label: str | None = None, *, use_cache: bool = True) -> Any
     if use_cache:
         hit = cache.read(name, key)
         if isinstance(hit, dict) and "data" in hit:
-            return hit["data"]
+            return _decode(hit["data"]) if hit.get("tagged") else hit["data"]
     try:
         text = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -68,9 +68,62 @@ def load(path: Path, label: str | None = None, *, use_cache: bool = True) -> Any
     except OSError as exc:
         raise BadInput(f"{label}: cannot read: {exc.strerror}") from None
     data = parse_text(text, label)
-    if use_cache and _json_safe(data):
-        cache.write(name, key, {"data": data})
+    if use_cache:
+        if _json_safe(data):
+            cache.write(name, key, {"data": data})
+        else:
+            encoded = _encode(data)
+            if encoded is not None:
+                cache.write(name, key, {"data": encoded, "tagged": True})
     return data
+
+
+def _encode(value: Any) -> Any:
+    """JSON for data holding unquoted YAML dates and times, tagged so `_decode` restores
+    them exactly; None when something else (bool keys, say) cannot round-trip."""
+    import datetime as dt
+
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            return None
+        out = {}
+        for k, v in value.items():
+            enc = _encode(v)
+            if enc is None and v is not None:
+                return None
+            out[k] = enc
+        return out
+    if isinstance(value, list):
+        out_list = []
+        for v in value:
+            enc = _encode(v)
+            if enc is None and v is not None:
+                return None
+            out_list.append(enc)
+        return out_list
+    if isinstance(value, dt.datetime):
+        return {"__datetime__": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"__date__": value.isoformat()}
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return None
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1 and "__date__" in value:
+            import datetime as dt
+
+            return dt.date.fromisoformat(value["__date__"])
+        if len(value) == 1 and "__datetime__" in value:
+            import datetime as dt
+
+            return dt.datetime.fromisoformat(value["__datetime__"])
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
 
 
 def _json_safe(value: Any) -> bool:

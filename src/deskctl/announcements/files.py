@@ -4,10 +4,10 @@ channel. Each file is replaced atomically."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from deskctl.announcements.render import Rendered
+from deskctl.fileio import atomic_write
 
 FILE_NAMES: dict[tuple[str, str], str] = {
     ("email", "subject"): "email.subject.txt",
@@ -23,13 +23,7 @@ FILE_NAMES: dict[tuple[str, str], str] = {
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text if text.endswith("\n") else text + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    atomic_write(path, text if text.endswith("\n") else text + "\n")
 
 
 def write_rendered(folder: Path, rendered: Rendered) -> list[Path]:

@@ -12,19 +12,14 @@ from typing import Any
 from deskctl import clock
 from deskctl.announcements.render import Renderer, languages_of, version_of
 from deskctl.announcements.store import AnnouncementStore
+from deskctl.fileio import atomic_write
 
 PAGE = "_statuspage/page.j2"
 FEED = "_statuspage/feed.j2"
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    atomic_write(path, text)
 
 
 def output_dir(desk, settings: dict[str, Any]) -> Path:

@@ -8,13 +8,13 @@ crash or a concurrent deskctl never leaves a half-written or lost announcement.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from deskctl.errors import BadInput, NotFound
+from deskctl.fileio import atomic_write
 from deskctl.locking import FileLock
 
 ID_PREFIX = "ANN-"
@@ -30,17 +30,7 @@ def normalise_id(text: str) -> str:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    atomic_write(path, data)
 
 
 class AnnouncementStore:

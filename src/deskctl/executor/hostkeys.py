@@ -76,13 +76,9 @@ def record(desk, address: str, port: int, key) -> Path:
             if len(parts) >= 2 and name in parts[0].split(",") and parts[1] == key.get_name():
                 continue
             kept.append(old if old.endswith("\n") else old + "\n")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.writelines([*kept, line])
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    from deskctl.fileio import atomic_write
+
+    atomic_write(path, "".join([*kept, line]))
     with _cache_lock:
         _cache.clear()
     return path

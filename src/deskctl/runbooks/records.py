@@ -11,6 +11,7 @@ from typing import Any
 
 from deskctl import clock, redact
 from deskctl.errors import NotFound
+from deskctl.fileio import atomic_write
 
 RUN_ID_RE = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
 
@@ -27,13 +28,8 @@ def save(desk, record: dict[str, Any]) -> Path:
     folder = runs_dir(desk)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{record['id']}.json"
-    tmp = folder / f".{record['id']}.{os.getpid()}.tmp"
     data = json.dumps(redact.redact_data(record), ensure_ascii=False, indent=1, default=str)
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(data + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    atomic_write(path, data + "\n")
     return path
 
 
