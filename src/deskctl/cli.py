@@ -64,14 +64,21 @@ class LazyGroup(click.Group):
 
 @dataclass
 class AppContext:
-    """What every command may need: the desk, the actor, output flags, loaded plugins."""
+    """What every command may need: the desk, the actor, output flags, the plugins (loaded
+    on first use when the command line was built from the plugin index)."""
 
     desk_option: str | None = None
     actor: str = ""
     debug: bool = False
     quiet: bool = False
-    plugins: Any = None
+    loaded_plugins: Any = None
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def plugins(self):
+        if self.loaded_plugins is None:
+            self.loaded_plugins = load_plugins_for(self.desk_option)
+        return self.loaded_plugins
 
     @cached_property
     def desk(self):
@@ -124,19 +131,69 @@ def cli(ctx: click.Context, desk_option: str | None, actor: str | None, debug: b
         output.echo(ctx.get_help())
 
 
-def build_cli(desk_option: str | None) -> tuple[click.Group, Any]:
+def load_plugins_for(desk_option: str | None):
     from deskctl.desk_finder import find_desk_dir
     from deskctl.plugin_manager import load_plugins
 
-    plugins = load_plugins(find_desk_dir(desk_option))
+    return load_plugins(find_desk_dir(desk_option))
+
+
+def build_cli(desk_option: str | None) -> tuple[click.Group, Any]:
+    """Load every plugin and let each add its commands; remember what they did (the index)."""
+    from deskctl import plugin_index
+    from deskctl.command_table import COMMANDS
+    from deskctl.desk_finder import find_desk_dir
+
+    plugins = load_plugins_for(desk_option)
+    third_party: set[str] = set()
     for impl in plugins.pm.hook.register_commands.get_hookimpls():
+        before = set(cli.commands) | set(cli.lazy)
         try:
             impl.function(cli=cli)
         except Exception as exc:
             info = next((i for i in plugins.infos if i.name == impl.plugin_name), None)
             if info is not None:
                 info.error = f"register_commands failed: {type(exc).__name__}: {exc}"
+        added = (set(cli.commands) | set(cli.lazy)) - before
+        if impl.plugin_name != "builtin_commands":
+            third_party |= added | {n for n in cli.commands if n in COMMANDS}
+    hooks = {name for name in dir(plugins.pm.hook) if not name.startswith("_")
+             and getattr(plugins.pm.hook, name).get_hookimpls()}
+    plugin_index.write(find_desk_dir(desk_option), hooks, third_party, plugins.warnings)
     return cli, plugins
+
+
+def _command_name(args: list[str]) -> str | None:
+    """The command group named on the command line, past the global options."""
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in ("--desk", "--actor"):
+            i += 2
+        elif arg.startswith(("--desk=", "--actor=")) or arg in ("--debug", "-q", "--quiet"):
+            i += 1
+        else:
+            return None if arg.startswith("-") else arg
+    return None
+
+
+def _fast_cli(args: list[str], desk_option: str | None) -> tuple[click.Group, dict] | None:
+    """The root group with the built-in commands only, when the plugin index shows that no
+    plugin changes the command being run; None when a full load is needed."""
+    from deskctl.command_table import COMMANDS
+
+    name = _command_name(args)
+    if name not in COMMANDS:
+        return None
+    from deskctl import plugin_index
+    from deskctl.desk_finder import find_desk_dir
+
+    index = plugin_index.read(find_desk_dir(desk_option))
+    if index is None or name in index["commands"]:
+        return None
+    for command, (import_path, summary) in COMMANDS.items():
+        cli.add_lazy_command(command, import_path, summary)
+    return cli, index
 
 
 def _print_error(exc: DeskError) -> None:
@@ -150,17 +207,26 @@ def run(args: list[str]) -> int:
     """Run the CLI on `args`; map every outcome to an exit code (see errors.ExitCode)."""
     debug = "--debug" in args
     desk_option = _pre_scan_desk(args)
+    from deskctl import events
+
     try:
-        root, plugins = build_cli(desk_option)
+        fast = _fast_cli(args, desk_option)
+        if fast is not None:
+            root, index = fast
+            warnings, plugins = index["warnings"], None
+            app = AppContext(desk_option=desk_option, warnings=warnings)
+            # hooks no plugin implements are never worth loading the plugins for
+            events.use_plugins(loader=lambda: app.plugins, hooks=set(index["hooks"]))
+        else:
+            root, plugins = build_cli(desk_option)
+            warnings = plugins.warnings
+            app = AppContext(desk_option=desk_option, loaded_plugins=plugins, warnings=warnings)
+            events.use_plugins(plugins)
     except DeskError as exc:
         _print_error(exc)
         return int(exc.exit_code)
-    for line in plugins.warnings:
+    for line in warnings:
         sys.stderr.write(line + "\n")
-    app = AppContext(plugins=plugins, warnings=plugins.warnings)
-    from deskctl import events
-
-    events.use_plugins(plugins)
     top_help = args in ([], ["--help"], ["-h"])
     try:
         if top_help:
@@ -169,7 +235,7 @@ def run(args: list[str]) -> int:
             sys.stdout.write(text)
             from deskctl.help_cache import store_help
 
-            store_help(text, plugins.warnings)
+            store_help(text, warnings)
             return 0
         root.main(args=args, prog_name="deskctl", obj=app, standalone_mode=False)
         return 0

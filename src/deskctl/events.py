@@ -10,16 +10,23 @@ from __future__ import annotations
 from typing import Any
 
 _PLUGINS: Any = None
+_LOADER: Any = None
+_HOOKS: set[str] | None = None
 
 
-def use_plugins(plugins: Any) -> None:
-    global _PLUGINS
-    _PLUGINS = plugins
+def use_plugins(plugins: Any = None, *, loader: Any = None, hooks: set[str] | None = None) -> None:
+    """Hand over the loaded plugins, or a `loader` to call on the first event of one of
+    `hooks` (the hooks some plugin implements)."""
+    global _PLUGINS, _LOADER, _HOOKS
+    _PLUGINS, _LOADER, _HOOKS = plugins, loader, hooks
 
 
 def emit(hook_name: str, **kwargs: Any) -> None:
+    global _PLUGINS
     if _PLUGINS is None:
-        return
+        if _LOADER is None or (_HOOKS is not None and hook_name not in _HOOKS):
+            return
+        _PLUGINS = _LOADER()
     caller = getattr(_PLUGINS.pm.hook, hook_name)
     for impl in caller.get_hookimpls():
         try:

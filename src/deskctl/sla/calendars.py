@@ -172,10 +172,24 @@ class BusinessCalendar:
 
     # -- layout -------------------------------------------------------------------------------
     def _layout(self, years: range) -> None:
-        tz = ZoneInfo(self.timezone)
         closed = set(self.holidays)
         if self.country:
             closed |= _country_holidays(self.country, self.subdiv, years)
+        # Laying out three years of working hours costs more than the rest of a command;
+        # the result depends only on these inputs, so it is kept in the cache.
+        key = [self.timezone, sorted(self.days), [list(h) for h in self.hours],
+               sorted(d.isoformat() for d in closed), years.start, years.stop]
+        name = "calendar-" + cache.short_hash(repr(key))
+        hit = cache.read(name, key)
+        if isinstance(hit, dict):
+            starts, ends = hit["starts"], hit["ends"]
+        else:
+            starts, ends = self._intervals(years, closed)
+            cache.write(name, key, {"starts": starts, "ends": ends})
+        self._finish_layout(years, starts, ends)
+
+    def _intervals(self, years: range, closed: set) -> tuple[list[float], list[float]]:
+        tz = ZoneInfo(self.timezone)
         starts: list[float] = []
         ends: list[float] = []
         day = date(years.start, 1, 1)
@@ -194,6 +208,9 @@ class BusinessCalendar:
                         starts.append(s)
                         ends.append(e)
             day += one
+        return starts, ends
+
+    def _finish_layout(self, years: range, starts: list[float], ends: list[float]) -> None:
         cum_start, cum_end, total = [], [], 0.0
         for s, e in zip(starts, ends, strict=True):
             cum_start.append(total)
