@@ -106,3 +106,9 @@ def test_every_hook_is_documented():
         func = getattr(hookspecs, name)
         if callable(func) and hasattr(func, "deskctl_spec"):
             assert func.__doc__ and len(func.__doc__.strip()) > 20, name
+
+
+def test_builtin_command_runs_without_pluggy_once_the_plugin_index_exists(base_env, desk):
+    imported_modules(["ticket", "list"], base_env, desk)  # first run: full load, index written
+    names = imported_modules(["ticket", "list"], base_env, desk)
+    assert "pluggy" not in names and "deskctl.plugins.step_types" not in names

@@ -145,3 +145,43 @@ def test_duplicate_registration_names_both_plugins():
     registry = Registry("channel").collect(plugins, "register_channels")
     assert registry.owners["pager"] == "first"
     assert any("'first'" in e and "'second'" in e for e in registry.errors)
+
+
+def test_broken_plugin_warning_repeats_on_every_run(drun, site):
+    env = {"PYTHONPATH": str(site)}
+    for _ in range(3):  # the later runs take the fast path from the plugin index
+        result = drun("ticket", "list", "--json", env=env)
+        assert result.code == 0
+        assert sum("plugin 'broken'" in l for l in result.stderr.splitlines()) == 1
+
+
+def test_plugin_replacing_a_builtin_command_wins_on_every_run(drun, desk):
+    (desk / "plugins" / "mystore.py").write_text(textwrap.dedent("""
+        import click
+        import deskctl
+
+        @deskctl.hookimpl
+        def register_commands(cli):
+            @cli.command("store")
+            def store():
+                "A replacement store command."
+                click.echo("replaced")
+    """))
+    for _ in range(3):
+        result = drun("store")
+        assert result.code == 0 and result.stdout == "replaced\n", result
+
+
+def test_builtin_command_skips_plugin_loading_but_observers_still_fire(drun, desk, base_env):
+    (desk / "plugins" / "count.py").write_text(textwrap.dedent("""
+        import deskctl
+
+        @deskctl.hookimpl
+        def ticket_updated(ticket, changes, event, desk):
+            with open(desk.data_dir / "count.log", "a") as fh:
+                fh.write(event["action"] + "\\n")
+    """))
+    tid = drun("ticket", "create", "--title", "x", "--json").json()["id"]  # full load: index written
+    for text in ("a", "b"):
+        assert drun("ticket", "comment", tid, "--text", text).code == 0
+    assert (desk / "data" / "count.log").read_text() == "comment\ncomment\n"
