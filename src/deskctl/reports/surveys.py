@@ -104,7 +104,7 @@ def record(desk, ticket_id: str, *, actor: str, score: int, comment: str = "") -
         return lifecycle.record(ticket, at=now, actor=actor, action="survey", changes=changes, note=note)
 
     # one transaction with the lifecycle check (resolved or closed only) and a fresh read
-    return api._mutate(desk, ticket_id, actor, "survey", change)
+    return api.change_ticket(desk, ticket_id, actor, "survey", change)
 
 
 def pending(desk, *, include_expired: bool = False) -> list[dict]:

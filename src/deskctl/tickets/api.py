@@ -27,8 +27,13 @@ def get_ticket(desk, ticket_id: str) -> dict:
     return ticket
 
 
-def _mutate(desk, ticket_id: str, actor: str, action: str, change) -> dict:
-    """Run `change(ticket, now) -> event` on a fresh copy under the store's lock."""
+def change_ticket(desk, ticket_id: str, actor: str, action: str, change) -> dict:
+    """Run `change(ticket, now) -> event` on a fresh copy under the store's lock, after the
+    lifecycle allows `action` in the ticket's status; tell plugins once it is stored.
+
+    Every operation below is built on it; other features (surveys, ...) use it for changes
+    of their own, so they get the same locking, journal and history guarantees.
+    """
     tid = normalise_id(ticket_id, _prefixes(desk))
     store = open_store(desk, actor)
     with store.transaction() as tx:
@@ -175,7 +180,7 @@ def create_ticket(desk, *, actor: str, title: str, type: str = "incident", **fie
 
 def add_event(desk, ticket_id: str, *, actor: str, action: str, note: str = "", data: dict | None = None) -> dict:
     """Record something that happened to the ticket (a runbook run, a guided flow...)."""
-    return _mutate(desk, ticket_id, actor, "event",
+    return change_ticket(desk, ticket_id, actor, "event",
                    lambda t, now: lifecycle.record(t, at=now, actor=actor, action=action, note=note, data=data))
 
 
@@ -195,7 +200,7 @@ def update(desk, ticket_id: str, *, actor: str, fields: dict, note: str = "") ->
         changes = lifecycle.apply_changes(ticket, updates)
         return lifecycle.record(ticket, at=now, actor=actor, action="update", changes=changes, note=note)
 
-    return _mutate(desk, ticket_id, actor, "update", change)
+    return change_ticket(desk, ticket_id, actor, "update", change)
 
 
 def assign(desk, ticket_id: str, *, actor: str, to: str | None = None, group: str | None = None, note: str = "") -> dict:
@@ -215,7 +220,7 @@ def assign(desk, ticket_id: str, *, actor: str, to: str | None = None, group: st
         changes = lifecycle.apply_changes(ticket, updates)
         return lifecycle.record(ticket, at=now, actor=actor, action="assign", changes=changes, note=note)
 
-    return _mutate(desk, ticket_id, actor, "assign", change)
+    return change_ticket(desk, ticket_id, actor, "assign", change)
 
 
 def start(desk, ticket_id: str, *, actor: str, note: str = "") -> dict:
@@ -227,7 +232,7 @@ def start(desk, ticket_id: str, *, actor: str, note: str = "") -> dict:
         changes = lifecycle.apply_changes(ticket, updates)
         return lifecycle.record(ticket, at=now, actor=actor, action=action, changes=changes, note=note)
 
-    return _mutate(desk, ticket_id, actor, "start", change)
+    return change_ticket(desk, ticket_id, actor, "start", change)
 
 
 def pend(desk, ticket_id: str, *, actor: str, reason: str, on: str = "requester") -> dict:
@@ -240,7 +245,7 @@ def pend(desk, ticket_id: str, *, actor: str, reason: str, on: str = "requester"
         changes = lifecycle.apply_changes(ticket, {"status": "pending", "pending_reason": reason, "pending_on": on})
         return lifecycle.record(ticket, at=now, actor=actor, action="pend", changes=changes, note=reason)
 
-    return _mutate(desk, ticket_id, actor, "pend", change)
+    return change_ticket(desk, ticket_id, actor, "pend", change)
 
 
 def escalate(desk, ticket_id: str, *, actor: str, group: str, reason: str) -> dict:
@@ -254,7 +259,7 @@ def escalate(desk, ticket_id: str, *, actor: str, group: str, reason: str) -> di
             "escalation_level": int(ticket.get("escalation_level") or 0) + 1})
         return lifecycle.record(ticket, at=now, actor=actor, action="escalate", changes=changes, note=reason)
 
-    return _mutate(desk, ticket_id, actor, "escalate", change)
+    return change_ticket(desk, ticket_id, actor, "escalate", change)
 
 
 def comment(desk, ticket_id: str, *, actor: str, text: str, internal: bool = False) -> dict:
@@ -268,7 +273,7 @@ def comment(desk, ticket_id: str, *, actor: str, text: str, internal: bool = Fal
         return lifecycle.record(ticket, at=now, actor=actor, action="comment", changes=changes, note=text,
                                 internal=internal)
 
-    return _mutate(desk, ticket_id, actor, "comment", change)
+    return change_ticket(desk, ticket_id, actor, "comment", change)
 
 
 def resolve(desk, ticket_id: str, *, actor: str, resolution: str, kb: str | None = None) -> dict:
@@ -291,7 +296,7 @@ def resolve(desk, ticket_id: str, *, actor: str, resolution: str, kb: str | None
         return lifecycle.record(ticket, at=now, actor=actor, action="resolve", changes=changes, note=resolution,
                                 data={"kb": kb} if kb else None)
 
-    return _mutate(desk, ticket_id, actor, "resolve", change)
+    return change_ticket(desk, ticket_id, actor, "resolve", change)
 
 
 def close(desk, ticket_id: str, *, actor: str, confirmed: bool = False, note: str = "") -> dict:
@@ -300,7 +305,7 @@ def close(desk, ticket_id: str, *, actor: str, confirmed: bool = False, note: st
         text = note or ("requester confirmed the resolution" if confirmed else "closed without confirmation")
         return lifecycle.record(ticket, at=now, actor=actor, action="close", changes=changes, note=text)
 
-    return _mutate(desk, ticket_id, actor, "close", change)
+    return change_ticket(desk, ticket_id, actor, "close", change)
 
 
 def reopen(desk, ticket_id: str, *, actor: str, reason: str) -> dict:
@@ -314,7 +319,7 @@ def reopen(desk, ticket_id: str, *, actor: str, reason: str) -> dict:
             "reopen_count": int(ticket.get("reopen_count") or 0) + 1})
         return lifecycle.record(ticket, at=now, actor=actor, action="reopen", changes=changes, note=reason)
 
-    return _mutate(desk, ticket_id, actor, "reopen", change)
+    return change_ticket(desk, ticket_id, actor, "reopen", change)
 
 
 def link(desk, ticket_id: str, other_id: str, *, actor: str, kind: str = "related") -> dict:
@@ -375,4 +380,4 @@ def attach(desk, ticket_id: str, path: str | Path, *, actor: str) -> dict:
         return lifecycle.record(ticket, at=now, actor=actor, action="attach", changes={"attachments": [None, info["name"]]} if changes else {},
                                 note=f"attached {source.name} (sha256 {sha[:12]}…)", data=info)
 
-    return _mutate(desk, tid, actor, "attach", change)
+    return change_ticket(desk, tid, actor, "attach", change)
