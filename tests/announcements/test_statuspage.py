@@ -117,3 +117,18 @@ def test_atom_feed_lists_current_and_recent_announcements(arun, desk, maintenanc
     assert titles == ["Completed: mail and calendar are working normally again"]
     page = (desk / "public" / "status" / "en" / "index.html").read_text(encoding="utf-8")
     assert "No disruption is known at the moment" in page and "Recently resolved" in page
+
+
+def test_statuspage_command_turns_a_started_maintenance_active_without_a_new_publish(arun, desk, maintenance):
+    ann_id = create_approved(arun)
+    assert arun("announce", "publish", ann_id).code == 0
+    page = desk / "public" / "status" / "en" / "index.html"
+    assert "state-upcoming" in page.read_text(encoding="utf-8")
+    during = {"DESKCTL_NOW": "2026-12-05T23:00:00+01:00"}  # inside the maintenance window
+    result = arun("announce", "statuspage", "--json", env=during)
+    assert result.code == 0, result
+    assert "public/status/en/index.html" in result.json()["written"]
+    html = page.read_text(encoding="utf-8")
+    assert "state-active" in html and "state-upcoming" not in html
+    shown = arun("announce", "show", ann_id, "--json").json()
+    assert len([d for d in shown["deliveries"] if d["channel"] == "statuspage"]) == 4  # nothing re-sent

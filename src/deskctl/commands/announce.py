@@ -380,6 +380,23 @@ def show(app, ann_id: str, as_json: bool) -> None:
             output.print_table(data[key], columns)
 
 
+@announce.command()
+@json_option
+@pass_app
+def statuspage(app, as_json: bool) -> None:
+    """Rebuild the status page and Atom feeds now (for cron: a planned maintenance turns
+    "in progress" when its window starts, without a new publish)."""
+    from deskctl.announcements.statuspage import build
+
+    settings = dict((app.desk.config.get("channels") or {}).get("statuspage") or {})
+    settings["_desk"] = app.desk
+    written = build(app.desk, settings)
+    if as_json:
+        output.print_json({"written": [app.desk.rel(p) for p in written]})
+    else:
+        output.info(f"status page rebuilt: {len(written)} file(s) under {app.desk.rel(written[-1].parent)}")
+
+
 @click.command()
 @click.option("--lang", metavar="L", help="Language (default: the desk's default language).")
 @json_option
