@@ -28,7 +28,7 @@ def cache_dir() -> Path:
     return Path(xdg or Path.home() / ".cache") / "deskctl"
 
 
-def _stat_key(path: str) -> list:
+def stat_key(path: str) -> list:
     try:
         st = os.stat(path)
     except OSError:
@@ -42,7 +42,7 @@ def installed_fingerprint() -> list:
     Installing or removing a distribution adds or removes its `.dist-info` folder, which
     changes its directory's mtime: a few `stat` calls instead of a 50 ms entry-point scan.
     """
-    return [_stat_key(p) for p in sys.path if p and not p.endswith(".zip")]
+    return [stat_key(p) for p in sys.path if p and not p.endswith(".zip")]
 
 
 def desk_plugins_fingerprint(desk: Path | None) -> list:
@@ -53,7 +53,7 @@ def desk_plugins_fingerprint(desk: Path | None) -> list:
         names = sorted(n for n in os.listdir(folder) if n.endswith(".py"))
     except OSError:
         return []
-    return [_stat_key(str(folder / n)) for n in names]
+    return [stat_key(str(folder / n)) for n in names]
 
 
 def read(name: str, key: object) -> object | None:

@@ -230,7 +230,7 @@ def run(args: list[str]) -> int:
     top_help = args in ([], ["--help"], ["-h"])
     try:
         if top_help:
-            with click.Context(root, info_name="deskctl", obj=app) as ctx:
+            with click.Context(root, info_name="deskctl", obj=app, **root.context_settings) as ctx:
                 text = root.get_help(ctx) + "\n"
             sys.stdout.write(text)
             from deskctl.help_cache import store_help

@@ -28,12 +28,15 @@ def terminal_width() -> int:
 
 def help_key(desk_option: str | None = None) -> list:
     desk = find_desk_dir(desk_option)
+    here = os.path.dirname(__file__)
     return [
         __version__,
         str(desk) if desk else None,
         terminal_width(),
         cache.installed_fingerprint(),
         cache.desk_plugins_fingerprint(desk),
+        # the sources the help is rendered from: an editable install changes them in place
+        [cache.stat_key(os.path.join(here, name)) for name in ("cli.py", "command_table.py")],
     ]
 
 
