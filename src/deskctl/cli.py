@@ -18,6 +18,7 @@ import click
 
 from deskctl import __version__, output
 from deskctl.errors import DeskError, ExitCode, ValidationFailed
+from deskctl.redact import redact
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -199,7 +200,7 @@ def _fast_cli(args: list[str], desk_option: str | None) -> tuple[click.Group, di
 def _print_error(exc: DeskError) -> None:
     if isinstance(exc, ValidationFailed):
         for problem in exc.problems:
-            sys.stderr.write(problem + "\n")
+            sys.stderr.write(redact(problem) + "\n")
     output.error(str(exc))
 
 

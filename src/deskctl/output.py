@@ -11,6 +11,8 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from deskctl.redact import redact
+
 QUIET = False  # set by `-q/--quiet`: informational messages are dropped, warnings are not
 
 
@@ -37,27 +39,31 @@ def to_json(data: Any) -> str:
         return json.dumps(data, ensure_ascii=False, indent=2, default=_default)
 
 
+# Everything printed passes through the secret registry (deskctl.redact): a secret that a
+# feature forgot to mask is still never shown. Only the one-time display of a generated
+# password writes to stderr directly, on purpose.
+
 def print_json(data: Any) -> None:
     """One JSON document on stdout."""
-    sys.stdout.write(to_json(data) + "\n")
+    sys.stdout.write(redact(to_json(data)) + "\n")
 
 
 def echo(text: str = "") -> None:
     """A line of data on stdout."""
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(redact(text) + "\n")
 
 
 def info(message: str) -> None:
     if not QUIET:
-        sys.stderr.write(message + "\n")
+        sys.stderr.write(redact(message) + "\n")
 
 
 def warn(message: str) -> None:
-    sys.stderr.write(f"deskctl: warning: {message}\n")
+    sys.stderr.write(f"deskctl: warning: {redact(message)}\n")
 
 
 def error(message: str) -> None:
-    sys.stderr.write(f"deskctl: error: {message}\n")
+    sys.stderr.write(f"deskctl: error: {redact(message)}\n")
 
 
 def _cell(value: Any) -> str:
@@ -102,7 +108,7 @@ def print_csv(rows: Iterable[dict], columns: Sequence[tuple[str, str]]) -> None:
     writer = csv.writer(sys.stdout, lineterminator="\r\n")
     writer.writerow([title for _, title in columns])
     for row in rows:
-        writer.writerow([_cell(row.get(key)) for key, _ in columns])
+        writer.writerow([redact(_cell(row.get(key))) for key, _ in columns])
 
 
 def print_keyvalues(pairs: Sequence[tuple[str, Any]]) -> None:

@@ -1,0 +1,33 @@
+"""Everything deskctl prints passes through the secret registry."""
+
+from __future__ import annotations
+
+import pytest
+
+from deskctl import output, redact
+
+
+@pytest.fixture(autouse=True)
+def clean_registry():
+    redact.forget_all()
+    yield
+    redact.forget_all()
+
+
+def test_registered_secret_is_masked_in_every_kind_of_output(capsys):
+    redact.add_secret("Tr0ub4dor&3")
+    output.echo("password is Tr0ub4dor&3")
+    output.print_json({"note": "set to Tr0ub4dor&3"})
+    output.print_table([{"v": "Tr0ub4dor&3"}], [("v", "V")])
+    output.print_csv([{"v": "x Tr0ub4dor&3"}], [("v", "v")])
+    output.info("info Tr0ub4dor&3")
+    output.warn("warn Tr0ub4dor&3")
+    output.error("error Tr0ub4dor&3")
+    out, err = capsys.readouterr()
+    assert "Tr0ub4dor&3" not in out + err
+    assert out.count("***") == 4 and err.count("***") == 3
+
+
+def test_output_without_secrets_is_unchanged(capsys):
+    output.echo("plain text")
+    assert capsys.readouterr().out == "plain text\n"
