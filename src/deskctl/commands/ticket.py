@@ -63,7 +63,7 @@ def create(app, title, description, type_, category, priority, impact, urgency, 
         tags=list(tags), dedup_key=dedup_key, resolved=resolved)
     ticket, created = result["ticket"], result["created"]
     for bulletin in result.get("bulletins", []):
-        output.info(f"BULLETIN {bulletin['id']}: {bulletin['text']}")
+        output.info(f"BULLETIN {bulletin['text']}")
     if created:
         message = f"created {_line(ticket)}"
     else:
