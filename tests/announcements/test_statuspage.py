@@ -3,43 +3,20 @@ announcement, logs no console error, and screenshots as a real page. Plus the At
 
 from __future__ import annotations
 
-import os
-import shutil
 import struct
-import subprocess
 import xml.etree.ElementTree as ET
 import zlib
 from pathlib import Path
 
-import pytest
-
 from tests.announcements.conftest import create_approved
+from tests.support import browser
+from tests.support.browser import console_messages
 
 ATOM = {"a": "http://www.w3.org/2005/Atom"}
 
 
-def chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        message = "headless Chromium not found: apt-get install -y chromium"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    return path
-
-
-def run_chromium(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess:
-    profile = tmp_path / f"chromium-profile-{len(list(tmp_path.glob('chromium-profile-*')))}"
-    command = [
-        chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", *args, url,
-    ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
-
-
-def console_messages(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if ":CONSOLE" in line]
+def run_chromium(tmp_path: Path, url: str, *args: str):
+    return browser.run_chromium(tmp_path, "--enable-logging=stderr", "--v=0", *args, url)
 
 
 def png_facts(path: Path) -> tuple[int, int, int]:

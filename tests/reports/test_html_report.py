@@ -3,28 +3,10 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-from pathlib import Path
 
-import pytest
+from tests.support.browser import console_messages, run_chromium
 
 NOW = "2026-11-23T10:30:00+01:00"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:
-        pytest.fail("chromium is missing: apt-get install -y chromium", pytrace=False)
-    return path
-
-
-def browse(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    profile = tmp_path / f"chrome-{len(list(tmp_path.glob('chrome-*')))}"
-    return subprocess.run([chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
-                          capture_output=True, text=True, timeout=120)
 
 
 def test_html_report_is_self_contained_and_renders_its_charts(drun, desk, tmp_path):
@@ -40,15 +22,14 @@ def test_html_report_is_self_contained_and_renders_its_charts(drun, desk, tmp_pa
     assert html.count("<svg") >= 7 and "Arrivals by weekday and hour" in html
 
     shot = tmp_path / "report.png"
-    render = browse(tmp_path, "--enable-logging=stderr", "--v=0", "--window-size=1280,2400",
+    render = run_chromium(tmp_path, "--enable-logging=stderr", "--v=0", "--window-size=1280,2400",
                     f"--screenshot={shot}", out.as_uri())
     assert render.returncode == 0, render.stderr[-2000:]
     assert shot.is_file() and shot.stat().st_size > 30_000  # a real page, not a blank one
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    console = [line for line in render.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
-    assert console == []
+    assert console_messages(render.stderr) == []
 
-    dom = browse(tmp_path, "--dump-dom", out.as_uri())
+    dom = run_chromium(tmp_path, "--dump-dom", out.as_uri())
     assert dom.returncode == 0, dom.stderr[-2000:]
     charts = re.findall(r'<svg class="chart (\w+)"', dom.stdout)
     assert charts.count("heat") == 1 and charts.count("line") == 1 and charts.count("bar") >= 5
