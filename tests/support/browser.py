@@ -6,12 +6,11 @@ which a closed network would refuse many times per start. Each run gets a fresh 
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from tests.support.missing import missing
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -21,10 +20,7 @@ def chromium() -> str:
     """Chromium's path; missing: a failure under CI=true, else a skip."""
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if path is None:
-        message = "headless Chromium not found: apt-get install -y chromium"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        missing("headless Chromium not found: apt-get install -y chromium")
     return path
 
 

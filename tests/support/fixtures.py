@@ -14,13 +14,13 @@ silently skipped SSH suite would hide a broken setup, so they fail instead.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import overload
 
 import pytest
 
+from .missing import missing
 from .sshd import SshServer, find_sshd, start_sshd, start_sshd_many, stop_all
 
 SESSION_ADDRESSES = tuple(f"127.0.0.{i}" for i in range(1, 6))
@@ -30,10 +30,7 @@ def require_sshd() -> str:
     """Return the sshd path, or skip (locally) / fail (CI) if it is missing."""
     path = find_sshd()
     if path is None:
-        message = "OpenSSH server (sshd) not found: apt-get install -y openssh-server"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        missing("OpenSSH server (sshd) not found: apt-get install -y openssh-server")
     return path
 
 
