@@ -6,19 +6,16 @@ built-in groups are lazy: their module is imported only when that group runs.
 
 from __future__ import annotations
 
-import contextlib
 import importlib
-import os
 import sys
-from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import click
 
 from deskctl import __version__, output
-from deskctl.errors import DeskError, ExitCode, ValidationFailed
-from deskctl.redact import redact
+from deskctl.app import AppContext, default_actor, load_plugins_for
+from deskctl.boundary import guarded, print_error
+from deskctl.errors import DeskError, ExitCode
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -63,43 +60,6 @@ class LazyGroup(click.Group):
                 formatter.write_dl(rows)
 
 
-@dataclass
-class AppContext:
-    """What every command may need: the desk, the actor, output flags, the plugins (loaded
-    on first use when the command line was built from the plugin index)."""
-
-    desk_option: str | None = None
-    actor: str = ""
-    debug: bool = False
-    quiet: bool = False
-    loaded_plugins: Any = None
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def plugins(self):
-        if self.loaded_plugins is None:
-            self.loaded_plugins = load_plugins_for(self.desk_option)
-        return self.loaded_plugins
-
-    @cached_property
-    def desk(self):
-        from deskctl.desk import open_desk
-
-        return open_desk(self.desk_option)
-
-
-def default_actor() -> str:
-    env = os.environ.get("DESKCTL_ACTOR")
-    if env:
-        return env
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except Exception:  # no passwd entry in some containers
-        return "unknown"
-
-
 def _pre_scan_desk(args: list[str]) -> str | None:
     """`--desk` must be known before parsing: the desk's plugins add commands."""
     for i, arg in enumerate(args):
@@ -132,15 +92,9 @@ def cli(ctx: click.Context, desk_option: str | None, actor: str | None, debug: b
         output.echo(ctx.get_help())
 
 
-def load_plugins_for(desk_option: str | None):
-    from deskctl.desk_finder import find_desk_dir
-    from deskctl.plugin_manager import load_plugins
-
-    return load_plugins(find_desk_dir(desk_option))
-
-
-def build_cli(desk_option: str | None) -> tuple[click.Group, Any]:
-    """Load every plugin and let each add its commands; remember what they did (the index)."""
+def build_cli(desk_option: str | None) -> tuple[click.Group, Any, set[str]]:
+    """Load every plugin and let each add its commands; remember what they did (the index).
+    Returns the root group, the plugins, and the command names plugins added or changed."""
     from deskctl import plugin_index
     from deskctl.command_table import COMMANDS
     from deskctl.desk_finder import find_desk_dir
@@ -161,7 +115,7 @@ def build_cli(desk_option: str | None) -> tuple[click.Group, Any]:
     hooks = {name for name in dir(plugins.pm.hook) if not name.startswith("_")
              and getattr(plugins.pm.hook, name).get_hookimpls()}
     plugin_index.write(find_desk_dir(desk_option), hooks, third_party, plugins.warnings)
-    return cli, plugins
+    return cli, plugins, third_party
 
 
 def _command_name(args: list[str]) -> str | None:
@@ -197,11 +151,32 @@ def _fast_cli(args: list[str], desk_option: str | None) -> tuple[click.Group, di
     return cli, index
 
 
-def _print_error(exc: DeskError) -> None:
-    if isinstance(exc, ValidationFailed):
-        for problem in exc.problems:
-            sys.stderr.write(redact(problem) + "\n")
-    output.error(str(exc))
+def _click_exit_code(exc: BaseException) -> int | None:
+    """Exit codes for click's own exceptions (the rest is `boundary.guarded`'s business)."""
+    if isinstance(exc, click.exceptions.Exit):
+        return exc.exit_code
+    if isinstance(exc, click.exceptions.Abort):
+        output.error("aborted")
+        return int(ExitCode.FAILED)
+    if isinstance(exc, click.UsageError):
+        # one line naming the problem and where to read more, as for every user mistake
+        where = exc.ctx.command_path if exc.ctx else "deskctl"
+        output.error(f"{exc.format_message()} (see '{where} --help')")
+        return int(ExitCode.BAD_INPUT)
+    if isinstance(exc, click.ClickException):
+        output.error(exc.format_message())
+        return int(ExitCode.BAD_INPUT) if exc.exit_code == 2 else exc.exit_code
+    return None
+
+
+def _export_for_fastpath(root: click.Group, args: list[str]) -> None:
+    """Describe the group that just ran for the fast path, if click loaded it."""
+    name = _command_name(args)
+    group = root.commands.get(name) if name else None
+    if isinstance(group, click.Group):
+        from deskctl import fastpath_export
+
+        fastpath_export.export(name, group)
 
 
 def run(args: list[str]) -> int:
@@ -214,63 +189,37 @@ def run(args: list[str]) -> int:
         fast = _fast_cli(args, desk_option)
         if fast is not None:
             root, index = fast
-            warnings, plugins = index["warnings"], None
+            warnings, plugins, changed = index["warnings"], None, set(index["commands"])
             app = AppContext(desk_option=desk_option, warnings=warnings)
             # hooks no plugin implements are never worth loading the plugins for
             events.use_plugins(loader=lambda: app.plugins, hooks=set(index["hooks"]))
         else:
-            root, plugins = build_cli(desk_option)
+            root, plugins, changed = build_cli(desk_option)
             warnings = plugins.warnings
             app = AppContext(desk_option=desk_option, loaded_plugins=plugins, warnings=warnings)
             events.use_plugins(plugins)
     except DeskError as exc:
-        _print_error(exc)
+        print_error(exc)
         return int(exc.exit_code)
     for line in warnings:
         sys.stderr.write(line + "\n")
-    top_help = args in ([], ["--help"], ["-h"])
-    try:
-        if top_help:
-            with click.Context(root, info_name="deskctl", obj=app, **root.context_settings) as ctx:
-                text = root.get_help(ctx) + "\n"
-            sys.stdout.write(text)
-            from deskctl.help_cache import store_help
+    if args in ([], ["--help"], ["-h"]):
+        with click.Context(root, info_name="deskctl", obj=app, **root.context_settings) as ctx:
+            text = root.get_help(ctx) + "\n"
+        sys.stdout.write(text)
+        from deskctl.help_cache import store_help
 
-            store_help(text, warnings)
-            return 0
-        root.main(args=args, prog_name="deskctl", obj=app, standalone_mode=False)
+        store_help(text, warnings)
         return 0
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.exceptions.Abort:
-        output.error("aborted")
-        return int(ExitCode.FAILED)
-    except click.UsageError as exc:
-        # one line naming the problem and where to read more, as for every user mistake
-        where = exc.ctx.command_path if exc.ctx else "deskctl"
-        output.error(f"{exc.format_message()} (see '{where} --help')")
-        return int(ExitCode.BAD_INPUT)
-    except click.ClickException as exc:
-        output.error(exc.format_message())
-        return int(ExitCode.BAD_INPUT) if exc.exit_code == 2 else exc.exit_code
-    except DeskError as exc:
-        if debug:
-            raise
-        _print_error(exc)
-        return int(exc.exit_code)
-    except KeyboardInterrupt:
-        output.error("interrupted")
-        return 130
-    except BrokenPipeError:
-        # `deskctl ... | head`: the reader left; that is not an error of ours
-        with contextlib.suppress(OSError):
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the final flush
-        return 0
-    except Exception as exc:
-        if debug:
-            raise
-        output.error(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback and report it)")
-        return int(ExitCode.FAILED)
+
+    def call() -> None:
+        try:
+            root.main(args=args, prog_name="deskctl", obj=app, standalone_mode=False)
+        finally:
+            if _command_name(args) not in changed:  # no plugin touched it: the fast path may run it
+                _export_for_fastpath(root, args)
+
+    return guarded(call, debug, _click_exit_code)
 
 
 def main() -> int:  # pragma: no cover - kept for `python -m deskctl.cli`

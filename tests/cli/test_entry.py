@@ -85,7 +85,7 @@ def test_only_cli_layer_imports_click():
     offenders = []
     for path in src.rglob("*.py"):
         rel = path.relative_to(src)
-        if rel.parts[0] == "commands" or rel.name in ("cli.py", "output.py"):
+        if (rel.parts[0] == "commands" and not rel.name.endswith("_actions.py")) or rel.name in ("cli.py", "fastpath_export.py"):
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):

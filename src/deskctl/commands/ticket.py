@@ -1,31 +1,22 @@
-"""`deskctl ticket`: register, route, work and close tickets."""
+"""`deskctl ticket`: register, route, work and close tickets.
+
+This module declares the options; each command's work is the function of the same name in
+`ticket_actions.py` (see `runs`).
+"""
 
 from __future__ import annotations
 
 import click
 
-from deskctl import output
-from deskctl.commands._common import json_option, parse_assignments, pass_app
+from deskctl.commands._common import json_option, runs
 
 multi = {"multiple": True}
+ACTIONS = "deskctl.commands.ticket_actions"
 
 
 @click.group()
 def ticket() -> None:
     """Register, route, work and close tickets (the service-desk lifecycle)."""
-
-
-def _show_result(ticket: dict, as_json: bool, message: str, **extra) -> None:
-    if as_json:
-        output.print_json({**ticket, **extra})
-    else:
-        output.echo(ticket["id"])
-        output.info(message)
-
-
-def _line(t: dict) -> str:
-    who = t.get("assignee") or "-"
-    return f"{t['id']} is {t['status']} (priority {t['priority']}, group {t.get('group') or '-'}, assignee {who})"
 
 
 @ticket.command()
@@ -48,30 +39,9 @@ def _line(t: dict) -> str:
 @click.option("--dedup-key", help="Automation: reuse the open ticket with this key instead of a new one.")
 @click.option("--resolved", metavar="ANSWER", help="Register and resolve at once (first-contact resolution).")
 @json_option
-@pass_app
-def create(app, title, description, type_, category, priority, impact, urgency, channel, service,
-           requester_name, requester_email, requester_phone, system, group, assignee, tags, dedup_key,
-           resolved, as_json) -> None:
+@runs(f"{ACTIONS}:create")
+def create() -> None:
     """Register a ticket (every contact, even a plain question). Prints its id."""
-    from deskctl.tickets.service import create_from_cli
-
-    requester = {k: v for k, v in (("name", requester_name), ("email", requester_email), ("phone", requester_phone)) if v}
-    result = create_from_cli(
-        app.desk, actor=app.actor, title=title, description=description, type=type_, category=category,
-        priority=priority, impact=impact, urgency=urgency, channel=channel, service=service,
-        requester=requester, system=parse_assignments(system, "--system"), group=group, assignee=assignee,
-        tags=list(tags), dedup_key=dedup_key, resolved=resolved)
-    ticket, created = result["ticket"], result["created"]
-    for bulletin in result.get("bulletins", []):
-        output.info(f"BULLETIN {bulletin['text']}")
-    if created:
-        message = f"created {_line(ticket)}"
-    else:
-        message = f"{ticket['id']} already open for this dedup key: seen {ticket['seen_count']} more time(s)"
-    extra = {"created": created}
-    if "bulletins" in result:
-        extra["bulletin"] = result["bulletins"]
-    _show_result(ticket, as_json, message, **extra)
 
 
 @ticket.command()
@@ -82,46 +52,9 @@ def create(app, title, description, type_, category, priority, impact, urgency, 
 @click.option("--requester-email", default="", help="Requester's e-mail.")
 @click.option("--system", "system", metavar="KEY=VALUE", **multi, help="System detail; repeatable.")
 @json_option
-@pass_app
-def classify(app, title, description, channel, service, requester_email, system, as_json) -> None:
+@runs(f"{ACTIONS}:classify")
+def classify() -> None:
     """Show what the desk's rules would set for a ticket, storing nothing."""
-    from deskctl.tickets.api import classify as run_rules
-
-    fields = {"title": title, "description": description, "channel": channel, "service": service,
-              "requester": {"email": requester_email}, "system": parse_assignments(system, "--system")}
-    sets, fired = run_rules(app.desk, fields)
-    if as_json:
-        output.print_json({"rules": fired, "set": sets})
-        return
-    if not fired:
-        output.info("no rule matches")
-        return
-    output.info(f"rules: {', '.join(fired)}")
-    output.print_keyvalues(sorted(sets.items()))
-
-
-LIST_COLUMNS = [("id", "ID"), ("age_text", "AGE"), ("status", "STATUS"), ("priority", "PRIORITY"),
-                ("sla_text", "SLA"), ("group", "GROUP"), ("assignee", "ASSIGNEE"), ("category", "CATEGORY"), ("title", "TITLE")]
-CSV_COLUMNS = [("id", "id"), ("type", "type"), ("status", "status"), ("priority", "priority"),
-               ("category", "category"), ("service", "service"), ("channel", "channel"), ("group", "group"),
-               ("assignee", "assignee"), ("requester", "requester"), ("title", "title"),
-               ("created_at", "created_at"), ("updated_at", "updated_at"), ("age", "age_seconds"), ("tags", "tags"),
-               ("sla_text", "sla")]
-
-
-def _add_sla(desk, rows: list[dict]) -> None:
-    """SLA state on display only; a broken SLA config must not hide the queue."""
-    from deskctl.errors import BadInput
-    from deskctl.sla.display import with_sla
-
-    try:
-        with_sla(desk, rows)
-    except BadInput as exc:
-        output.warn(f"SLA state not shown: {exc}")
-
-
-def _csv_list(values: tuple[str, ...]) -> list[str]:
-    return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
 @ticket.command("list")
@@ -142,50 +75,17 @@ def _csv_list(values: tuple[str, ...]) -> list[str]:
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
 @json_option
-@pass_app
-def list_(app, status, all_, types, priorities, categories, groups, assignee, requester, tags, service, search,
-          older_than, sort, limit, fmt, as_json) -> None:
+@runs(f"{ACTIONS}:list_")
+def list_() -> None:
     """The queue: open tickets, oldest first (filters combine)."""
-    from deskctl.tickets.queries import Query, run_query
-
-    query = Query(status="all" if all_ else status, types=_csv_list(types), priorities=_csv_list(priorities),
-                  categories=_csv_list(categories), groups=_csv_list(groups), assignee=assignee,
-                  requester=requester, tags=_csv_list(tags), service=service, search=search,
-                  older_than=older_than, sort=sort, limit=limit)
-    rows = run_query(app.desk, query)
-    _add_sla(app.desk, rows)
-    if as_json:
-        output.print_json(rows)
-    elif fmt == "csv":
-        output.print_csv(rows, CSV_COLUMNS)
-    elif rows:
-        output.print_table(rows, LIST_COLUMNS)
-    else:
-        output.info("no tickets match")
 
 
 @ticket.command()
 @click.argument("ticket_id")
 @json_option
-@pass_app
-def show(app, ticket_id, as_json) -> None:
+@runs(f"{ACTIONS}:show")
+def show() -> None:
     """A ticket with its whole timeline."""
-    from deskctl.errors import BadInput
-    from deskctl.tickets.api import get_ticket
-    from deskctl.tickets.render import render_ticket
-
-    ticket = get_ticket(app.desk, ticket_id)
-    try:
-        from deskctl.sla.display import ticket_with_sla
-
-        ticket = ticket_with_sla(app.desk, ticket)
-    except BadInput as exc:
-        output.warn(f"SLA state not shown: {exc}")
-    if as_json:
-        output.print_json(ticket)
-    else:
-        for line in render_ticket(ticket):
-            output.echo(line)
 
 
 @ticket.command()
@@ -206,73 +106,47 @@ def show(app, ticket_id, as_json) -> None:
 @click.option("--untag", "remove_tags", **multi, help="Remove a tag; repeatable.")
 @click.option("--note", default="", help="Why (recorded in the history).")
 @json_option
-@pass_app
-def update(app, ticket_id, title, description, category, priority, impact, urgency, service, channel,
-           requester_name, requester_email, requester_phone, system, add_tags, remove_tags, note, as_json) -> None:
+@runs(f"{ACTIONS}:update")
+def update() -> None:
     """Change fields of a ticket (every change is recorded)."""
-    from deskctl.errors import BadInput
-    from deskctl.tickets import api
-
-    fields = {k: v for k, v in dict(title=title, description=description, category=category, priority=priority,
-                                    impact=impact, urgency=urgency, service=service, channel=channel).items()
-              if v is not None}
-    requester = {k: v for k, v in (("name", requester_name), ("email", requester_email), ("phone", requester_phone)) if v}
-    if requester:
-        fields["requester"] = requester
-    if system:
-        fields["system"] = parse_assignments(system, "--system")
-    if add_tags or remove_tags:
-        current = api.get_ticket(app.desk, ticket_id).get("tags") or []
-        tags = [t for t in current if t not in remove_tags]
-        fields["tags"] = tags + [t for t in add_tags if t not in tags]
-    if not fields:
-        raise BadInput("nothing to update", "give at least one option, e.g. --priority high")
-    result = api.update(app.desk, ticket_id, actor=app.actor, fields=fields, note=note)
-    _show_result(result, as_json, f"updated {_line(result)}")
 
 
-def _simple(name: str, doc: str, call, *options):
-    """A lifecycle command: ID plus options, calling `call(desk, id, actor=..., **options)`."""
+def _lifecycle(name: str, doc: str, *options) -> None:
+    """A lifecycle command: ID plus options (the action is `ticket_actions.<name>`)."""
 
-    @click.argument("ticket_id")
-    @json_option
-    @pass_app
-    def command(app, ticket_id, as_json, **kwargs):
-        from deskctl.tickets import api
+    def declaration() -> None: ...
 
-        result = getattr(api, call)(app.desk, ticket_id, actor=app.actor, **kwargs)
-        _show_result(result, as_json, f"{name}: {_line(result)}")
-
-    command.__doc__ = doc
-    for option in reversed(options):
+    declaration.__name__, declaration.__doc__ = name, doc
+    command = json_option(runs(f"{ACTIONS}:{name}")(declaration))
+    for option in (click.argument("ticket_id"), *options)[::-1]:
         command = option(command)
-    return ticket.command(name)(command)
+    ticket.command(name)(command)
 
 
-_simple("assign", "Assign to an engineer (--to) and/or a group (--group).", "assign",
-        click.option("--to", help="Engineer."), click.option("--group", help="Support group."),
-        click.option("--note", default="", help="Why."))
-_simple("start", "Start work on a ticket (assigns it to you if unassigned).", "start",
-        click.option("--note", default="", help="Note for the history."))
-_simple("resume", "Resume a pending ticket (same as start).", "start",
-        click.option("--note", default="", help="Note for the history."))
-_simple("pend", "Wait for the requester or a third party (the SLA clock pauses).", "pend",
-        click.option("--reason", required=True, help="What the ticket waits for."),
-        click.option("--on", type=click.Choice(["requester", "third-party"]), default="requester", show_default=True))
-_simple("escalate", "Hand over to a higher support group.", "escalate",
-        click.option("--group", required=True, help="Group to escalate to (e.g. L2)."),
-        click.option("--reason", required=True, help="Why, and what was already tried."))
-_simple("comment", "Add a comment (public unless --internal).", "comment",
-        click.option("--text", required=True, help="The comment."),
-        click.option("--internal", is_flag=True, help="Only for staff; not a response to the requester."))
-_simple("resolve", "Record the solution.", "resolve",
-        click.option("--resolution", required=True, help="What fixed it."),
-        click.option("--kb", help="Knowledge-base article that solved it."))
-_simple("close", "Close a resolved ticket.", "close",
-        click.option("--confirmed", is_flag=True, help="The requester confirmed the solution."),
-        click.option("--note", default="", help="Note for the history."))
-_simple("reopen", "Reopen a resolved or closed ticket.", "reopen",
-        click.option("--reason", required=True, help="Why it is not solved."))
+_lifecycle("assign", "Assign to an engineer (--to) and/or a group (--group).",
+           click.option("--to", help="Engineer."), click.option("--group", help="Support group."),
+           click.option("--note", default="", help="Why."))
+_lifecycle("start", "Start work on a ticket (assigns it to you if unassigned).",
+           click.option("--note", default="", help="Note for the history."))
+_lifecycle("resume", "Resume a pending ticket (same as start).",
+           click.option("--note", default="", help="Note for the history."))
+_lifecycle("pend", "Wait for the requester or a third party (the SLA clock pauses).",
+           click.option("--reason", required=True, help="What the ticket waits for."),
+           click.option("--on", type=click.Choice(["requester", "third-party"]), default="requester", show_default=True))
+_lifecycle("escalate", "Hand over to a higher support group.",
+           click.option("--group", required=True, help="Group to escalate to (e.g. L2)."),
+           click.option("--reason", required=True, help="Why, and what was already tried."))
+_lifecycle("comment", "Add a comment (public unless --internal).",
+           click.option("--text", required=True, help="The comment."),
+           click.option("--internal", is_flag=True, help="Only for staff; not a response to the requester."))
+_lifecycle("resolve", "Record the solution.",
+           click.option("--resolution", required=True, help="What fixed it."),
+           click.option("--kb", help="Knowledge-base article that solved it."))
+_lifecycle("close", "Close a resolved ticket.",
+           click.option("--confirmed", is_flag=True, help="The requester confirmed the solution."),
+           click.option("--note", default="", help="Note for the history."))
+_lifecycle("reopen", "Reopen a resolved or closed ticket.",
+           click.option("--reason", required=True, help="Why it is not solved."))
 
 
 @ticket.command()
@@ -281,33 +155,21 @@ _simple("reopen", "Reopen a resolved or closed ticket.", "reopen",
 @click.option("--as", "kind", type=click.Choice(["duplicate", "related", "parent", "child"]), default="related",
               show_default=True, help="TICKET_ID is a duplicate/parent/child of --to, or related to it.")
 @json_option
-@pass_app
-def link(app, ticket_id, other_id, kind, as_json) -> None:
+@runs(f"{ACTIONS}:link")
+def link() -> None:
     """Link two tickets (recorded on both)."""
-    from deskctl.tickets import api
-
-    result = api.link(app.desk, ticket_id, other_id, actor=app.actor, kind=kind)
-    _show_result(result, as_json, f"linked {result['id']} as {kind} of {other_id.upper()}")
 
 
 @ticket.command()
 @click.argument("ticket_id")
 @click.argument("file", type=click.Path(dir_okay=False))
 @json_option
-@pass_app
-def attach(app, ticket_id, file, as_json) -> None:
+@runs(f"{ACTIONS}:attach")
+def attach() -> None:
     """Attach a file (copied into the desk with its sha256), e.g. logs for an escalation."""
-    from deskctl.tickets import api
-
-    result = api.attach(app.desk, ticket_id, file, actor=app.actor)
-    _show_result(result, as_json, f"attached {file} to {result['id']}")
 
 
 # -- SLA, sweep and surveys (see docs/sla.md) ----------------------------------------------------
-
-SLA_COLUMNS = [("id", "ID"), ("priority", "PRIORITY"), ("group", "GROUP"), ("status", "STATUS"),
-               ("clock", "CLOCK"), ("due_local", "DUE"), ("left", "LEFT"), ("used_text", "USED"),
-               ("state", "STATE"), ("title", "TITLE")]
 
 
 @ticket.command()
@@ -315,59 +177,21 @@ SLA_COLUMNS = [("id", "ID"), ("priority", "PRIORITY"), ("group", "GROUP"), ("sta
 @click.option("--breached", is_flag=True, help="Only tickets past their SLA.")
 @click.option("--group", "groups", **multi, help="Only this group; repeatable.")
 @json_option
-@pass_app
-def sla(app, at_risk, breached, groups, as_json) -> None:
+@runs(f"{ACTIONS}:sla")
+def sla() -> None:
     """Open tickets by SLA time left, most urgent first.
 
     Business time of each ticket's calendar; the clocks stop while a ticket is pending."""
-    from deskctl.sla.display import sla_queue
-
-    rows = sla_queue(app.desk, at_risk=at_risk, breached=breached, groups=_csv_list(groups))
-    if as_json:
-        output.print_json(rows)
-    elif rows:
-        for row in rows:
-            if row["paused"]:
-                row["state"] += " (paused)"
-        output.print_table(rows, SLA_COLUMNS)
-    else:
-        output.info("no open ticket with a running SLA clock matches")
 
 
 @ticket.command()
 @click.option("--dry-run", is_flag=True, help="Only list what would be done; change and send nothing.")
 @json_option
-@pass_app
-def sweep(app, dry_run, as_json) -> None:
+@runs(f"{ACTIONS}:sweep")
+def sweep() -> None:
     """Apply the SLA escalation policy (for cron; safe to repeat).
 
     Notify at-risk tickets, escalate breached ones, remind and auto-close (config `sweep`)."""
-    from deskctl.errors import OperationFailed
-    from deskctl.sla.sweep import run_sweep
-
-    def notify(topic, message, recipients):
-        results = app.plugins.pm.hook.notify(desk=app.desk, topic=topic, message=message, recipients=recipients)
-        return [d for found in results if found for d in found]
-
-    report = run_sweep(app.desk, dry_run=dry_run, notify=notify)
-    failed = list(report["failures"]) + [
-        f"{a['ticket']}: {d.get('channel')} to {d.get('to')}: {d.get('error')}"
-        for a in report["actions"] for d in a["deliveries"] if not d.get("ok", True)]
-    if as_json:
-        output.print_json(report)
-    else:
-        if report["actions"]:
-            for a in report["actions"]:
-                a["via"] = ", ".join(sorted({d.get("channel", "?") for d in a["deliveries"]}))
-            output.print_table(report["actions"], [("ticket", "TICKET"), ("action", "ACTION"),
-                                                    ("detail", "DETAIL"), ("via", "NOTIFIED VIA")])
-        verb = "would take" if dry_run else "took"
-        output.info(f"sweep checked {report['checked']} ticket(s), {verb} {len(report['actions'])} action(s)"
-                    + (" (dry run: nothing changed)" if dry_run else ""))
-    if failed:
-        for line in failed:
-            output.warn(line)
-        raise OperationFailed(f"{len(failed)} sweep step(s) or notification(s) failed", "see the warnings above")
 
 
 @ticket.command("survey")
@@ -375,10 +199,6 @@ def sweep(app, dry_run, as_json) -> None:
 @click.option("--score", required=True, type=click.IntRange(1, 5), help="Satisfaction from 1 (very unhappy) to 5 (very happy).")
 @click.option("--comment", default="", help="What the requester said.")
 @json_option
-@pass_app
-def survey_(app, ticket_id, score, comment, as_json) -> None:
+@runs(f"{ACTIONS}:survey")
+def survey_() -> None:
     """Record a satisfaction answer (1-5) on a resolved or closed ticket."""
-    from deskctl.reports.surveys import record
-
-    result = record(app.desk, ticket_id, actor=app.actor, score=score, comment=comment)
-    _show_result(result, as_json, f"recorded satisfaction {score}/5 for {result['id']}")

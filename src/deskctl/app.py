@@ -1,0 +1,58 @@
+"""`AppContext`: what every command may need (the desk, the actor, output flags, plugins).
+
+Plain Python, no click: the click commands and the fast path (`fastpath.py`) both build one.
+"""
+
+from __future__ import annotations
+
+
+class AppContext:
+    """The desk is opened, and the plugins loaded, on first use: a command that needs neither
+    pays for neither (the fast path runs built-in commands from the cached plugin index)."""
+
+    def __init__(self, desk_option: str | None = None, actor: str = "", debug: bool = False,
+                 quiet: bool = False, loaded_plugins: object = None, warnings: list[str] | None = None):
+        self.desk_option = desk_option
+        self.actor = actor
+        self.debug = debug
+        self.quiet = quiet
+        self.loaded_plugins = loaded_plugins
+        self.warnings = warnings if warnings is not None else []
+        self._desk = None
+
+    @property
+    def plugins(self):
+        if self.loaded_plugins is None:
+            self.loaded_plugins = load_plugins_for(self.desk_option)
+        return self.loaded_plugins
+
+    @property
+    def desk(self):
+        if self._desk is None:
+            from deskctl.desk import open_desk
+
+            self._desk = open_desk(self.desk_option)
+        return self._desk
+
+
+def load_plugins_for(desk_option: str | None):
+    from deskctl.desk_finder import find_desk_dir
+    from deskctl.plugin_manager import load_plugins
+
+    return load_plugins(find_desk_dir(desk_option))
+
+
+def default_actor() -> str:
+    """$DESKCTL_ACTOR, else the login name as `getpass.getuser()` finds it (without its import:
+    it brings in termios)."""
+    import os
+
+    for name in ("DESKCTL_ACTOR", "LOGNAME", "USER", "LNAME", "USERNAME"):
+        if os.environ.get(name):
+            return os.environ[name]
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError):  # no passwd entry in some containers
+        return "unknown"

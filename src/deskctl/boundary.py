@@ -1,0 +1,51 @@
+"""The one error boundary: every outcome of a command becomes an exit code (see
+`errors.ExitCode`) and, for errors, one line on stderr. Used by the click application
+(`cli.run`) and by the fast path (`fastpath.py`); click's own exceptions are mapped in `cli`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable
+
+from deskctl import output
+from deskctl.errors import DeskError, ExitCode, ValidationFailed
+from deskctl.redact import redact
+
+
+def print_error(exc: DeskError) -> None:
+    if isinstance(exc, ValidationFailed):
+        for problem in exc.problems:
+            sys.stderr.write(redact(problem) + "\n")
+    output.error(str(exc))
+
+
+def guarded(run: Callable[[], int | None], debug: bool, extra: Callable[[BaseException], int | None] | None = None) -> int:
+    """Call `run()`; return its exit code (0 for None) or the code of what it raised.
+
+    `extra` maps exceptions of the caller's own (click's) to a code, or returns None."""
+    try:
+        return run() or 0
+    except DeskError as exc:
+        if debug:
+            raise
+        print_error(exc)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        output.error("interrupted")
+        return 130
+    except BrokenPipeError:
+        # `deskctl ... | head`: the reader left; that is not an error of ours
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the final flush
+        return 0
+    except Exception as exc:
+        code = extra(exc) if extra is not None else None
+        if code is not None:
+            return code
+        if debug:
+            raise
+        output.error(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback and report it)")
+        return int(ExitCode.FAILED)
