@@ -18,8 +18,11 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes | str) -> None:
-    """Replace `path` with `data` (text is written as UTF-8) atomically and durably."""
+def atomic_write(path: Path, data: bytes | str, sync_dir: bool = True) -> None:
+    """Replace `path` with `data` (text is written as UTF-8) atomically and durably.
+
+    `sync_dir=False` leaves the folder's fsync to the caller (who renames several files into
+    it and syncs it once)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -33,4 +36,5 @@ def atomic_write(path: Path, data: bytes | str) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    fsync_dir(path.parent)
+    if sync_dir:
+        fsync_dir(path.parent)

@@ -80,6 +80,28 @@ def test_crash_inside_a_write_is_rolled_forward(desk, drun, point):
     assert drun("ticket", "show", first["id"]).code == 0
 
 
+def test_journal_left_by_the_previous_version_is_rolled_forward(desk, drun):
+    """Journal format 1 was one JSON object {file: text}; a crash under the old version must
+    still be completed by the new one."""
+    tid = drun("ticket", "create", "--title", "old title", "--json").json()["id"]
+    root = desk / "data" / "tickets"
+    bucket = next((root / "hot").rglob("0000.json"))
+    changed = bucket.read_text(encoding="utf-8").replace("old title", "title from the journal")
+    name = str(bucket.relative_to(root))
+    (root / "journal.json").write_text(json.dumps({name: changed}), encoding="utf-8")
+    assert drun("ticket", "show", tid, "--json").json()["title"] == "title from the journal"
+    assert not (root / "journal.json").exists()
+
+
+def test_damaged_journal_is_set_aside_and_the_store_still_works(desk, drun):
+    drun("ticket", "create", "--title", "kept")
+    root = desk / "data" / "tickets"
+    (root / "journal.json").write_bytes(b"deskctl-journal 2\n[[\"active.json\", 999999]]\n{}")
+    assert [r["title"] for r in drun("ticket", "list", "--json").json()] == ["kept"]
+    assert (root / "journal.damaged").exists() and not (root / "journal.json").exists()
+    assert drun("store", "check").code == 0
+
+
 def test_kill_9_at_random_instants_leaves_a_readable_store(desk, drun, env):
     loop = textwrap.dedent("""
         import sys

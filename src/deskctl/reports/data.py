@@ -14,9 +14,11 @@ from deskctl.reports.kpi import Period
 def load_rows(desk) -> list[dict]:
     """Summary rows of every ticket. Rows written before the SLA fields existed (no
     `pending_periods`) are rebuilt from their tickets, so old stores report correctly."""
+    from deskctl import jsoncodec
     from deskctl.store import open_store
     from deskctl.tickets.model import summary_row
 
+    jsoncodec.use_orjson()  # every index of the desk is parsed: worth orjson's import
     store = open_store(desk)
     rows = store.rows(active=True, closed=True, archived=True)
     stale = [r["id"] for r in rows if "pending_periods" not in r]

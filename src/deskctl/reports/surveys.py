@@ -109,8 +109,10 @@ def record(desk, ticket_id: str, *, actor: str, score: int, comment: str = "") -
 
 def pending(desk, *, include_expired: bool = False) -> list[dict]:
     """Closed tickets chosen for a survey that have no answer yet, oldest closing first."""
+    from deskctl import jsoncodec
     from deskctl.store import open_store
 
+    jsoncodec.use_orjson()  # closed and archived indexes: large files
     settings = load_settings(desk)
     now = clock.now()
     rows = open_store(desk).rows(active=False, closed=True, archived=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import orjson
 
+from deskctl import jsoncodec
 from deskctl.errors import BadInput
 from deskctl.store.atomic import Journal, atomic_write, fsync_dir
 from deskctl.store.tinydb_store import BUCKET, TinyTicketStore, _read_json
@@ -79,6 +80,7 @@ def bulk_load(store: TinyTicketStore, make: Callable[[dict[str, int]], Iterable[
     ids from there on, in increasing number per prefix (a ticket with `archived: true` goes to
     the archive). Returns {"tickets": count, "by_prefix": {...}}.
     """
+    jsoncodec.use_orjson()  # thousands of tickets are serialised
     root = store.root
     root.mkdir(parents=True, exist_ok=True)
     meta_path = root / "meta.json"

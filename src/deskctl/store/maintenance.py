@@ -8,7 +8,7 @@ from pathlib import Path
 
 import orjson
 
-from deskctl import clock
+from deskctl import clock, jsoncodec
 from deskctl.durations import parse_duration
 from deskctl.errors import BadInput
 from deskctl.store.tinydb_store import BUCKET, StoreCorrupted, TinyTicketStore, _read_json
@@ -36,6 +36,7 @@ def _bucket_files(store: TinyTicketStore, archived: bool) -> list[Path]:
 def check(store: TinyTicketStore, repair: bool = False) -> dict:
     """Parse every file and compare the indexes with the tickets. With `repair`, rebuild the
     indexes and counters from the ticket files (which are the source of truth)."""
+    jsoncodec.use_orjson()  # every file of the store is parsed
     problems: list[str] = []
     tickets: dict[str, dict] = {}
     damaged: list[str] = []
@@ -112,6 +113,7 @@ def _rebuild(store: TinyTicketStore, tickets: dict, expected: dict) -> None:
 
 def archive(store: TinyTicketStore, older_than: str, dry_run: bool = False) -> list[str]:
     """Move closed tickets closed more than `older_than` ago out of the hot store."""
+    jsoncodec.use_orjson()  # the closed index and many buckets are read and rewritten
     limit = parse_duration(older_than, "--older-than")
     now = clock.now()
     rows = store.rows(active=False, closed=True)

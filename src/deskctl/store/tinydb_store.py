@@ -20,16 +20,18 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-import orjson
-
+from deskctl import jsoncodec
 from deskctl.desk import Desk
 from deskctl.errors import BadInput, NotFound
 from deskctl.locking import FileLock
 from deskctl.store.atomic import Journal
 from deskctl.tickets.ids import parse_id
 from deskctl.tickets.model import CLOSED, summary_row
+
+TYPE_CHECKING = False  # the typing module costs an import on every start
+if TYPE_CHECKING:
+    from typing import Any
 
 BUCKET = 64
 RECOVER_HINT = (
@@ -52,8 +54,8 @@ def _read_json(path: Path, root: Path) -> Any:
     if not raw.strip():
         raise StoreCorrupted(f"{path}: ticket store file is empty (damaged)", RECOVER_HINT)
     try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
+        data = jsoncodec.loads(raw)
+    except jsoncodec.DecodeError as exc:
         raise StoreCorrupted(f"{path}: ticket store file is corrupted ({exc})", RECOVER_HINT) from None
     if not isinstance(data, dict):
         raise StoreCorrupted(f"{path}: ticket store file is corrupted (not a JSON object)", RECOVER_HINT)
@@ -84,7 +86,7 @@ class _Files:
 
     def stage_all(self) -> None:
         for path in sorted(self.dirty):
-            self.journal.stage(path, orjson.dumps(self.cache[path]))
+            self.journal.stage(path, jsoncodec.dumps(self.cache[path]))
         self.dirty.clear()
 
 
@@ -192,7 +194,7 @@ class Tx:
     def get(self, ticket_id: str) -> dict | None:
         # a private copy: `put` compares it with the stored version to move index rows
         ticket = self.view.get(ticket_id)
-        return orjson.loads(orjson.dumps(ticket)) if ticket is not None else None
+        return jsoncodec.loads(jsoncodec.dumps(ticket)) if ticket is not None else None
 
     def active_rows(self) -> list[dict]:
         return self.view.rows("active")
@@ -222,7 +224,7 @@ class Tx:
 
 
 class TinyTicketStore:
-    """The TinyDB backend of `deskctl.store.TicketStore`."""
+    """The TinyDB backend of `deskctl.store.interface.TicketStore`."""
 
     def __init__(self, desk: Desk, actor: str | None = None):
         self.desk = desk
