@@ -6,12 +6,15 @@ import copy
 import os
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from deskctl import yamlio
 from deskctl.config_defaults import DEFAULTS
 from deskctl.desk_finder import CONFIG_FILE, find_desk_dir
 from deskctl.errors import BadInput
+
+TYPE_CHECKING = False  # the typing module costs an import on every start
+if TYPE_CHECKING:
+    from typing import Any
 
 NO_DESK_HINT = (
     "create one with `deskctl init DIR`, then run deskctl inside it, "

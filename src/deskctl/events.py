@@ -7,7 +7,10 @@ or block the change that already happened.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # the typing module costs an import on every start
+if TYPE_CHECKING:
+    from typing import Any
+
 
 _PLUGINS: Any = None
 _LOADER: Any = None

@@ -9,12 +9,15 @@ The registry is process-wide and thread-safe: parallel hosts share it.
 
 from __future__ import annotations
 
-import threading
-from typing import Any
+import _thread
+
+TYPE_CHECKING = False  # the typing module costs an import on every start
+if TYPE_CHECKING:
+    from typing import Any
 
 MASK = "***"
 
-_lock = threading.Lock()
+_lock = _thread.allocate_lock()  # `threading` itself would cost an import on every start
 _secrets: set[str] = set()
 _ordered: tuple[str, ...] = ()  # longest first, so a secret containing another is masked whole
 

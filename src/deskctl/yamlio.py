@@ -9,10 +9,13 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from deskctl import cache
 from deskctl.errors import BadInput
+
+TYPE_CHECKING = False  # the typing module costs an import on every start
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _loader():

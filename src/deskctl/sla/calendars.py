@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -107,24 +106,27 @@ def check_country(country: str, subdiv: str | None) -> None:
     _country_holidays(country, subdiv, range(2026, 2027))
 
 
-@dataclass
 class BusinessCalendar:
-    """Working time of one calendar. All public methods take and return POSIX timestamps."""
+    """Working time of one calendar. All public methods take and return POSIX timestamps.
 
-    name: str
-    timezone: str = "UTC"
-    days: frozenset[int] = frozenset(range(5))
-    hours: tuple[tuple[int, int], ...] = ((540, 1080),)
-    holidays: frozenset[date] = frozenset()
-    country: str | None = None
-    subdiv: str | None = None
-    _years: range = field(default=range(0), repr=False)
-    _starts: list[float] = field(default_factory=list, repr=False)
-    _ends: list[float] = field(default_factory=list, repr=False)
-    _cum_start: list[float] = field(default_factory=list, repr=False)  # business s before interval i
-    _cum_end: list[float] = field(default_factory=list, repr=False)
-    _lo: float = field(default=0.0, repr=False)
-    _hi: float = field(default=0.0, repr=False)
+    (A plain class: `dataclasses` would import `inspect` on every `ticket show`.)"""
+
+    def __init__(self, name: str, timezone: str = "UTC", days: frozenset[int] = frozenset(range(5)),
+                 hours: tuple[tuple[int, int], ...] = ((540, 1080),), holidays: frozenset[date] = frozenset(),
+                 country: str | None = None, subdiv: str | None = None):
+        self.name, self.timezone, self.days, self.hours = name, timezone, days, hours
+        self.holidays, self.country, self.subdiv = holidays, country, subdiv
+        # the layout of working intervals, built on first use (see _ensure)
+        self._years = range(0)
+        self._starts: list[float] = []
+        self._ends: list[float] = []
+        self._cum_start: list[float] = []  # business seconds before interval i
+        self._cum_end: list[float] = []
+        self._lo = 0.0
+        self._hi = 0.0
+
+    def __repr__(self) -> str:
+        return f"BusinessCalendar({self.name!r}, timezone={self.timezone!r})"
 
     @classmethod
     def from_config(cls, name: str, spec: dict) -> BusinessCalendar:

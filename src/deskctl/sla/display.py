@@ -12,12 +12,13 @@ from deskctl.sla.state import column_text, ticket_sla
 from deskctl.tickets.model import OPEN
 
 
-def with_sla(desk, rows: list[dict]) -> list[dict]:
-    """Add `sla` (the state) and `sla_text` (a short cell) to each summary row."""
+def with_sla(desk, rows: list[dict], *, summary: bool = True) -> list[dict]:
+    """Add `sla` (the state) and `sla_text` (a short cell) to each summary row; `summary`:
+    also the one-line `sla.summary` (the table of `ticket list` does not show it)."""
     policy = load_policy(desk)
     now = clock.now().timestamp()
     for row in rows:
-        row["sla"] = ticket_sla(row, policy, now)
+        row["sla"] = ticket_sla(row, policy, now, summary=summary)
         row["sla_text"] = column_text(row["sla"])
     return rows
 

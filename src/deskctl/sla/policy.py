@@ -8,7 +8,6 @@ policy or fails with the first mistake as `file:line: message`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from deskctl.errors import BadInput
 from deskctl.sla.calendars import BusinessCalendar, CalendarError
@@ -18,23 +17,29 @@ MATCH_KEYS = ("type", "group", "priority", "category", "service", "channel")
 TARGET_KEYS = ("calendar", *CLOCKS)
 
 
-@dataclass
+# Plain classes, not dataclasses: `dataclasses` imports `inspect`, a noticeable share of the
+# start-up of `ticket show` and `ticket list`, which display SLA clocks.
 class Target:
     """The SLA one ticket is held to: a calendar and business seconds per clock (None: none)."""
 
-    name: str
-    calendar: BusinessCalendar
-    seconds: dict[str, float | None]
-    texts: dict[str, str | None]
+    __slots__ = ("name", "calendar", "seconds", "texts")
+
+    def __init__(self, name: str, calendar: BusinessCalendar, seconds: dict[str, float | None],
+                 texts: dict[str, str | None]):
+        self.name, self.calendar, self.seconds, self.texts = name, calendar, seconds, texts
 
 
-@dataclass
 class SlaPolicy:
-    calendars: dict[str, BusinessCalendar]
-    targets: dict[str, Target]  # by priority
-    overrides: list[tuple[dict, dict[str, Target | None]]] = field(default_factory=list)  # by priority
-    at_risk: float = 0.8
-    display_tz: str = "UTC"
+    __slots__ = ("calendars", "targets", "overrides", "at_risk", "display_tz")
+
+    def __init__(self, calendars: dict[str, BusinessCalendar], targets: dict[str, Target],
+                 overrides: list[tuple[dict, dict[str, Target | None]]] | None = None,
+                 at_risk: float = 0.8, display_tz: str = "UTC"):
+        self.calendars = calendars
+        self.targets = targets  # by priority
+        self.overrides = overrides if overrides is not None else []  # (match, targets by priority)
+        self.at_risk = at_risk
+        self.display_tz = display_tz
 
     def target_for(self, row: dict) -> Target | None:
         priority = row.get("priority") or ""

@@ -7,13 +7,16 @@ Each operation validates its input before touching the store, then runs as one t
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from deskctl import clock, events
 from deskctl.errors import BadInput, NotFound
 from deskctl.store import open_store
 from deskctl.tickets import lifecycle, model, rules
 from deskctl.tickets.ids import normalise_id
+
+TYPE_CHECKING = False  # the typing module costs an import on every start
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _prefixes(desk) -> dict[str, str]:

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import re
-
 from deskctl.errors import NotFound
-
-_ID = re.compile(r"^\s*([A-Za-z]+)-(\d+)\s*$")
 
 
 def parse_id(ticket_id: str, prefixes: dict[str, str]) -> tuple[str, int]:
     """(PREFIX, number) of an id; an unknown prefix or shape is NotFound (exit 2)."""
-    match = _ID.match(str(ticket_id))
+    prefix, dash, number = str(ticket_id).strip().partition("-")
     known = set(prefixes.values())
-    if not match or match.group(1).upper() not in known:
+    if not (dash and prefix.isascii() and prefix.isalpha() and number.isascii() and number.isdigit()) \
+            or prefix.upper() not in known:
         raise NotFound(
             f"no ticket {ticket_id!r}",
             f"ids look like {'-42, '.join(sorted(known))}-42",
         )
-    return match.group(1).upper(), int(match.group(2))
+    return prefix.upper(), int(number)
 
 
 def normalise_id(ticket_id: str, prefixes: dict[str, str]) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from deskctl.errors import BadInput
 from deskctl.sla.periods import timeline_summary
+
+TYPE_CHECKING = False  # the typing module costs an import on every start
+if TYPE_CHECKING:
+    from typing import Any
 
 STATUSES = ("new", "assigned", "in_progress", "pending", "escalated", "resolved", "closed")
 OPEN = frozenset({"new", "assigned", "in_progress", "pending", "escalated"})

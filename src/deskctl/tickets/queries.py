@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from deskctl import clock
@@ -14,21 +13,21 @@ PRIORITY_RANK = {p: i for i, p in enumerate(("critical", "high", "medium", "low"
 SORTS = ("age", "priority", "updated")
 
 
-@dataclass
 class Query:
-    status: str = "open"  # open | all | a status name | comma-separated statuses
-    types: list[str] = field(default_factory=list)
-    priorities: list[str] = field(default_factory=list)
-    categories: list[str] = field(default_factory=list)
-    groups: list[str] = field(default_factory=list)
-    assignee: str | None = None
-    requester: str | None = None
-    tags: list[str] = field(default_factory=list)
-    service: str | None = None
-    search: str | None = None
-    older_than: str | None = None
-    sort: str = "age"
-    limit: int | None = None
+    """What `ticket list` asks for. Empty lists and None mean "any"."""
+
+    def __init__(self, status: str = "open", types: list[str] | None = None, priorities: list[str] | None = None,
+                 categories: list[str] | None = None, groups: list[str] | None = None, assignee: str | None = None,
+                 requester: str | None = None, tags: list[str] | None = None, service: str | None = None,
+                 search: str | None = None, older_than: str | None = None, sort: str = "age",
+                 limit: int | None = None):
+        self.status = status  # open | all | a status name | comma-separated statuses
+        self.types = types or []
+        self.priorities = priorities or []
+        self.categories = categories or []
+        self.groups = groups or []
+        self.assignee, self.requester, self.tags, self.service = assignee, requester, tags or [], service
+        self.search, self.older_than, self.sort, self.limit = search, older_than, sort, limit
 
 
 def _statuses(query: Query) -> set[str] | None:

@@ -3,10 +3,12 @@ outage announcement for its service, so the operator sees the bulletin to read t
 
 from __future__ import annotations
 
-from typing import Any
-
 from deskctl import clock
 from deskctl.tickets import api
+
+TYPE_CHECKING = False  # the typing module costs an import on every start
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def active_bulletins(desk, service: str | None) -> list[dict]:
