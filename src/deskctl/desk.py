@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import os
 from functools import cached_property
 from pathlib import Path
@@ -22,14 +21,24 @@ NO_DESK_HINT = (
 )
 
 
+def plain_copy(value: Any) -> Any:
+    """A deep copy of configuration data (mappings, lists, immutable scalars and dates).
+    Not `copy.deepcopy`: its import costs more than copying a whole desk config."""
+    if isinstance(value, dict):
+        return {k: plain_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_copy(v) for v in value]
+    return value
+
+
 def deep_merge(base: dict, override: dict) -> dict:
     """`override` on top of `base`: mappings merge key by key, anything else replaces."""
-    merged = copy.deepcopy(base)
+    merged = plain_copy(base)
     for key, value in override.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = deep_merge(merged[key], value)
         else:
-            merged[key] = copy.deepcopy(value)
+            merged[key] = plain_copy(value)
     return merged
 
 

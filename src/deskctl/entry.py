@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
     from deskctl import fastpath
 
-    code = fastpath.run(args)
+    code = fastpath.run(args, exit_when_done=argv is None)
     if code is not None:
         return code
     from deskctl.cli import run

@@ -12,6 +12,7 @@ returns None, and click handles the command line, with its own messages.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -169,11 +170,19 @@ def plan(args: list[str]) -> tuple[dict, str, dict] | None:
     return found, command["action"], params
 
 
-def run(args: list[str]) -> int | None:
-    """Run `args` here and return the exit code, or None to let click run them."""
+def run(args: list[str], exit_when_done: bool = False) -> int | None:
+    """Run `args` here and return the exit code, or None to let click run them.
+
+    `exit_when_done` (the console script): leave the process at once when the command is done
+    and nothing depends on the interpreter's teardown (see `_exit_now`)."""
     planned = plan(args)
     if planned is None:
         return None
+    import gc
+
+    # A command lives for a fraction of a second and frees its memory by exiting: the cyclic
+    # collector's passes over the parsed store files are pure cost.
+    gc.disable()
     found, action, params = planned
     from deskctl import events, output
     from deskctl.app import AppContext, default_actor
@@ -193,4 +202,27 @@ def run(args: list[str]) -> int | None:
         __import__(module)
         getattr(sys.modules[module], name)(app, **params)
 
-    return guarded(call, app.debug)
+    code = guarded(call, app.debug)
+    if exit_when_done and app.loaded_plugins is None:
+        _exit_now(code)
+    return code
+
+
+def _exit_now(code: int) -> None:
+    """Flush the output and end the process without the interpreter's teardown (freeing every
+    object and module one by one: about 8 ms here, a quarter of a bare start-up), when nothing
+    can rely on it: no atexit callback registered, no other thread running. Plugins are never
+    loaded when this is called: they might rely on either."""
+    import atexit
+
+    callbacks = getattr(atexit, "_ncallbacks", None)
+    threading = sys.modules.get("threading")
+    if callbacks is None or callbacks() or (threading is not None and threading.active_count() > 1):
+        return
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader left (`| head`): not an error, as in boundary.guarded
+        code = code or 0
+    with contextlib.suppress(OSError):
+        sys.stderr.flush()
+    os._exit(code)

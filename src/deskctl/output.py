@@ -75,11 +75,14 @@ def format_table(
     rows: Iterable[dict], columns: Sequence[tuple[str, str]], max_width: int = 60
 ) -> list[str]:
     """Aligned columns, header first; long cells are cut with an ellipsis."""
+    keys = [key for key, _ in columns]
     body = []
     for row in rows:
         cells = []
-        for key, _ in columns:
-            text = _cell(row.get(key))
+        for key in keys:
+            value = row.get(key)
+            # most cells are plain one-line strings: skip the general conversion for them
+            text = value if type(value) is str and "\n" not in value else _cell(value)
             if len(text) > max_width:
                 text = text[: max_width - 1] + "…"
             cells.append(text)

@@ -238,3 +238,21 @@ def test_repair_refreshes_index_rows_written_by_an_older_version(desk, drun):
     assert drun("store", "check", "--repair").code == 0
     assert "pending_periods" in json.loads(index.read_text())[prefix][number]
     assert drun("store", "check").code == 0
+
+
+def test_every_bucket_is_a_tinydb_database_that_tinydb_itself_reads(desk, drun):
+    from tinydb import TinyDB
+
+    ids = [drun("ticket", "create", "--title", f"t{i}", "--json").json()["id"] for i in range(3)]
+    drun("ticket", "comment", ids[0], "--text", "seen by TinyDB", "--internal")
+    drun("ticket", "resolve", ids[1], "--resolution", "done")
+    for tid in ids:
+        shown = drun("ticket", "show", tid, "--json").json()
+        shown.pop("sla")  # computed on display, never stored
+        prefix, number = tid.split("-")
+        path = desk / "data" / "tickets" / "hot" / prefix / f"{int(number) // 64:04d}.json"
+        db = TinyDB(path, access_mode="r")
+        try:
+            assert dict(db.table(prefix).get(doc_id=int(number))) == shown
+        finally:
+            db.close()

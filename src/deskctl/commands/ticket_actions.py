@@ -78,13 +78,13 @@ def classify(app, title, description, channel, service, requester_email, system,
     output.print_keyvalues(sorted(sets.items()))
 
 
-def _add_sla(desk, rows: list[dict], summary: bool) -> None:
+def _add_sla(desk, rows: list[dict], detail: bool) -> None:
     """SLA state on display only; a broken SLA config must not hide the queue."""
     from deskctl.errors import BadInput
     from deskctl.sla.display import with_sla
 
     try:
-        with_sla(desk, rows, summary=summary)
+        with_sla(desk, rows, detail=detail)
     except BadInput as exc:
         output.warn(f"SLA state not shown: {exc}")
 
@@ -98,7 +98,7 @@ def list_(app, status, all_, types, priorities, categories, groups, assignee, re
                   requester=requester, tags=csv_list(tags), service=service, search=search,
                   older_than=older_than, sort=sort, limit=limit)
     rows = run_query(app.desk, query)
-    _add_sla(app.desk, rows, summary=as_json)
+    _add_sla(app.desk, rows, detail=as_json)
     if as_json:
         output.print_json(rows)
     elif fmt == "csv":

@@ -12,13 +12,13 @@ from deskctl.sla.state import column_text, ticket_sla
 from deskctl.tickets.model import OPEN
 
 
-def with_sla(desk, rows: list[dict], *, summary: bool = True) -> list[dict]:
-    """Add `sla` (the state) and `sla_text` (a short cell) to each summary row; `summary`:
-    also the one-line `sla.summary` (the table of `ticket list` does not show it)."""
+def with_sla(desk, rows: list[dict], *, detail: bool = True) -> list[dict]:
+    """Add `sla` (the state) and `sla_text` (a short cell) to each summary row. Without
+    `detail` (the table of `ticket list`), `sla` has no due times and no one-line summary."""
     policy = load_policy(desk)
     now = clock.now().timestamp()
     for row in rows:
-        row["sla"] = ticket_sla(row, policy, now, summary=summary)
+        row["sla"] = ticket_sla(row, policy, now, summary=detail, times=detail)
         row["sla_text"] = column_text(row["sla"])
     return rows
 

@@ -118,8 +118,12 @@ def clock_state(cal: BusinessCalendar, start: float, target: float, done: float 
     }
 
 
-def ticket_sla(row: dict, policy: SlaPolicy, now: float, *, summary: bool = True) -> dict:
-    """The SLA state of a ticket (summary row or full ticket with its derived fields)."""
+def ticket_sla(row: dict, policy: SlaPolicy, now: float, *, summary: bool = True, times: bool = True) -> dict:
+    """The SLA state of a ticket (summary row or full ticket with its derived fields).
+
+    `times=False` leaves `due_at`/`done_at` out (None) and implies no summary: the table of
+    `ticket list` shows only the state and the time left, and formatting two instants per
+    clock for every open ticket was a third of its SLA work."""
     target = policy.target_for(row)
     if target is None or not row.get("created_at"):
         return {"policy": None, "state": "none", "paused": False, "response": None, "resolution": None,
@@ -131,26 +135,28 @@ def ticket_sla(row: dict, policy: SlaPolicy, now: float, *, summary: bool = True
     if row.get("status") in ("resolved", "closed") and done_at["resolution"] is None:
         done_at["resolution"] = ts(row.get("updated_at"))
     clocks: dict[str, dict | None] = {}
+    running: list[tuple[str, dict]] = []
     for name in CLOCKS:
         seconds = target.seconds.get(name)
         if seconds is None:
             clocks[name] = None
             continue
         c = clock_state(target.calendar, start, seconds, done_at[name], now, pauses, policy.at_risk)
-        clocks[name] = {
+        clock = clocks[name] = {
             "target": target.texts[name], "target_seconds": seconds,
-            "due_at": _iso(c["due"]), "done_at": _iso(c["done"]),
+            "due_at": _iso(c["due"]) if times else None, "done_at": _iso(c["done"]) if times else None,
             "elapsed_seconds": int(c["elapsed"]), "remaining_seconds": int(c["remaining"]),
             "used": round(c["used"], 4), "state": c["state"], "paused": c["paused"],
         }
-    live = [(n, c) for n, c in clocks.items() if c is not None]
-    state = max((c["state"] for _, c in live), key=RANK.__getitem__, default="none")
-    running = [(n, c) for n, c in live if c["done_at"] is None]
+        if c["done"] is None:
+            running.append((name, clock))
+    live = [c for c in clocks.values() if c is not None]
+    state = max((c["state"] for c in live), key=RANK.__getitem__, default="none")
     nxt = min(running, key=lambda nc: nc[1]["remaining_seconds"], default=(None, None))[0]
     paused = bool(row.get("status") == "pending" and running)
     result = {"policy": target.name, "calendar": target.calendar.name, "state": state, "paused": paused,
               "response": clocks["response"], "resolution": clocks["resolution"], "next": nxt}
-    if summary:
+    if summary and times:
         result["summary"] = summary_text(result, policy.display_tz)
     return result
 

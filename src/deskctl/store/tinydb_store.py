@@ -144,10 +144,15 @@ class _View:
 
     # -- writes (transaction only) -------------------------------------------------------
     def put_doc(self, path: Path, prefix: str, number: int, doc: dict) -> None:
-        """Insert or replace a ticket in its 64-ticket bucket through TinyDB's table API."""
-        from tinydb.table import Document
+        """Insert or replace a ticket in its 64-ticket bucket, a TinyDB database (table =
+        prefix, document id = number), exactly as TinyDB's `table.upsert` would store it.
 
-        self._db(path).table(prefix).upsert(Document(doc, doc_id=number))
+        Set in place rather than through TinyDB's table API: importing TinyDB (and typing,
+        which it needs) cost about as much as the rest of a ticket update, for one dict
+        assignment. The tests open every bucket with TinyDB itself to keep the format honest."""
+        data = self.files.read(path) or {}
+        data.setdefault(prefix, {})[str(number)] = doc
+        self.files.write(path, data)
 
     def remove_doc(self, path: Path, prefix: str, number: int) -> None:
         table = self._db(path).table(prefix)
