@@ -10,9 +10,9 @@ year range and keeps running sums, instead of walking day by day for every ticke
 from __future__ import annotations
 
 import re
+import sys
 from bisect import bisect_left, bisect_right
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from deskctl import cache
 
@@ -101,6 +101,27 @@ def _country_holidays(country: str, subdiv: str | None, years: range) -> set[dat
     return found
 
 
+def known_timezone(name: str) -> bool:
+    """Whether `name` is a time zone of the tz database. A zone once found is remembered in
+    the cache: importing zoneinfo costs about as much as the SLA clocks of a whole queue,
+    and the commands that only compute business time never need it. (Zones are never
+    removed from the tz database, only turned into links.)"""
+    if name == "UTC":
+        return True
+    key = [sys.prefix, sys.version]
+    known = cache.read("timezones", key)
+    if isinstance(known, list) and name in known:
+        return True
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(name)
+    except Exception:
+        return False
+    cache.write("timezones", key, sorted({*(known if isinstance(known, list) else []), name}))
+    return True
+
+
 def check_country(country: str, subdiv: str | None) -> None:
     """Raise CalendarError when the holidays package does not know the country/subdivision."""
     _country_holidays(country, subdiv, range(2026, 2027))
@@ -134,9 +155,7 @@ class BusinessCalendar:
         if not isinstance(spec, dict):
             raise CalendarError("a calendar is a mapping: {timezone: ..., days: ..., hours: ...}")
         tz = str(spec.get("timezone") or "UTC")
-        try:
-            ZoneInfo(tz)
-        except Exception:
+        if not known_timezone(tz):
             raise CalendarError(f"unknown time zone {tz!r} (use an IANA name such as Europe/Rome)") from None
         raw_holidays = spec.get("holidays") or []
         if not isinstance(raw_holidays, list):
@@ -191,6 +210,8 @@ class BusinessCalendar:
         self._finish_layout(years, starts, ends)
 
     def _intervals(self, years: range, closed: set) -> tuple[list[float], list[float]]:
+        from zoneinfo import ZoneInfo
+
         tz = ZoneInfo(self.timezone)
         starts: list[float] = []
         ends: list[float] = []

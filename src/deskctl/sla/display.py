@@ -4,7 +4,6 @@ and the `ticket sla` queue ordered by the time left."""
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from deskctl import clock
 from deskctl.sla.policy import format_business, load_policy
@@ -34,6 +33,8 @@ def ticket_with_sla(desk, ticket: dict) -> dict:
 def local_time(desk, iso: str | None) -> str:
     if not iso:
         return ""
+    from zoneinfo import ZoneInfo
+
     tz = ZoneInfo(str(desk.setting("timezone", default="UTC")))
     return datetime.fromisoformat(iso).astimezone(tz).strftime("%Y-%m-%d %H:%M")
 

@@ -9,7 +9,6 @@ pending (waiting on the requester or a third party). Computed on display from th
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from deskctl.sla.calendars import BusinessCalendar
 from deskctl.sla.policy import CLOCKS, SlaPolicy, format_business
@@ -168,6 +167,8 @@ def _when(iso: str, tz: str) -> str:
     """`Mon 2026-11-23 14:00 CET`. Formatted by hand: `strftime` costs ~25 µs a call here,
     most of `ticket list --json` over a few hundred tickets; the day names stay English
     whatever the process locale."""
+    from zoneinfo import ZoneInfo
+
     t = datetime.fromisoformat(iso).astimezone(ZoneInfo(tz))
     return f"{_DAYS[t.weekday()]} {t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d} {t.tzname()}"
 
