@@ -9,7 +9,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-from pathlib import Path
+
+# Paths here (and in the rest of the ticket commands' path: desk_finder, desk, yamlio,
+# locking, fileio, the store) are plain strings: importing pathlib (and urllib.parse,
+# ipaddress with it) costs about a fifth of a bare start-up. Desk.path and friends still
+# offer Path objects to the rest of the code, created on first use.
 
 
 def short_hash(text: str) -> str:
@@ -20,12 +24,12 @@ def short_hash(text: str) -> str:
     return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
 
 
-def cache_dir() -> Path:
+def cache_dir() -> str:
     base = os.environ.get("DESKCTL_CACHE_DIR")
     if base:
-        return Path(base)
+        return base
     xdg = os.environ.get("XDG_CACHE_HOME")
-    return Path(xdg or Path.home() / ".cache") / "deskctl"
+    return os.path.join(xdg or os.path.join(os.path.expanduser("~"), ".cache"), "deskctl")
 
 
 def stat_key(path: str) -> list:
@@ -45,21 +49,21 @@ def installed_fingerprint() -> list:
     return [stat_key(p) for p in sys.path if p and not p.endswith(".zip")]
 
 
-def desk_plugins_fingerprint(desk: Path | None) -> list:
+def desk_plugins_fingerprint(desk: str | os.PathLike | None) -> list:
     if desk is None:
         return []
-    folder = desk / "plugins"
+    folder = os.path.join(desk, "plugins")
     try:
         names = sorted(n for n in os.listdir(folder) if n.endswith(".py"))
     except OSError:
         return []
-    return [stat_key(str(folder / n)) for n in names]
+    return [stat_key(os.path.join(folder, n)) for n in names]
 
 
 def read(name: str, key: object) -> object | None:
     """The cached value for `name` if it was stored with the same `key`, else None."""
     try:
-        with open(cache_dir() / f"{name}.json", encoding="utf-8") as fh:
+        with open(os.path.join(cache_dir(), f"{name}.json"), encoding="utf-8") as fh:
             entry = json.load(fh)
     except (OSError, ValueError):
         return None
@@ -71,10 +75,10 @@ def read(name: str, key: object) -> object | None:
 def write(name: str, key: object, value: object) -> None:
     folder = cache_dir()
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{name}.{os.getpid()}.tmp"
+        os.makedirs(folder, exist_ok=True)
+        tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump({"key": key, "value": value}, fh, ensure_ascii=False)
-        os.replace(tmp, folder / f"{name}.json")
+        os.replace(tmp, os.path.join(folder, f"{name}.json"))
     except OSError:
         pass

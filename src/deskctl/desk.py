@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from functools import cached_property
-from pathlib import Path
 
 from deskctl import yamlio
 from deskctl.config_defaults import DEFAULTS
@@ -13,6 +12,7 @@ from deskctl.errors import BadInput
 
 TYPE_CHECKING = False  # the typing module costs an import on every start
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 NO_DESK_HINT = (
@@ -43,31 +43,44 @@ def deep_merge(base: dict, override: dict) -> dict:
 
 
 class Desk:
-    """One desk folder. Configuration is read lazily and only once per process."""
+    """One desk folder. Configuration is read lazily and only once per process.
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
+    `root`, `config_path` and `data_root` are plain strings, for the ticket commands' start-up
+    (see `cache`); `path`, `config_file` and `data_dir` are the same places as Path objects."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.root = os.fspath(path)
 
     def __repr__(self) -> str:
-        return f"Desk({str(self.path)!r})"
+        return f"Desk({self.root!r})"
+
+    @cached_property
+    def path(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.root)
+
+    @property
+    def config_path(self) -> str:
+        return os.path.join(self.root, CONFIG_FILE)
 
     @property
     def config_file(self) -> Path:
         return self.path / CONFIG_FILE
 
-    def rel(self, path: Path | str) -> str:
+    def rel(self, path: str | os.PathLike) -> str:
         """A path as shown to users: relative to the desk when inside it."""
-        return yamlio.display_path(Path(path), self.path)
+        return yamlio.display_path(path, self.root)
 
     @cached_property
     def file_config(self) -> dict:
         """The desk's `config/deskctl.yaml` exactly as written (no defaults)."""
-        data = yamlio.load(self.config_file, self.rel(self.config_file))
+        data = yamlio.load(self.config_path, self.rel(self.config_path))
         if data is None:
             return {}
         if not isinstance(data, dict):
             raise BadInput(
-                f"{self.rel(self.config_file)}:1: expected a mapping of settings, "
+                f"{self.rel(self.config_path)}:1: expected a mapping of settings, "
                 f"got {type(data).__name__}"
             )
         return data
@@ -92,12 +105,18 @@ class Desk:
             if not isinstance(node, dict) or key not in node:
                 return "default"
             node = node[key]
-        return f"{self.rel(self.config_file)}:{yamlio.line_of(self.config_file, keypath)}"
+        return f"{self.rel(self.config_path)}:{yamlio.line_of(self.config_path, keypath)}"
+
+    @property
+    def data_root(self) -> str:
+        configured = os.path.expanduser(str(self.setting("data_dir", default="data")))
+        return os.path.realpath(os.path.join(self.root, configured))
 
     @property
     def data_dir(self) -> Path:
-        configured = os.path.expanduser(str(self.setting("data_dir", default="data")))
-        return (self.path / configured).resolve()
+        from pathlib import Path
+
+        return Path(self.data_root)
 
     def folder(self, name: str) -> Path:
         return self.path / name
@@ -108,6 +127,6 @@ def open_desk(explicit: str | None = None) -> Desk:
     path = find_desk_dir(explicit)
     if path is None:
         raise BadInput("no desk found in this directory or any parent", NO_DESK_HINT)
-    if not (path / CONFIG_FILE).is_file():
+    if not os.path.isfile(os.path.join(path, CONFIG_FILE)):
         raise BadInput(f"{path} is not a desk: {CONFIG_FILE} is missing", NO_DESK_HINT)
     return Desk(path)

@@ -4,12 +4,11 @@ current directory holding `config/deskctl.yaml`. Only `os` calls: this runs on e
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 CONFIG_FILE = os.path.join("config", "deskctl.yaml")
 
 
-def find_desk_dir(explicit: str | None = None) -> Path | None:
+def find_desk_dir(explicit: str | None = None) -> str | None:
     """The chosen desk folder, or None when nothing names one and no parent holds one.
 
     An explicit choice (option or environment) is returned even if it is not a desk yet,
@@ -17,11 +16,11 @@ def find_desk_dir(explicit: str | None = None) -> Path | None:
     """
     chosen = explicit or os.environ.get("DESKCTL_DESK")
     if chosen:
-        return Path(os.path.abspath(os.path.expanduser(chosen)))
+        return os.path.abspath(os.path.expanduser(chosen))
     here = os.getcwd()
     for _ in range(64):  # bounded: a path has far fewer components than this
         if os.path.isfile(os.path.join(here, CONFIG_FILE)):
-            return Path(here)
+            return here
         parent = os.path.dirname(here)
         if parent == here:
             return None

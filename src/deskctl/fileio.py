@@ -6,11 +6,11 @@ folder: a reader (or a crash) sees the old file or the new one, never half of on
 
 from __future__ import annotations
 
+import contextlib
 import os
-from pathlib import Path
 
 
-def fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: str | os.PathLike) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -18,15 +18,16 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes | str, sync_dir: bool = True) -> None:
+def atomic_write(path: str | os.PathLike, data: bytes | str, sync_dir: bool = True) -> None:
     """Replace `path` with `data` (text is written as UTF-8) atomically and durably.
 
     `sync_dir=False` leaves the folder's fsync to the caller (who renames several files into
     it and syncs it once)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = os.fspath(path)
+    folder, name = os.path.split(path)
+    os.makedirs(folder or ".", exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as fh:
             fh.write(payload)
@@ -34,7 +35,8 @@ def atomic_write(path: Path, data: bytes | str, sync_dir: bool = True) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
         raise
     if sync_dir:
-        fsync_dir(path.parent)
+        fsync_dir(folder or ".")

@@ -13,14 +13,14 @@ import os
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 from deskctl.errors import Busy
 
 
-def _holder(path: Path) -> dict:
+def _holder(path: str) -> dict:
     try:
-        return json.loads(path.read_text(encoding="utf-8") or "{}")
+        with open(path, encoding="utf-8") as fh:
+            return json.loads(fh.read() or "{}")
     except (OSError, ValueError):
         return {}
 
@@ -43,9 +43,9 @@ def describe_holder(info: dict) -> str:
 class FileLock:
     """`with FileLock(path, timeout=10, what="the ticket store"):` ... exclusive section."""
 
-    def __init__(self, path: Path | str, *, timeout: float = 10.0, what: str = "this resource",
+    def __init__(self, path: str | os.PathLike, *, timeout: float = 10.0, what: str = "this resource",
                  actor: str | None = None, details: dict | None = None):
-        self.path = Path(path)
+        self.path = os.fspath(path)
         self.timeout = timeout
         self.what = what
         self.actor = actor
@@ -53,7 +53,7 @@ class FileLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         deadline = time.monotonic() + max(self.timeout, 0)
         delay = 0.002

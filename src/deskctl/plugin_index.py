@@ -9,12 +9,10 @@ version, so installing or editing a plugin always leads to a full load again.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from deskctl import __version__, cache
 
 
-def _key(desk: Path | None) -> list:
+def _key(desk: str | None) -> list:
     return [__version__, str(desk) if desk else None, cache.installed_fingerprint(),
             cache.desk_plugins_fingerprint(desk)]
 
@@ -23,13 +21,13 @@ def _name(key: list) -> str:
     return "plugin-index-" + cache.short_hash(repr([key[1], [k[0] for k in key[2]]]))
 
 
-def read(desk: Path | None) -> dict | None:
+def read(desk: str | None) -> dict | None:
     key = _key(desk)
     value = cache.read(_name(key), key)
     return value if isinstance(value, dict) else None
 
 
-def write(desk: Path | None, hooks: set[str], third_party_commands: set[str], warnings: list[str]) -> None:
+def write(desk: str | None, hooks: set[str], third_party_commands: set[str], warnings: list[str]) -> None:
     key = _key(desk)
     cache.write(_name(key), key, {
         "hooks": sorted(hooks), "commands": sorted(third_party_commands), "warnings": warnings,

@@ -184,7 +184,7 @@ def load_plugins(desk_path: Path | None = None, *, blocked: set[str] | None = No
         _register(pm, plugin, info)
 
     if desk_path is not None:
-        folder = desk_path / "plugins"
+        folder = Path(desk_path) / "plugins"
         for path in sorted(folder.glob("*.py")) if folder.is_dir() else []:
             if path.stem.startswith("_") or path.stem in blocked:
                 continue

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 
 from deskctl import cache
 from deskctl.errors import BadInput
@@ -24,14 +23,18 @@ def _loader():
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def display_path(path: Path, base: Path | None = None) -> str:
+def display_path(path: str | os.PathLike, base: str | os.PathLike | None = None) -> str:
     """A path as users should see it in messages: relative to the desk when inside it."""
     if base is not None:
-        try:
-            return str(Path(path).resolve().relative_to(base.resolve()))
-        except ValueError:
-            pass
-    return str(path)
+        full, root = os.path.realpath(path), os.path.realpath(base)
+        if full == root or full.startswith(root.rstrip(os.sep) + os.sep):
+            return os.path.relpath(full, root)
+    return os.fspath(path)
+
+
+def _read_text(path: str | os.PathLike) -> str:
+    with open(path, encoding="utf-8") as fh:
+        return fh.read()
 
 
 def parse_text(text: str, label: str) -> Any:
@@ -51,21 +54,22 @@ def parse_text(text: str, label: str) -> Any:
         raise BadInput(f"{label}: invalid YAML: {exc}") from None
 
 
-def load(path: Path, label: str | None = None, *, use_cache: bool = True) -> Any:
+def load(path: str | os.PathLike, label: str | None = None, *, use_cache: bool = True) -> Any:
     """Load one YAML file (cached); errors name `label` (default: the path)."""
-    label = label or str(path)
+    path = os.fspath(path)
+    label = label or path
     try:
         st = os.stat(path)
     except FileNotFoundError:
         raise BadInput(f"{label}: file not found") from None
-    key = [str(path), st.st_mtime_ns, st.st_size]
-    name = f"yaml-{cache.short_hash(str(path))}"
+    key = [path, st.st_mtime_ns, st.st_size]
+    name = f"yaml-{cache.short_hash(path)}"
     if use_cache:
         hit = cache.read(name, key)
         if isinstance(hit, dict) and "data" in hit:
             return _decode(hit["data"]) if hit.get("tagged") else hit["data"]
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = _read_text(path)
     except UnicodeDecodeError as exc:
         raise BadInput(f"{label}: not UTF-8 text ({exc.reason})") from None
     except OSError as exc:
@@ -138,7 +142,7 @@ def _json_safe(value: Any) -> bool:
     return value is None or isinstance(value, str | int | float | bool)
 
 
-def line_of(path: Path, keypath: Sequence[str | int]) -> int:
+def line_of(path: str | os.PathLike, keypath: Sequence[str | int]) -> int:
     """The 1-based line where `keypath` (mapping keys and list indexes) sits in the file.
 
     Falls back to the deepest part of the path that exists, then to line 1, so a message
@@ -147,7 +151,7 @@ def line_of(path: Path, keypath: Sequence[str | int]) -> int:
     import yaml
 
     try:
-        node = yaml.compose(Path(path).read_text(encoding="utf-8"), Loader=_loader())
+        node = yaml.compose(_read_text(path), Loader=_loader())
     except (OSError, yaml.YAMLError):
         return 1
     line = node.start_mark.line + 1 if node is not None else 1
@@ -178,12 +182,12 @@ def _same_key(raw: str, part: str | int) -> bool:
     return isinstance(part, bool) and booleans.get(str(raw).lower()) is part
 
 
-def line_index(path: Path) -> dict[tuple, int]:
+def line_index(path: str | os.PathLike) -> dict[tuple, int]:
     """Every key path in the file (mapping keys and list indexes) -> its 1-based line."""
     import yaml
 
     try:
-        root = yaml.compose(Path(path).read_text(encoding="utf-8"), Loader=_loader())
+        root = yaml.compose(_read_text(path), Loader=_loader())
     except (OSError, yaml.YAMLError):
         return {}
     index: dict[tuple, int] = {}

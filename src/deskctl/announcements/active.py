@@ -7,24 +7,57 @@ bulletin and link the new ticket to the incident ticket (:func:`link_ticket_to_o
 
 from __future__ import annotations
 
+import json
+import os
 from datetime import datetime, timedelta
-from typing import Any
 
 from deskctl import clock
-from deskctl.announcements.kinds import load_kinds
-from deskctl.announcements.render import Renderer, languages_of, version_of
-from deskctl.announcements.store import AnnouncementStore
+from deskctl.announcements import ID_PREFIX
+
+# The rendering machinery (render, kinds, the store with pathlib and typing) is imported
+# inside the functions, once a published announcement is known to matter: `ticket create`
+# asks on every call, and usually nothing is published for the ticket's service.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from deskctl.announcements.render import Renderer
+
+def _version(record: dict) -> dict:
+    return (record.get("versions") or [{}])[-1]
+
+
+def _published(desk) -> list[dict]:
+    """Published announcement records, read with os and json only. A file that cannot be
+    read is skipped here: `deskctl announce list` and `config check` report it."""
+    folder = os.path.join(desk.data_root, "announcements")
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.startswith(ID_PREFIX) and n.endswith(".json"))
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        try:
+            with open(os.path.join(folder, name), encoding="utf-8") as fh:
+                record = json.load(fh)
+        except (OSError, ValueError):
+            continue
+        if isinstance(record, dict) and record.get("status") == "published" and record.get("versions"):
+            found.append(record)
+    return found
 
 
 def _window(record: dict) -> tuple[datetime | None, datetime | None]:
-    fields = version_of(record)["fields"]
+    fields = _version(record).get("fields") or {}
     start = datetime.fromisoformat(fields["start"]) if fields.get("start") else None
     end = datetime.fromisoformat(fields["end"]) if fields.get("end") else None
     return start, end
 
 
 def _bulletin(renderer: Renderer, record: dict, lang: str | None) -> dict[str, Any]:
-    version = version_of(record)
+    from deskctl.announcements.render import languages_of
+
+    version = _version(record)
     languages = languages_of(record, version, renderer.config)
     shown = lang if lang and lang in languages else renderer.default_language
     rendered = renderer.render(record, version, shown, "bulletin")
@@ -50,17 +83,18 @@ def active_outages_for_service(desk, service: str, now: datetime | None = None, 
     degraded service) whose window has started and that name `service`, each with its
     bulletin text. Empty when there is none (or no announcement was ever made)."""
     now = now or clock.now()
-    kinds = load_kinds(desk.config)
-    matches = []
-    for record in AnnouncementStore.for_desk(desk).all():
-        kind = kinds.get(record["kind"])
-        if record["status"] != "published" or kind is None or not kind.outage:
-            continue
+    candidates = []
+    for record in _published(desk):
         start, _ = _window(record)
-        if start is None or start > now:
-            continue
-        if service in (version_of(record)["fields"].get("services") or []):
-            matches.append(record)
+        if start is not None and start <= now and service in ((_version(record).get("fields") or {}).get("services") or []):
+            candidates.append(record)
+    if not candidates:
+        return []
+    from deskctl.announcements.kinds import load_kinds
+    from deskctl.announcements.render import Renderer
+
+    kinds = load_kinds(desk.config)
+    matches = [r for r in candidates if kinds.get(r["kind"]) is not None and kinds[r["kind"]].outage]
     if not matches:
         return []
     renderer = Renderer(desk)
@@ -76,15 +110,15 @@ def active_bulletins(desk, now: datetime | None = None, *, lang: str | None = No
         horizon_hours = float((desk.config.get("announcements") or {}).get("bulletin_horizon_hours", 24))
     limit = now + timedelta(hours=horizon_hours)
     chosen = []
-    for record in AnnouncementStore.for_desk(desk).all():
-        if record["status"] != "published":
-            continue
+    for record in _published(desk):
         start, _ = _window(record)
         if start is not None and start > limit:
             continue
         chosen.append(record)
     if not chosen:
         return []
+    from deskctl.announcements.render import Renderer
+
     renderer = Renderer(desk)
     result = []
     for record in sorted(chosen, key=lambda r: (_window(r)[0] or now, r["id"])):
@@ -105,6 +139,7 @@ def link_ticket_to_outages(desk, ticket: dict, *, actor: str, now: datetime | No
     bulletins = active_outages_for_service(desk, str(service), now)
     if not bulletins:
         return []
+    from deskctl.announcements.store import AnnouncementStore
     from deskctl.announcements.workflow import event
 
     store = AnnouncementStore.for_desk(desk, actor)

@@ -80,7 +80,7 @@ def _bytecode_cache():
 
     from deskctl.cache import cache_dir
 
-    folder = cache_dir() / "jinja"
+    folder = Path(cache_dir()) / "jinja"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:  # a read-only home: compile every time

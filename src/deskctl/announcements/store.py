@@ -13,11 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from deskctl.announcements import ID_PREFIX
 from deskctl.errors import BadInput, NotFound
 from deskctl.fileio import atomic_write
 from deskctl.locking import FileLock
 
-ID_PREFIX = "ANN-"
 _ID = re.compile(r"^(?:ann-?)?0*(\d{1,9})$", re.IGNORECASE)
 
 

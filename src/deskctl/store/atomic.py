@@ -6,7 +6,6 @@ by the next process that takes the lock)."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from deskctl import jsoncodec
 from deskctl.fileio import atomic_write, fsync_dir
@@ -50,13 +49,13 @@ def _decode(raw: bytes) -> dict[str, bytes]:
 class Journal:
     """Stage whole-file contents, then commit them all or none."""
 
-    def __init__(self, root: Path):
-        self.root = root
-        self.path = root / "journal.json"
+    def __init__(self, root: str | os.PathLike):
+        self.root = os.fspath(root)
+        self.path = os.path.join(self.root, "journal.json")
         self.staged: dict[str, bytes] = {}
 
-    def stage(self, path: Path, data: bytes) -> None:
-        self.staged[str(path.relative_to(self.root))] = data
+    def stage(self, path: str | os.PathLike, data: bytes) -> None:
+        self.staged[os.path.relpath(path, self.root)] = data
 
     def commit(self) -> None:
         if not self.staged:
@@ -67,15 +66,15 @@ class Journal:
         # No fsync of the folder after this unlink: should a crash undo it, the next writer
         # replays a journal whose contents are already on disk (a no-op), and the next
         # commit's own journal write syncs the folder anyway.
-        self.path.unlink()
+        os.unlink(self.path)
         self.staged.clear()
 
     def _apply(self, entries: dict[str, bytes]) -> None:
         folders = set()
         for name, data in entries.items():
-            target = self.root / name
+            target = os.path.join(self.root, name)
             atomic_write(target, data, sync_dir=False)
-            folders.add(target.parent)
+            folders.add(os.path.dirname(target))
             _fault("mid-apply")
         for folder in sorted(folders):  # once per folder, not once per file
             fsync_dir(folder)
@@ -83,7 +82,8 @@ class Journal:
     def recover(self) -> bool:
         """Roll a journal left by a crashed writer forward. Call with the lock held."""
         try:
-            raw = self.path.read_bytes()
+            with open(self.path, "rb") as fh:
+                raw = fh.read()
         except FileNotFoundError:
             return False
         try:
@@ -91,9 +91,9 @@ class Journal:
         except (jsoncodec.DecodeError, TypeError, AttributeError):
             # the journal is renamed into place only once complete, so this is damage from
             # outside; the files it named are untouched and still consistent
-            self.path.rename(self.path.with_suffix(".damaged"))
+            os.replace(self.path, os.path.join(self.root, "journal.damaged"))
             return False
         self._apply(entries)
-        self.path.unlink()
+        os.unlink(self.path)
         fsync_dir(self.root)
         return True

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from pathlib import Path
 
 from deskctl import jsoncodec
 from deskctl.desk import Desk
@@ -31,7 +30,11 @@ from deskctl.tickets.model import CLOSED, summary_row
 
 TYPE_CHECKING = False  # the typing module costs an import on every start
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
+
+# File names are plain strings here (see `deskctl.cache` on why); `root` and `all_files`
+# hand Path objects to the maintenance code.
 
 BUCKET = 64
 RECOVER_HINT = (
@@ -44,9 +47,11 @@ class StoreCorrupted(BadInput):
     pass
 
 
-def _read_json(path: Path, root: Path) -> Any:
+def _read_json(path: str | os.PathLike, root: str | os.PathLike) -> Any:
+    path = os.fspath(path)
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            raw = fh.read()
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -67,20 +72,22 @@ class _Files:
     once, at commit, into the journal (not on every change: an archive run touches one
     index thousands of times)."""
 
-    def __init__(self, root: Path, journal: Journal | None):
+    def __init__(self, root: str, journal: Journal | None):
         self.root = root
         self.journal = journal
-        self.cache: dict[Path, Any] = {}
-        self.dirty: set[Path] = set()
+        self.cache: dict[str, Any] = {}  # by file name as a string, however it was given
+        self.dirty: set[str] = set()
 
-    def read(self, path: Path) -> Any:
+    def read(self, path: str | os.PathLike) -> Any:
+        path = os.fspath(path)
         if path not in self.cache:
             self.cache[path] = _read_json(path, self.root)
         return self.cache[path]
 
-    def write(self, path: Path, data: Any) -> None:
+    def write(self, path: str | os.PathLike, data: Any) -> None:
         if self.journal is None:
             raise RuntimeError("write outside a transaction")
+        path = os.fspath(path)
         self.cache[path] = data
         self.dirty.add(path)
 
@@ -90,7 +97,7 @@ class _Files:
         self.dirty.clear()
 
 
-def _tinydb(path: Path, files: _Files):
+def _tinydb(path: str, files: _Files):
     """A TinyDB database on `path` whose storage is the transaction's file set.
 
     Imported here, not at module level: reads parse the files directly and never need it.
@@ -108,26 +115,27 @@ def _tinydb(path: Path, files: _Files):
         def write(self, data) -> None:
             files.write(path, data)
 
-    return TinyDB(str(path), storage=TxStorage)
+    return TinyDB(path, storage=TxStorage)
 
 
 class _View:
     """Reads (and, inside a transaction, writes) of the sharded TinyDB files."""
 
-    def __init__(self, root: Path, files: _Files, prefixes: dict[str, str]):
+    def __init__(self, root: str, files: _Files, prefixes: dict[str, str]):
         self.root = root
         self.files = files
         self.prefixes = prefixes
 
-    def _db(self, path: Path):
+    def _db(self, path: str):
         return _tinydb(path, self.files)
 
-    def bucket_path(self, prefix: str, number: int, archived: bool = False) -> Path:
-        base = self.root / ("archive" if archived else "hot")
-        return base / prefix / f"{number // BUCKET:04d}.json"
+    def bucket_path(self, prefix: str, number: int, archived: bool = False) -> str:
+        return os.path.join(self.root, "archive" if archived else "hot", prefix, f"{number // BUCKET:04d}.json")
 
-    def index_path(self, name: str) -> Path:
-        return self.root / ("archive/closed.json" if name == "archive" else f"{name}.json")
+    def index_path(self, name: str) -> str:
+        if name == "archive":
+            return os.path.join(self.root, "archive", "closed.json")
+        return os.path.join(self.root, f"{name}.json")
 
     def get(self, ticket_id: str) -> dict | None:
         prefix, number = parse_id(ticket_id, self.prefixes)
@@ -143,7 +151,7 @@ class _View:
         return [row for table in data.values() for row in table.values()]
 
     # -- writes (transaction only) -------------------------------------------------------
-    def put_doc(self, path: Path, prefix: str, number: int, doc: dict) -> None:
+    def put_doc(self, path: str, prefix: str, number: int, doc: dict) -> None:
         """Insert or replace a ticket in its 64-ticket bucket, a TinyDB database (table =
         prefix, document id = number), exactly as TinyDB's `table.upsert` would store it.
 
@@ -154,12 +162,12 @@ class _View:
         data.setdefault(prefix, {})[str(number)] = doc
         self.files.write(path, data)
 
-    def remove_doc(self, path: Path, prefix: str, number: int) -> None:
+    def remove_doc(self, path: str, prefix: str, number: int) -> None:
         table = self._db(path).table(prefix)
         if table.contains(doc_id=number):
             table.remove(doc_ids=[number])
 
-    def put_row(self, path: Path, prefix: str, number: int, row: dict) -> None:
+    def put_row(self, path: str, prefix: str, number: int, row: dict) -> None:
         """Set a summary row in an index. Indexes use TinyDB's file format but are changed
         in place: TinyDB's table API copies the whole table per change, which an index of
         thousands of rows cannot afford."""
@@ -167,7 +175,7 @@ class _View:
         data.setdefault(prefix, {})[str(number)] = row
         self.files.write(path, data)
 
-    def remove_row(self, path: Path, prefix: str, number: int) -> None:
+    def remove_row(self, path: str, prefix: str, number: int) -> None:
         data = self.files.read(path) or {}
         if data.get(prefix, {}).pop(str(number), None) is not None:
             self.files.write(path, data)
@@ -182,7 +190,7 @@ def _index_name(ticket: dict) -> str:
 class Tx:
     """One atomic change; see `TinyTicketStore.transaction`."""
 
-    def __init__(self, view: _View, meta_path: Path):
+    def __init__(self, view: _View, meta_path: str):
         self.view = view
         self.meta_path = meta_path
 
@@ -234,34 +242,42 @@ class TinyTicketStore:
     def __init__(self, desk: Desk, actor: str | None = None):
         self.desk = desk
         self.actor = actor
-        self.root = desk.data_dir / "tickets"
+        self.top = os.path.join(desk.data_root, "tickets")
         self.prefixes: dict[str, str] = dict(desk.setting("tickets", "types", default={}))
         env_timeout = os.environ.get("DESKCTL_LOCK_TIMEOUT")
         self.lock_timeout = float(env_timeout or desk.setting("lock_timeout", default=10))
 
+    @property
+    def root(self) -> Path:
+        """The store's folder as a Path (for maintenance; the store itself uses `top`)."""
+        from pathlib import Path
+
+        return Path(self.top)
+
     def _lock(self) -> FileLock:
-        return FileLock(self.root / ".lock", timeout=self.lock_timeout, what="the ticket store", actor=self.actor)
+        return FileLock(os.path.join(self.top, ".lock"), timeout=self.lock_timeout, what="the ticket store",
+                        actor=self.actor)
 
     def _recover_if_needed(self) -> None:
-        if (self.root / "journal.json").exists():
+        if os.path.exists(os.path.join(self.top, "journal.json")):
             with self._lock():
-                Journal(self.root).recover()
+                Journal(self.top).recover()
 
     @contextmanager
     def transaction(self):
         """Lock, roll forward any interrupted change, read fresh, commit all or nothing."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        os.makedirs(self.top, exist_ok=True)
         with self._lock():
-            journal = Journal(self.root)
+            journal = Journal(self.top)
             journal.recover()
-            files = _Files(self.root, journal)
-            yield Tx(_View(self.root, files, self.prefixes), self.root / "meta.json")
+            files = _Files(self.top, journal)
+            yield Tx(_View(self.top, files, self.prefixes), os.path.join(self.top, "meta.json"))
             files.stage_all()
             journal.commit()
 
     def _reader(self) -> _View:
         self._recover_if_needed()
-        return _View(self.root, _Files(self.root, None), self.prefixes)
+        return _View(self.top, _Files(self.top, None), self.prefixes)
 
     def get(self, ticket_id: str) -> dict | None:
         return self._reader().get(ticket_id)
@@ -285,6 +301,7 @@ class TinyTicketStore:
         return [t for t in (view.get(i) for i in ids) if t is not None]
 
     def all_files(self) -> list[Path]:
-        if not self.root.is_dir():
+        root = self.root
+        if not root.is_dir():
             return []
-        return sorted(p for p in self.root.rglob("*.json") if p.name != "journal.json")
+        return sorted(p for p in root.rglob("*.json") if p.name != "journal.json")

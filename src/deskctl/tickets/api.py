@@ -6,8 +6,6 @@ Each operation validates its input before touching the store, then runs as one t
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from deskctl import clock, events
 from deskctl.errors import BadInput, NotFound
 from deskctl.store import open_store
@@ -352,7 +350,9 @@ def link(desk, ticket_id: str, other_id: str, *, actor: str, kind: str = "relate
     return first
 
 
-def attach(desk, ticket_id: str, path: str | Path, *, actor: str) -> dict:
+def attach(desk, ticket_id: str, path: str, *, actor: str) -> dict:
+    from pathlib import Path
+
     source = Path(path)
     if not source.is_file():
         raise BadInput(f"{source}: no such file", "give the path of a file to attach")
