@@ -130,7 +130,7 @@ def test_kill_9_at_random_instants_leaves_a_readable_store(desk, drun, env):
 
 def test_corrupted_store_file_is_named_and_never_overwritten(desk, drun):
     drun("ticket", "create", "--title", "one")
-    index = desk / "data" / "tickets" / "active.json"
+    index = desk / "data" / "tickets" / "index" / "active" / "INC" / "0000.json"
     index.write_bytes(b'{"INC": {"1": {"id": "INC-1", "sta')
     damaged = index.read_bytes()
     for args in (["ticket", "list"], ["ticket", "create", "--title", "two"]):
@@ -177,7 +177,8 @@ def test_backup_is_a_complete_archive(desk, drun, tmp_path):
 
     with tarfile.open(out) as tar:
         names = tar.getnames()
-    assert "tickets/active.json" in names and "tickets/meta.json" in names
+    assert "tickets/index/active/INC/0000.json" in names and "tickets/meta.json" in names
+    assert "tickets/hot/INC/0000.json" in names
 
 
 def test_archive_moves_old_closed_tickets_but_show_and_list_all_find_them(drun, desk):
@@ -187,8 +188,9 @@ def test_archive_moves_old_closed_tickets_but_show_and_list_all_find_them(drun, 
     recent = drun("ticket", "create", "--title", "recent", "--json").json()
     result = drun("store", "archive", "--older-than", "30d", "--json")
     assert result.json()["archived"] == [old["id"]]
-    hot = json.loads((desk / "data" / "tickets" / "closed.json").read_text())
-    assert not any(hot.values())
+    tickets = desk / "data" / "tickets"
+    assert not list((tickets / "index" / "closed").rglob("*.json"))  # its last row left: shard deleted
+    assert list((tickets / "index" / "archive").rglob("*.json"))
     shown = drun("ticket", "show", old["id"], "--json").json()
     assert shown["title"] == "old" and shown["archived"] is True
     assert {r["id"] for r in drun("ticket", "list", "--all", "--json").json()} == {old["id"], recent["id"]}
@@ -228,9 +230,9 @@ def test_pythonpath_is_clean():
 
 def test_repair_refreshes_index_rows_written_by_an_older_version(desk, drun):
     tid = drun("ticket", "create", "--title", "old row", "--json").json()["id"]
-    index = desk / "data" / "tickets" / "active.json"
-    data = json.loads(index.read_text())
     prefix, number = tid.split("-")
+    index = desk / "data" / "tickets" / "index" / "active" / prefix / "0000.json"
+    data = json.loads(index.read_text())
     del data[prefix][number]["pending_periods"]  # as an older deskctl wrote it
     index.write_text(json.dumps(data))
     check = drun("store", "check")
@@ -256,3 +258,42 @@ def test_every_bucket_is_a_tinydb_database_that_tinydb_itself_reads(desk, drun):
             assert dict(db.table(prefix).get(doc_id=int(number))) == shown
         finally:
             db.close()
+
+
+def test_closing_rewrites_two_small_files_whatever_the_desk_size(desk, drun):
+    """Index rows are sharded like the tickets: a change touches its own shard only."""
+    drun("demo", "seed", "--tickets", "600", "--days", "60", "--seed", "3")
+    open_row = drun("ticket", "list", "--json", "--status", "resolved").json()[0]
+    root = desk / "data" / "tickets"
+    before = {p: p.stat().st_mtime_ns for p in root.rglob("*.json")}
+    assert drun("ticket", "close", open_row["id"]).code == 0
+    changed = sorted(str(p.relative_to(root)) for p in root.rglob("*.json")
+                     if before.get(p) != p.stat().st_mtime_ns)
+    prefix, number = open_row["id"].split("-")
+    shard = f"{int(number) // 64:04d}.json"
+    assert set(changed) <= {f"hot/{prefix}/{shard}", f"index/active/{prefix}/{shard}",
+                            f"index/closed/{prefix}/{shard}"}, changed
+    assert f"hot/{prefix}/{shard}" in changed and f"index/closed/{prefix}/{shard}" in changed
+
+
+def test_a_store_written_with_one_file_per_index_is_converted_on_first_use(desk, drun):
+    """Schema 1 kept each index in one file; such a store keeps working, converted once."""
+    ids = [drun("ticket", "create", "--title", f"t{i}", "--json").json()["id"] for i in range(3)]
+    drun("ticket", "resolve", ids[0], "--resolution", "done")
+    drun("ticket", "close", ids[0])
+    root = desk / "data" / "tickets"
+    old = {"active": root / "active.json", "closed": root / "closed.json", "archive": root / "archive" / "closed.json"}
+    for name, file in old.items():  # write the schema-1 layout by hand
+        merged: dict = {}
+        for shard in sorted((root / "index" / name).rglob("*.json")):
+            for prefix, table in json.loads(shard.read_text()).items():
+                merged.setdefault(prefix, {}).update(table)
+            shard.unlink()
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(json.dumps(merged))
+    (root / "meta.json").write_text(json.dumps({**json.loads((root / "meta.json").read_text()), "schema": 1}))
+    assert [r["id"] for r in drun("ticket", "list", "--json").json()] == ids[1:]
+    assert not any(f.exists() for f in old.values())
+    assert json.loads((root / "meta.json").read_text())["schema"] == 2
+    assert [r["id"] for r in drun("ticket", "list", "--all", "--json").json()] == ids
+    assert drun("store", "check").code == 0

@@ -142,7 +142,7 @@ def test_classify_shows_rules_without_storing(drun, desk):
     assert result.code == 0
     data = result.json()
     assert "vpn-down" in data["rules"] and data["set"]["category"] == "network"
-    assert not (desk / "data" / "tickets" / "active.json").exists()
+    assert not (desk / "data" / "tickets").exists()
 
 
 def test_explicit_options_win_over_rules(drun):

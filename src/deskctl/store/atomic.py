@@ -5,6 +5,7 @@ by the next process that takes the lock)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 from deskctl import jsoncodec
@@ -21,16 +22,17 @@ def _fault(point: str) -> None:
 MAGIC = b"deskctl-journal 2\n"
 
 
-def _encode(staged: dict[str, bytes]) -> bytes:
-    """The journal: a magic line, a JSON line of [name, size] pairs, then the contents.
+def _encode(staged: dict[str, bytes | None]) -> bytes:
+    """The journal: a magic line, a JSON line of [name, size] pairs (size -1: delete the
+    file), then the contents one after the other.
 
     Plain concatenation, not JSON: escaping a 400 KB index inside a JSON string (and decoding
-    it back) was the largest single cost of a ticket update."""
-    header = jsoncodec.dumps([[name, len(data)] for name, data in staged.items()])
-    return MAGIC + header + b"\n" + b"".join(staged.values())
+    it back) was once the largest single cost of a ticket update."""
+    header = jsoncodec.dumps([[name, -1 if data is None else len(data)] for name, data in staged.items()])
+    return MAGIC + header + b"\n" + b"".join(data for data in staged.values() if data is not None)
 
 
-def _decode(raw: bytes) -> dict[str, bytes]:
+def _decode(raw: bytes) -> dict[str, bytes | None]:
     """The entries of a journal; ValueError when it is not one (damage from outside)."""
     if not raw.startswith(MAGIC):
         if raw.startswith(b"{"):  # written by deskctl before journal format 2
@@ -39,6 +41,9 @@ def _decode(raw: bytes) -> dict[str, bytes]:
     header, _, body = raw[len(MAGIC):].partition(b"\n")
     entries, offset = {}, 0
     for name, size in jsoncodec.loads(header):
+        if size < 0:
+            entries[name] = None
+            continue
         entries[name] = body[offset:offset + size]
         offset += size
     if offset != len(body):
@@ -52,9 +57,10 @@ class Journal:
     def __init__(self, root: str | os.PathLike):
         self.root = os.fspath(root)
         self.path = os.path.join(self.root, "journal.json")
-        self.staged: dict[str, bytes] = {}
+        self.staged: dict[str, bytes | None] = {}
 
-    def stage(self, path: str | os.PathLike, data: bytes) -> None:
+    def stage(self, path: str | os.PathLike, data: bytes | None) -> None:
+        """Write `data` to `path` at commit; None deletes the file."""
         self.staged[os.path.relpath(path, self.root)] = data
 
     def commit(self) -> None:
@@ -69,11 +75,15 @@ class Journal:
         os.unlink(self.path)
         self.staged.clear()
 
-    def _apply(self, entries: dict[str, bytes]) -> None:
+    def _apply(self, entries: dict[str, bytes | None]) -> None:
         folders = set()
         for name, data in entries.items():
             target = os.path.join(self.root, name)
-            atomic_write(target, data, sync_dir=False)
+            if data is None:
+                with contextlib.suppress(FileNotFoundError):  # replaying: already gone
+                    os.unlink(target)
+            else:
+                atomic_write(target, data, sync_dir=False)
             folders.add(os.path.dirname(target))
             _fault("mid-apply")
         for folder in sorted(folders):  # once per folder, not once per file

@@ -11,7 +11,15 @@ import orjson
 from deskctl import clock, jsoncodec
 from deskctl.durations import parse_duration
 from deskctl.errors import BadInput
-from deskctl.store.tinydb_store import BUCKET, StoreCorrupted, TinyTicketStore, _read_json
+from deskctl.store.tinydb_store import (
+    BUCKET,
+    INDEXES,
+    SCHEMA,
+    StoreCorrupted,
+    TinyTicketStore,
+    _read_json,
+    index_name,
+)
 from deskctl.tickets.model import summary_row
 
 
@@ -37,6 +45,7 @@ def check(store: TinyTicketStore, repair: bool = False) -> dict:
     """Parse every file and compare the indexes with the tickets. With `repair`, rebuild the
     indexes and counters from the ticket files (which are the source of truth)."""
     jsoncodec.use_orjson()  # every file of the store is parsed
+    store.upgrade()
     problems: list[str] = []
     tickets: dict[str, dict] = {}
     damaged: list[str] = []
@@ -51,28 +60,29 @@ def check(store: TinyTicketStore, repair: bool = False) -> dict:
             for table in data.values():
                 for doc in table.values():
                     tickets[doc["id"]] = doc
-    expected = {"active": {}, "closed": {}, "archive": {}}
+    expected: dict[str, dict[str, dict]] = {name: {} for name in INDEXES}
     for t in tickets.values():
-        name = "archive" if t.get("archived") else ("closed" if t["status"] == "closed" else "active")
-        expected[name][t["id"]] = summary_row(t)
+        expected[index_name(t)][t["id"]] = summary_row(t)
+    view = store.reader()
     indexes_ok = True
-    for name in expected:
-        path = store.root / ("archive/closed.json" if name == "archive" else f"{name}.json")
-        try:
-            data = _read_json(path, store.root) or {}
-        except StoreCorrupted as exc:
-            problems.append(exc.message)
-            indexes_ok = False
-            continue
-        found = {row["id"]: row for table in data.values() for row in table.values()}
+    for name in INDEXES:
+        found: dict[str, dict] = {}
+        for shard in view.index_shards(name):
+            try:
+                data = _read_json(shard, store.root) or {}
+            except StoreCorrupted as exc:
+                problems.append(exc.message)
+                indexes_ok = False
+                continue
+            found.update({row["id"]: row for table in data.values() for row in table.values()})
         missing, extra = set(expected[name]) - set(found), set(found) - set(expected[name])
         # rows written by an older deskctl lack fields added since (reports need them)
         stale = [tid for tid in set(found) & set(expected[name])
                  if orjson.loads(orjson.dumps(expected[name][tid])) != found[tid]]
         if missing or extra or stale:
             indexes_ok = False
-            problems.append(f"{path}: index out of date ({len(missing)} missing, {len(extra)} extra, "
-                            f"{len(stale)} stale)")
+            problems.append(f"{store.root / 'index' / name}: index out of date ({len(missing)} missing, "
+                            f"{len(extra)} extra, {len(stale)} stale)")
     meta_ok = True
     try:
         meta = _read_json(store.root / "meta.json", store.root) or {"next": {}}
@@ -96,19 +106,26 @@ def check(store: TinyTicketStore, repair: bool = False) -> dict:
 
 
 def _rebuild(store: TinyTicketStore, tickets: dict, expected: dict) -> None:
+    """Write every index shard from the tickets, and delete the shards no ticket needs."""
     with store.transaction() as tx:
-        files = tx.view.files
+        view, files = tx.view, tx.view.files
+        shards: dict[str, dict[str, dict]] = {}
         for name, rows in expected.items():
-            data: dict[str, dict] = {}
             for tid, row in rows.items():
                 prefix, number = tid.split("-")
-                data.setdefault(prefix, {})[number] = row
-            files.write(tx.view.index_path(name), data)
+                path = view.index_path(name, prefix, int(number))
+                shards.setdefault(path, {}).setdefault(prefix, {})[number] = row
+        for name in INDEXES:
+            for path in view.index_shards(name):
+                if path not in shards:
+                    files.write(path, None)
+        for path, data in shards.items():
+            files.write(path, data)
         counters: dict[str, int] = {}
         for tid in tickets:
             prefix, number = tid.split("-")
             counters[prefix] = max(counters.get(prefix, 1), int(number) + 1)
-        files.write(tx.meta_path, {"schema": 1, "next": counters})
+        files.write(tx.meta_path, {"schema": SCHEMA, "next": counters})
 
 
 def archive(store: TinyTicketStore, older_than: str, dry_run: bool = False) -> list[str]:
