@@ -130,7 +130,7 @@ def test_kill_9_at_random_instants_leaves_a_readable_store(desk, drun, env):
 
 def test_corrupted_store_file_is_named_and_never_overwritten(desk, drun):
     drun("ticket", "create", "--title", "one")
-    index = desk / "data" / "tickets" / "index" / "active" / "INC" / "0000.json"
+    index = desk / "data" / "tickets" / "index" / "open" / "INC" / "0000.json"
     index.write_bytes(b'{"INC": {"1": {"id": "INC-1", "sta')
     damaged = index.read_bytes()
     for args in (["ticket", "list"], ["ticket", "create", "--title", "two"]):
@@ -177,7 +177,7 @@ def test_backup_is_a_complete_archive(desk, drun, tmp_path):
 
     with tarfile.open(out) as tar:
         names = tar.getnames()
-    assert "tickets/index/active/INC/0000.json" in names and "tickets/meta.json" in names
+    assert "tickets/index/open/INC/0000.json" in names and "tickets/meta.json" in names
     assert "tickets/hot/INC/0000.json" in names
 
 
@@ -231,7 +231,7 @@ def test_pythonpath_is_clean():
 def test_repair_refreshes_index_rows_written_by_an_older_version(desk, drun):
     tid = drun("ticket", "create", "--title", "old row", "--json").json()["id"]
     prefix, number = tid.split("-")
-    index = desk / "data" / "tickets" / "index" / "active" / prefix / "0000.json"
+    index = desk / "data" / "tickets" / "index" / "open" / prefix / "0000.json"
     data = json.loads(index.read_text())
     del data[prefix][number]["pending_periods"]  # as an older deskctl wrote it
     index.write_text(json.dumps(data))
@@ -271,7 +271,7 @@ def test_closing_rewrites_two_small_files_whatever_the_desk_size(desk, drun):
                      if before.get(p) != p.stat().st_mtime_ns)
     prefix, number = open_row["id"].split("-")
     shard = f"{int(number) // 64:04d}.json"
-    assert set(changed) <= {f"hot/{prefix}/{shard}", f"index/active/{prefix}/{shard}",
+    assert set(changed) <= {f"hot/{prefix}/{shard}", f"index/resolved/{prefix}/{shard}",
                             f"index/closed/{prefix}/{shard}"}, changed
     assert f"hot/{prefix}/{shard}" in changed and f"index/closed/{prefix}/{shard}" in changed
 
@@ -281,18 +281,21 @@ def test_a_store_written_with_one_file_per_index_is_converted_on_first_use(desk,
     ids = [drun("ticket", "create", "--title", f"t{i}", "--json").json()["id"] for i in range(3)]
     drun("ticket", "resolve", ids[0], "--resolution", "done")
     drun("ticket", "close", ids[0])
+    drun("ticket", "resolve", ids[1], "--resolution", "done")
     root = desk / "data" / "tickets"
-    old = {"active": root / "active.json", "closed": root / "closed.json", "archive": root / "archive" / "closed.json"}
-    for name, file in old.items():  # write the schema-1 layout by hand
+    old = {("open", "resolved"): root / "active.json", ("closed",): root / "closed.json",
+           ("archive",): root / "archive" / "closed.json"}
+    for names, file in old.items():  # write the schema-1 layout by hand
         merged: dict = {}
-        for shard in sorted((root / "index" / name).rglob("*.json")):
+        for shard in sorted(s for name in names for s in (root / "index" / name).rglob("*.json")):
             for prefix, table in json.loads(shard.read_text()).items():
                 merged.setdefault(prefix, {}).update(table)
             shard.unlink()
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_text(json.dumps(merged))
     (root / "meta.json").write_text(json.dumps({**json.loads((root / "meta.json").read_text()), "schema": 1}))
-    assert [r["id"] for r in drun("ticket", "list", "--json").json()] == ids[1:]
+    assert [r["id"] for r in drun("ticket", "list", "--json").json()] == ids[2:]
+    assert [r["id"] for r in drun("ticket", "list", "--status", "resolved", "--json").json()] == [ids[1]]
     assert not any(f.exists() for f in old.values())
     assert json.loads((root / "meta.json").read_text())["schema"] == 2
     assert [r["id"] for r in drun("ticket", "list", "--all", "--json").json()] == ids

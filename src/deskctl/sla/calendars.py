@@ -261,25 +261,31 @@ class BusinessCalendar:
 
     def _cum(self, ts: float) -> float:
         """Business seconds from the start of the layout to `ts`."""
-        i = bisect_right(self._starts, ts) - 1
+        starts = self._starts
+        i = bisect_right(starts, ts) - 1
         if i < 0:
             return 0.0
-        return self._cum_start[i] + min(ts, self._ends[i]) - self._starts[i]
+        end = self._ends[i]
+        return self._cum_start[i] + (ts if ts < end else end) - starts[i]
 
     # -- arithmetic -----------------------------------------------------------------------------
+    # (`ticket list` runs these a few times per open ticket: the common case, both instants
+    # inside the laid-out years, is tested inline before any further call.)
     def elapsed(self, start: float, end: float) -> float:
         """Business seconds between two instants (0 when `end` is not after `start`)."""
         if end <= start:
             return 0.0
-        self._ensure(start)
-        self._ensure(end)
+        if not (self._lo <= start and end < self._hi):
+            self._ensure(start)
+            self._ensure(end)
         return self._cum(end) - self._cum(start)
 
     def add(self, start: float, seconds: float) -> float:
         """The first instant at which `seconds` of business time have passed since `start`."""
         if seconds <= 0:
             return start
-        self._ensure(start)
+        if not (self._lo <= start < self._hi):
+            self._ensure(start)
         for _ in range(MAX_YEARS):
             target = self._cum(start) + seconds
             if self._cum_end and target <= self._cum_end[-1]:

@@ -43,7 +43,7 @@ def sla_queue(desk, *, at_risk: bool = False, breached: bool = False, groups: li
     """Open tickets with a running SLA clock, least time left first."""
     from deskctl.store import open_store
 
-    rows = [r for r in open_store(desk).rows(active=True) if r["status"] in OPEN]
+    rows = [r for r in open_store(desk).rows(active=True, resolved=False) if r["status"] in OPEN]
     if groups:
         rows = [r for r in rows if r.get("group") in groups]
     wanted = {s for s, on in (("at-risk", at_risk), ("breached", breached)) if on}

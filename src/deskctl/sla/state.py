@@ -34,6 +34,8 @@ def _pauses(row: dict) -> list[tuple[float, float | None]]:
 
 def _elapsed(cal: BusinessCalendar, start: float, end: float, pauses, now: float) -> float:
     """Business seconds from `start` to `end`, less the business time spent pending."""
+    if not pauses:
+        return cal.elapsed(start, end)
     paused = 0.0
     for p_start, p_end in pauses:
         a, b = max(p_start, start), min(p_end if p_end is not None else now, end)
@@ -86,7 +88,7 @@ def clock_state(cal: BusinessCalendar, start: float, target: float, done: float 
 
     # due: walk the working time left, jumping over the pauses that come before it runs out
     pos, remaining, due, on_hold = start, target, None, False
-    for p_start, p_end in sorted(pauses):
+    for p_start, p_end in sorted(pauses) if pauses else ():
         if p_end is not None and p_end <= pos:
             continue
         p_start = max(p_start, pos)

@@ -4,7 +4,8 @@ Layout under `<data>/tickets/` (schema 2):
   meta.json                       schema, and the next number per id prefix
   hot/INC/0000.json               tickets INC-0..63 (a TinyDB database: table = prefix, doc_id = number)
   archive/INC/0000.json           archived closed tickets, same sharding
-  index/active/INC/0000.json      summary rows of INC-0..63 that are not closed (the working queues)
+  index/open/INC/0000.json        summary rows of INC-0..63 still being worked on (the queues)
+  index/resolved/INC/0000.json    summary rows of INC-0..63 resolved, awaiting closure
   index/closed/INC/0000.json      summary rows of INC-0..63 closed but still in the hot store
   index/archive/INC/0000.json     summary rows of INC-0..63 archived
   journal.json                    present only while (or if a crash interrupted) a change is applied
@@ -42,8 +43,8 @@ if TYPE_CHECKING:
 
 BUCKET = 64
 SCHEMA = 2
-INDEXES = ("active", "closed", "archive")
-OLD_INDEX_FILES = {"active": "active.json", "closed": "closed.json", "archive": os.path.join("archive", "closed.json")}
+INDEXES = ("open", "resolved", "closed", "archive")
+OLD_INDEX_FILES = ("active.json", "closed.json", os.path.join("archive", "closed.json"))  # schema 1
 RECOVER_HINT = (
     "restore it from a backup (`deskctl store backup` makes one), or move it aside "
     "and run `deskctl store check --repair` to rebuild the indexes"
@@ -213,7 +214,8 @@ def index_name(ticket: dict) -> str:
     """The index a ticket's summary row belongs in: active, closed or archive."""
     if ticket.get("archived"):
         return "archive"
-    return "closed" if ticket["status"] in CLOSED else "active"
+    status = ticket["status"]
+    return "closed" if status in CLOSED else "resolved" if status == "resolved" else "open"
 
 
 class Tx:
@@ -239,7 +241,7 @@ class Tx:
         return jsoncodec.loads(jsoncodec.dumps(ticket)) if ticket is not None else None
 
     def active_rows(self) -> list[dict]:
-        return self.view.rows("active")
+        return self.view.rows("open") + self.view.rows("resolved")
 
     def put(self, ticket: dict) -> None:
         """Store the ticket and move its summary row to the index its status belongs to."""
@@ -288,7 +290,7 @@ class TinyTicketStore:
                         actor=self.actor)
 
     def _old_layout(self) -> bool:
-        return any(os.path.exists(os.path.join(self.top, f)) for f in OLD_INDEX_FILES.values())
+        return any(os.path.exists(os.path.join(self.top, f)) for f in OLD_INDEX_FILES)
 
     def _recover_if_needed(self) -> None:
         if os.path.exists(os.path.join(self.top, "journal.json")) or self._old_layout():
@@ -305,10 +307,11 @@ class TinyTicketStore:
         journal = Journal(self.top)
         files = _Files(self.top, journal)
         view = _View(self.top, files, self.prefixes)
-        for name, file in OLD_INDEX_FILES.items():
+        for file in OLD_INDEX_FILES:
             old = os.path.join(self.top, file)
             for prefix, table in (files.read(old) or {}).items():
                 for key, row in table.items():
+                    name = "archive" if file.startswith("archive") else index_name(row)
                     view.put_row(name, prefix, int(key), row)
             files.write(old, None)
         meta_path = os.path.join(self.top, "meta.json")
@@ -350,11 +353,16 @@ class TinyTicketStore:
             raise NotFound(f"no ticket {ticket_id.upper()}", "list tickets with `deskctl ticket list --all`")
         return ticket
 
-    def rows(self, *, active: bool = True, closed: bool = False, archived: bool = False) -> list[dict]:
+    def rows(self, *, active: bool = True, closed: bool = False, archived: bool = False,
+             resolved: bool | None = None) -> list[dict]:
+        """Summary rows: `active` = not closed (open and resolved; `resolved=False` leaves
+        the resolved ones out), `closed` = closed in the hot store, `archived`."""
         view = self.reader()
         rows: list[dict] = []
-        for name, wanted in (("active", active), ("closed", closed), ("archive", archived)):
-            if wanted:
+        wanted = {"open": active, "resolved": active if resolved is None else resolved,
+                  "closed": closed, "archive": archived}
+        for name in INDEXES:
+            if wanted[name]:
                 rows += view.rows(name)
         return rows
 

@@ -47,7 +47,8 @@ def run_query(desk, query: Query) -> list[dict]:
     statuses = _statuses(query)
     want_closed = statuses is None or "closed" in statuses
     store = open_store(desk)
-    rows = store.rows(active=True, closed=want_closed, archived=want_closed)
+    rows = store.rows(active=True, closed=want_closed, archived=want_closed,
+                      resolved=statuses is None or "resolved" in statuses)
     now = clock.now()
     older = parse_duration(query.older_than, "--older-than") if query.older_than else None
 
