@@ -31,7 +31,10 @@ def module_file(group: str) -> str:
 
 
 def spec_key(group: str) -> list:
-    return [__version__, cache.stat_key(module_file(group))]
+    """What a description depends on: the declaring module, the shared options (_common.py),
+    and the installed distributions (click among them)."""
+    common = os.path.join(os.path.dirname(deskctl.__file__), "commands", "_common.py")
+    return [__version__, cache.stat_key(module_file(group)), cache.stat_key(common), cache.installed_fingerprint()]
 
 
 def spec_name(group: str) -> str:
