@@ -81,8 +81,11 @@ def outcomes_at(row: dict, policy: SlaPolicy, now: float, start: float, first: f
 
 
 def clock_state(cal: BusinessCalendar, start: float, target: float, done: float | None, now: float,
-                pauses: list[tuple[float, float | None]], at_risk: float) -> dict:
-    """One SLA clock. `done` is when it stopped for good (first response, resolution)."""
+                pauses: list[tuple[float, float | None]], at_risk: float, want_due: bool = True) -> dict:
+    """One SLA clock. `done` is when it stopped for good (first response, resolution).
+
+    Without `want_due`, `due` is None when nothing depends on it: the clock stopped, or less
+    business time than the target has passed (then the due instant lies ahead of `now`)."""
     end = done if done is not None else now
     elapsed = _elapsed(cal, start, end, pauses, now)
 
@@ -102,12 +105,12 @@ def clock_state(cal: BusinessCalendar, start: float, target: float, done: float 
             pos = max(now, p_start)  # still waiting: due counts from a resumption now
         else:
             pos = p_end
-    if due is None:
+    if due is None and (want_due or (done is None and elapsed >= target)):
         due = cal.add(pos, remaining)
 
     if done is not None:
         state = "met" if elapsed <= target else "breached"
-    elif elapsed > target or now > due:  # due passed outside working hours: still late
+    elif elapsed > target or (due is not None and now > due):  # due passed outside working hours: still late
         state = "breached"
     elif elapsed >= at_risk * target:
         state = "at-risk"
@@ -142,7 +145,7 @@ def ticket_sla(row: dict, policy: SlaPolicy, now: float, *, summary: bool = True
         if seconds is None:
             clocks[name] = None
             continue
-        c = clock_state(target.calendar, start, seconds, done_at[name], now, pauses, policy.at_risk)
+        c = clock_state(target.calendar, start, seconds, done_at[name], now, pauses, policy.at_risk, times)
         clock = clocks[name] = {
             "target": target.texts[name], "target_seconds": seconds,
             "due_at": _iso(c["due"]) if times else None, "done_at": _iso(c["done"]) if times else None,

@@ -1,0 +1,30 @@
+"""The SLA column of `ticket list` is computed without due times; it must agree with the
+full computation (`ticket show`, `--json`, the sweep) for every ticket at any instant."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from deskctl.desk import Desk
+from deskctl.sla.policy import load_policy
+from deskctl.sla.state import column_text, ticket_sla
+from deskctl.tickets.queries import Query, run_query
+
+
+def test_table_and_full_sla_states_agree(desk, run):
+    now = "2026-11-23T10:00:00+00:00"
+    assert run("demo", "seed", "--tickets", "800", "--days", "90", "--seed", "11", cwd=desk,
+               env={"DESKCTL_NOW": now}).code == 0
+    d = Desk(desk)
+    rows = run_query(d, Query(status="all"))
+    policy = load_policy(d)
+    base = datetime.fromisoformat(now).timestamp()
+    checked = 0
+    for offset_hours in (-24 * 30, -6, 0, 3, 24 * 4, 24 * 40):
+        at = base + offset_hours * 3600
+        for row in rows:
+            full = ticket_sla(row, policy, at)
+            lean = ticket_sla(row, policy, at, summary=False, times=False)
+            assert (lean["state"], lean["next"], column_text(lean)) == (full["state"], full["next"], column_text(full))
+            checked += 1
+    assert checked == 6 * len(rows) and len(rows) == 800
