@@ -120,16 +120,10 @@ def build_cli(desk_option: str | None) -> tuple[click.Group, Any, set[str]]:
 
 def _command_name(args: list[str]) -> str | None:
     """The command group named on the command line, past the global options."""
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        if arg in ("--desk", "--actor"):
-            i += 2
-        elif arg.startswith(("--desk=", "--actor=")) or arg in ("--debug", "-q", "--quiet"):
-            i += 1
-        else:
-            return None if arg.startswith("-") else arg
-    return None
+    from deskctl.fastpath import split_globals
+
+    split = split_globals(args)
+    return split[1][0] if split else None
 
 
 def _fast_cli(args: list[str], desk_option: str | None) -> tuple[click.Group, dict] | None:

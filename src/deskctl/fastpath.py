@@ -46,6 +46,16 @@ def read_spec(group: str) -> dict | None:
     return value if isinstance(value, dict) else None
 
 
+def _value(tokens: list[str], i: int, eq: str, inline: str) -> tuple[str, int] | None:
+    """The value of the option at `tokens[i]` (`--opt=value` or `--opt value`) and the index of
+    its last token; None for a missing or dash-led value (click decides what that means)."""
+    if eq:
+        return inline, i
+    if i + 1 < len(tokens) and not tokens[i + 1].startswith("-"):
+        return tokens[i + 1], i + 1
+    return None
+
+
 def split_globals(args: list[str]) -> tuple[dict, list[str]] | None:
     """The root group's options, and the rest of the command line (from the group's name)."""
     found: dict = {"desk_option": None, "actor": None, "debug": False, "quiet": False}
@@ -54,13 +64,10 @@ def split_globals(args: list[str]) -> tuple[dict, list[str]] | None:
         arg = args[i]
         name, eq, inline = arg.partition("=")
         if name in GLOBAL_VALUE_OPTIONS:
-            if eq:
-                value = inline
-            elif i + 1 < len(args) and not args[i + 1].startswith("-"):
-                value, i = args[i + 1], i + 1
-            else:
+            taken = _value(args, i, eq, inline)
+            if taken is None:
                 return None
-            found["desk_option" if name == "--desk" else "actor"] = value
+            found["desk_option" if name == "--desk" else "actor"], i = taken
         elif arg in GLOBAL_FLAGS:
             found[GLOBAL_FLAGS[arg]] = True
         elif arg.startswith("-"):
@@ -115,12 +122,10 @@ def parse(command: dict, tokens: list[str]) -> dict | None:
             given[param["dest"]] = param["flag_value"]
             i += 1
             continue
-        if eq:
-            raw = inline
-        elif i + 1 < len(tokens) and not tokens[i + 1].startswith("-"):
-            raw, i = tokens[i + 1], i + 1
-        else:
+        taken = _value(tokens, i, eq, inline)
+        if taken is None:
             return None
+        raw, i = taken
         value = _convert(param["type"], raw)
         if value is _FAIL:
             return None

@@ -27,13 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from deskctl import clock, redact
-from deskctl.announcements.render import (
-    TEMPLATE_CHANNELS,
-    Rendered,
-    Renderer,
-    languages_of,
-    version_of,
-)
+from deskctl.announcements.records import languages_of, version_of
+from deskctl.announcements.render import TEMPLATE_CHANNELS, Rendered, Renderer
 from deskctl.announcements.store import AnnouncementStore
 from deskctl.announcements.workflow import event
 from deskctl.errors import BadInput, NotPermitted, ValidationFailed

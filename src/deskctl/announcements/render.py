@@ -223,19 +223,5 @@ class Renderer:
         return [self.render(record, version, lang, ch) for lang in languages for ch in channels]
 
 
-def version_of(record: dict, number: int | None = None) -> dict:
-    versions = record.get("versions") or []
-    if number is None:
-        return versions[-1]
-    for version in versions:
-        if version["version"] == number:
-            return version
-    raise BadInput(f"{record['id']} has no version {number}", f"versions: 1..{len(versions)}")
-
-
-def languages_of(record: dict, version: dict, config: dict) -> list[str]:
-    return list((version.get("fields") or {}).get("languages") or config.get("languages") or ["en"])
-
-
 def closing_kind() -> str:
     return CLOSING_KIND

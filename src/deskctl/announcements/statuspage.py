@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from deskctl import clock
-from deskctl.announcements.render import Renderer, languages_of, version_of
+from deskctl.announcements.records import languages_of, version_of
+from deskctl.announcements.render import Renderer
 from deskctl.announcements.store import AnnouncementStore
 from deskctl.fileio import atomic_write
 

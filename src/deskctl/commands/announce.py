@@ -147,7 +147,8 @@ def kinds(app, as_json: bool) -> None:
 
 
 def _render_selection(app, ann_id: str, langs: tuple[str, ...], channels: tuple[str, ...], version: int | None):
-    from deskctl.announcements.render import TEMPLATE_CHANNELS, Renderer, languages_of, version_of
+    from deskctl.announcements.records import languages_of, version_of
+    from deskctl.announcements.render import TEMPLATE_CHANNELS, Renderer
     from deskctl.announcements.store import AnnouncementStore
 
     record = AnnouncementStore.for_desk(app.desk).get(ann_id)

@@ -45,7 +45,7 @@ def check(store: TinyTicketStore, repair: bool = False) -> dict:
     """Parse every file and compare the indexes with the tickets. With `repair`, rebuild the
     indexes and counters from the ticket files (which are the source of truth)."""
     jsoncodec.use_orjson()  # every file of the store is parsed
-    store.upgrade()
+    view = store.reader()  # after rolling any interrupted change forward (and converting schema 1)
     problems: list[str] = []
     tickets: dict[str, dict] = {}
     damaged: list[str] = []
@@ -63,7 +63,6 @@ def check(store: TinyTicketStore, repair: bool = False) -> dict:
     expected: dict[str, dict[str, dict]] = {name: {} for name in INDEXES}
     for t in tickets.values():
         expected[index_name(t)][t["id"]] = summary_row(t)
-    view = store.reader()
     indexes_ok = True
     for name in INDEXES:
         found: dict[str, dict] = {}

@@ -337,13 +337,6 @@ class TinyTicketStore:
         self._recover_if_needed()
         return _View(self.top, _Files(self.top, None), self.prefixes)
 
-    def upgrade(self) -> None:
-        """Convert a schema-1 store now (it is otherwise converted on first use)."""
-        if self._old_layout():
-            with self._lock():
-                Journal(self.top).recover()
-                self._upgrade()
-
     def get(self, ticket_id: str) -> dict | None:
         return self.reader().get(ticket_id)
 
