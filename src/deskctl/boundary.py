@@ -5,14 +5,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-from collections.abc import Callable
 
 from deskctl import output
 from deskctl.errors import DeskError, ExitCode, ValidationFailed
 from deskctl.redact import redact
+
+TYPE_CHECKING = False  # the typing module costs an import on every start
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def print_error(exc: DeskError) -> None:
@@ -38,8 +40,10 @@ def guarded(run: Callable[[], int | None], debug: bool, extra: Callable[[BaseExc
         return 130
     except BrokenPipeError:
         # `deskctl ... | head`: the reader left; that is not an error of ours
-        with contextlib.suppress(OSError):
+        try:  # noqa: SIM105 - not contextlib.suppress: its import costs on every start
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the final flush
+        except OSError:
+            pass
         return 0
     except Exception as exc:
         code = extra(exc) if extra is not None else None

@@ -17,11 +17,13 @@ import sys
 
 
 def short_hash(text: str) -> str:
-    """A stable short name for cache files (zlib, not hashlib: OpenSSL's import costs ms)."""
-    import zlib
-
-    data = text.encode("utf-8")
-    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
+    """A stable short name for cache files: 64-bit FNV-1a, in Python. Loading zlib's or
+    OpenSSL's shared library costs more than hashing the few short keys a command needs, and a
+    collision only costs a cache miss (`read` compares the whole key)."""
+    h = 0xCBF29CE484222325
+    for byte in text.encode("utf-8"):
+        h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return f"{h:016x}"
 
 
 def cache_dir() -> str:
@@ -45,8 +47,12 @@ def installed_fingerprint() -> list:
 
     Installing or removing a distribution adds or removes its `.dist-info` folder, which
     changes its directory's mtime: a few `stat` calls instead of a 50 ms entry-point scan.
+    `sys.path[0]` is left out: it is the running script's folder (`.venv/bin`, whose mtime
+    changes whenever any tool is installed) or, under `python -m`, the current directory, so
+    keeping it made `deskctl` and `python -m deskctl` invalidate each other's caches.
     """
-    return [stat_key(p) for p in sys.path if p and not p.endswith(".zip")]
+    paths = sys.path if sys.flags.safe_path else sys.path[1:]
+    return [stat_key(p) for p in paths if p and not p.endswith(".zip")]
 
 
 def desk_plugins_fingerprint(desk: str | os.PathLike | None) -> list:

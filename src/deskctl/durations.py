@@ -7,7 +7,8 @@ import re
 from deskctl.errors import BadInput
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
+# compiled on first use (by `re`'s own cache), not on every start
+_PART = r"(\d+(?:\.\d+)?)\s*([smhdw])"
 
 
 def parse_duration(text: str | int | float, what: str = "duration") -> float:
@@ -17,7 +18,7 @@ def parse_duration(text: str | int | float, what: str = "duration") -> float:
     raw = str(text).strip().lower().replace(" ", "")
     if re.fullmatch(r"\d+(\.\d+)?", raw):
         return float(raw)
-    parts = _PART.findall(raw)
+    parts = re.findall(_PART, raw)
     if not parts or "".join(n + u for n, u in parts) != raw:
         raise BadInput(f"{what} {text!r} is not a duration", "write it like 30m, 4h, 2d or 1w")
     return sum(float(n) * UNITS[u] for n, u in parts)

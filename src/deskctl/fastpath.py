@@ -12,7 +12,6 @@ returns None, and click handles the command line, with its own messages.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 
@@ -231,6 +230,8 @@ def _exit_now(code: int) -> None:
         sys.stdout.flush()
     except BrokenPipeError:  # the reader left (`| head`): not an error, as in boundary.guarded
         code = code or 0
-    with contextlib.suppress(OSError):
+    try:  # noqa: SIM105 - not contextlib.suppress: its import costs on every start
         sys.stderr.flush()
+    except OSError:
+        pass
     os._exit(code)

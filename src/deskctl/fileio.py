@@ -6,7 +6,6 @@ folder: a reader (or a crash) sees the old file or the new one, never half of on
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 
@@ -35,8 +34,10 @@ def atomic_write(path: str | os.PathLike, data: bytes | str, sync_dir: bool = Tr
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+        try:  # noqa: SIM105 - not contextlib.suppress: its import costs on every start
             os.unlink(tmp)
+        except FileNotFoundError:
+            pass
         raise
     if sync_dir:
         fsync_dir(folder or ".")

@@ -7,7 +7,6 @@ The kernel drops a flock when its process dies, so a crashed holder never leaves
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import sys
@@ -55,6 +54,8 @@ class FileLock:
     def acquire(self) -> None:
         os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        import fcntl  # here, not at the top: readers of the store never lock
+
         deadline = time.monotonic() + max(self.timeout, 0)
         delay = 0.002
         while True:
@@ -87,6 +88,8 @@ class FileLock:
         if self._fd is None:
             return
         try:
+            import fcntl
+
             os.ftruncate(self._fd, 0)
             fcntl.flock(self._fd, fcntl.LOCK_UN)
         finally:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Sequence
 
 from deskctl.redact import redact
 
 TYPE_CHECKING = False  # the typing module costs an import on every start
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
     from typing import Any
 
 QUIET = False  # set by `-q/--quiet`: informational messages are dropped, warnings are not
@@ -75,24 +75,21 @@ def format_table(
     rows: Iterable[dict], columns: Sequence[tuple[str, str]], max_width: int = 60
 ) -> list[str]:
     """Aligned columns, header first; long cells are cut with an ellipsis."""
-    keys = [key for key, _ in columns]
-    body = []
-    for row in rows:
-        cells = []
-        for key in keys:
-            value = row.get(key)
-            # most cells are plain one-line strings: skip the general conversion for them
-            text = value if type(value) is str and "\n" not in value else _cell(value)
-            if len(text) > max_width:
-                text = text[: max_width - 1] + "…"
-            cells.append(text)
-        body.append(cells)
-    headers = [title for _, title in columns]
-    widths = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    for cells in body:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
-    return lines
+    rows = list(rows)
+    # built column by column: a few hundred rows of plain short strings is the usual table,
+    # and each column is then one pass of builtins over a list
+    texts = []
+    for key, title in columns:
+        cells = [row.get(key) for row in rows]
+        if not all(type(v) is str and "\n" not in v for v in cells):
+            cells = [_cell(v) for v in cells]
+        longest = max(map(len, cells), default=0)
+        if longest > max_width:
+            cells = [c if len(c) <= max_width else c[: max_width - 1] + "…" for c in cells]
+            longest = max_width
+        width = max(len(title), longest)
+        texts.append([title.ljust(width), *[c.ljust(width) for c in cells]])
+    return ["  ".join(line).rstrip() for line in zip(*texts, strict=True)]
 
 
 def print_table(rows: Iterable[dict], columns: Sequence[tuple[str, str]]) -> None:

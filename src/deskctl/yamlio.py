@@ -7,13 +7,13 @@ all day do not import PyYAML at all once the desk's files have been read once.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 
 from deskctl import cache
 from deskctl.errors import BadInput
 
 TYPE_CHECKING = False  # the typing module costs an import on every start
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any
 
 

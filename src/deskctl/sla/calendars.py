@@ -17,8 +17,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from deskctl import cache
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
+# compiled on first use (by `re`'s own cache): the usual one-unit durations never need it
+_PART = r"(\d+(?:\.\d+)?)\s*([smhdw])"
 MAX_YEARS = 60  # bound on how far a calendar lays itself out (a target of years is a typo)
 
 
@@ -49,17 +49,27 @@ def parse_days(value) -> frozenset[int]:
     return frozenset(days)
 
 
+def _clock_minutes(text: str) -> int | None:
+    """`9:00` or `18:30` -> minutes after midnight (the hour unchecked); None if malformed.
+    Parsed by hand: the policy is built on every ticket command, and a regex compile costs
+    more than the rest of it."""
+    hours, colon, minutes = text.strip().partition(":")
+    if not (colon and 1 <= len(hours) <= 2 and len(minutes) == 2 and (hours + minutes).isascii()
+            and (hours + minutes).isdigit() and int(minutes) < 60):
+        return None
+    return int(hours) * 60 + int(minutes)
+
+
 def parse_hours(value) -> tuple[tuple[int, int], ...]:
     """`09:00-18:00`, `09:00-13:00, 14:00-18:00` or a list of such -> (start, end) minutes."""
     parts = value if isinstance(value, list) else str(value).split(",")
     spans = []
     for part in parts:
-        match = _HOURS.match(str(part))
-        if not match:
+        first, dash, second = str(part).partition("-")
+        start, end = _clock_minutes(first), _clock_minutes(second)
+        if not dash or start is None or end is None:
             raise CalendarError(f"hours {part!r} must look like 09:00-18:00")
-        h1, m1, h2, m2 = (int(g) for g in match.groups())
-        start, end = h1 * 60 + m1, h2 * 60 + m2
-        if m1 > 59 or m2 > 59 or start >= 1440 or end > 1440 or end <= start:
+        if start >= 1440 or end > 1440 or end <= start:
             raise CalendarError(f"hours {part!r}: the end must come after the start, within 00:00-24:00")
         spans.append((start, end))
     spans.sort()
@@ -185,10 +195,12 @@ class BusinessCalendar:
         if isinstance(text, int | float) and not isinstance(text, bool):
             return float(text)
         raw = str(text).strip().lower().replace(" ", "")
-        parts = _PART.findall(raw)
+        unit = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": self.day_seconds, "w": self.week_seconds}
+        if raw[:-1].isascii() and raw[:-1].isdigit() and raw[-1:] in unit:  # the usual `4h`
+            return float(raw[:-1]) * unit[raw[-1]]
+        parts = re.findall(_PART, raw)
         if not parts or "".join(n + u for n, u in parts) != raw:
             raise CalendarError(f"{what} {text!r} is not a duration (write it like 30m, 4h, 2d or 1w)")
-        unit = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": self.day_seconds, "w": self.week_seconds}
         return sum(float(n) * unit[u] for n, u in parts)
 
     # -- layout -------------------------------------------------------------------------------

@@ -7,18 +7,21 @@ from datetime import datetime
 
 from deskctl import clock
 from deskctl.sla.policy import format_business, load_policy
-from deskctl.sla.state import column_text, ticket_sla
+from deskctl.sla.state import column_text, table_cell, ticket_sla
 from deskctl.tickets.model import OPEN
 
 
 def with_sla(desk, rows: list[dict], *, detail: bool = True) -> list[dict]:
-    """Add `sla` (the state) and `sla_text` (a short cell) to each summary row. Without
-    `detail` (the table of `ticket list`), `sla` has no due times and no one-line summary."""
+    """Add `sla` (the state) and `sla_text` (a short cell) to each summary row; without
+    `detail` (the table and CSV of `ticket list`), only `sla_text`."""
     policy = load_policy(desk)
     now = clock.now().timestamp()
     for row in rows:
-        row["sla"] = ticket_sla(row, policy, now, summary=detail, times=detail)
-        row["sla_text"] = column_text(row["sla"])
+        if detail:
+            row["sla"] = ticket_sla(row, policy, now)
+            row["sla_text"] = column_text(row["sla"])
+        else:
+            row["sla_text"] = table_cell(row, policy, now)
     return rows
 
 

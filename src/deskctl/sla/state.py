@@ -14,6 +14,7 @@ from deskctl.sla.calendars import BusinessCalendar
 from deskctl.sla.policy import CLOCKS, SlaPolicy, format_business
 
 RANK = {"none": 0, "met": 1, "ok": 2, "at-risk": 3, "breached": 4}
+STATES = tuple(RANK)  # by rank
 
 
 def ts(iso: str | None) -> float | None:
@@ -49,10 +50,8 @@ def outcomes(row: dict, policy: SlaPolicy, now: float) -> dict[str, str]:
     target (the same verdicts as `ticket_sla`, without due times: fast over 100k tickets)."""
     if not row.get("created_at"):
         return {}
-    finished = ts(row.get("resolved_at") or row.get("closed_at"))
-    if row.get("status") in ("resolved", "closed") and finished is None:
-        finished = ts(row.get("updated_at"))
-    return outcomes_at(row, policy, now, ts(row["created_at"]), ts(row.get("first_response_at")), finished)
+    first, finished = _stops(row)
+    return outcomes_at(row, policy, now, ts(row["created_at"]), first, finished)
 
 
 def outcomes_at(row: dict, policy: SlaPolicy, now: float, start: float, first: float | None,
@@ -122,22 +121,23 @@ def clock_state(cal: BusinessCalendar, start: float, target: float, done: float 
     }
 
 
-def ticket_sla(row: dict, policy: SlaPolicy, now: float, *, summary: bool = True, times: bool = True) -> dict:
-    """The SLA state of a ticket (summary row or full ticket with its derived fields).
+def _stops(row: dict) -> tuple[float | None, float | None]:
+    """When the response and the resolution clock stopped for good (None: still running)."""
+    finished = ts(row.get("resolved_at") or row.get("closed_at"))
+    if finished is None and row.get("status") in ("resolved", "closed"):
+        finished = ts(row.get("updated_at"))
+    return ts(row.get("first_response_at")), finished
 
-    `times=False` leaves `due_at`/`done_at` out (None) and implies no summary: the table of
-    `ticket list` shows only the state and the time left, and formatting two instants per
-    clock for every open ticket was a third of its SLA work."""
+
+def ticket_sla(row: dict, policy: SlaPolicy, now: float, *, summary: bool = True) -> dict:
+    """The SLA state of a ticket (summary row or full ticket with its derived fields)."""
     target = policy.target_for(row)
     if target is None or not row.get("created_at"):
         return {"policy": None, "state": "none", "paused": False, "response": None, "resolution": None,
                 "next": None, "summary": "no SLA for this priority"}
     start = ts(row["created_at"])
     pauses = _pauses(row)
-    done_at = {"response": ts(row.get("first_response_at")),
-               "resolution": ts(row.get("resolved_at") or row.get("closed_at"))}
-    if row.get("status") in ("resolved", "closed") and done_at["resolution"] is None:
-        done_at["resolution"] = ts(row.get("updated_at"))
+    done_at = dict(zip(CLOCKS, _stops(row), strict=True))
     clocks: dict[str, dict | None] = {}
     running: list[tuple[str, dict]] = []
     for name in CLOCKS:
@@ -145,10 +145,10 @@ def ticket_sla(row: dict, policy: SlaPolicy, now: float, *, summary: bool = True
         if seconds is None:
             clocks[name] = None
             continue
-        c = clock_state(target.calendar, start, seconds, done_at[name], now, pauses, policy.at_risk, times)
+        c = clock_state(target.calendar, start, seconds, done_at[name], now, pauses, policy.at_risk)
         clock = clocks[name] = {
             "target": target.texts[name], "target_seconds": seconds,
-            "due_at": _iso(c["due"]) if times else None, "done_at": _iso(c["done"]) if times else None,
+            "due_at": _iso(c["due"]), "done_at": _iso(c["done"]),
             "elapsed_seconds": int(c["elapsed"]), "remaining_seconds": int(c["remaining"]),
             "used": round(c["used"], 4), "state": c["state"], "paused": c["paused"],
         }
@@ -160,7 +160,7 @@ def ticket_sla(row: dict, policy: SlaPolicy, now: float, *, summary: bool = True
     paused = bool(row.get("status") == "pending" and running)
     result = {"policy": target.name, "calendar": target.calendar.name, "state": state, "paused": paused,
               "response": clocks["response"], "resolution": clocks["resolution"], "next": nxt}
-    if summary and times:
+    if summary:
         result["summary"] = summary_text(result, policy.display_tz)
     return result
 
@@ -193,6 +193,36 @@ def summary_text(sla: dict, tz: str) -> str:
             parts.append(f"{name} due {_when(c['due_at'], tz)}, {format_business(c['remaining_seconds'])} left"
                          + (" when resumed" if c["paused"] else ""))
     return f"{sla['policy']} · " + " · ".join(parts) if sla.get("policy") else parts[0]
+
+
+def table_cell(row: dict, policy: SlaPolicy, now: float) -> str:
+    """`column_text(ticket_sla(row, policy, now))`, for the table of `ticket list`: the same
+    verdicts from the same `clock_state`, without the due instants (when nothing depends on
+    them) and without the dicts of the full state, which were most of its SLA work for a few
+    hundred open tickets (a test holds the two to the same answers)."""
+    target = policy.target_for(row)
+    if target is None or not row.get("created_at"):
+        return "-"
+    start = ts(row["created_at"])
+    pauses = _pauses(row) if row.get("pending_periods") else []
+    worst, left, running = -1, None, False
+    for name, done in zip(CLOCKS, _stops(row), strict=True):
+        seconds = target.seconds.get(name)
+        if seconds is None:
+            continue
+        c = clock_state(target.calendar, start, seconds, done, now, pauses, policy.at_risk, want_due=False)
+        worst = max(worst, RANK[c["state"]])
+        if done is None:
+            running = True
+            remaining = int(c["remaining"])
+            if left is None or remaining < left:  # the first clock wins a tie, as in ticket_sla
+                left = remaining
+    if worst < 0:
+        return "-"
+    if running and row.get("status") == "pending":
+        return "paused"
+    state = STATES[worst]
+    return state if left is None else f"{state} {format_business(left)}"
 
 
 def column_text(sla: dict) -> str:

@@ -5,7 +5,6 @@ by the next process that takes the lock)."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 from deskctl import jsoncodec
@@ -80,8 +79,10 @@ class Journal:
         for name, data in entries.items():
             target = os.path.join(self.root, name)
             if data is None:
-                with contextlib.suppress(FileNotFoundError):  # replaying: already gone
+                try:  # noqa: SIM105 - not contextlib.suppress: its import costs on every start
                     os.unlink(target)
+                except FileNotFoundError:  # replaying: already gone
+                    pass
             else:
                 atomic_write(target, data, sync_dir=False)
             folders.add(os.path.dirname(target))

@@ -23,7 +23,6 @@ such a store is converted on first use.
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 
 from deskctl import jsoncodec
 from deskctl.desk import Desk
@@ -319,9 +318,13 @@ class TinyTicketStore:
         files.stage_all()
         journal.commit()
 
-    @contextmanager
     def transaction(self):
         """Lock, roll forward any interrupted change, read fresh, commit all or nothing."""
+        from contextlib import contextmanager  # here: the commands that only read never need it
+
+        return contextmanager(self._transaction)()
+
+    def _transaction(self):
         os.makedirs(self.top, exist_ok=True)
         with self._lock():
             journal = Journal(self.top)

@@ -51,32 +51,19 @@ def run_query(desk, query: Query) -> list[dict]:
                       resolved=statuses is None or "resolved" in statuses)
     now = clock.now()
     older = parse_duration(query.older_than, "--older-than") if query.older_than else None
-
-    def keep(row: dict) -> bool:
-        if statuses is not None and row["status"] not in statuses:
-            return False
-        checks = ((query.types, "type"), (query.priorities, "priority"),
-                  (query.categories, "category"), (query.groups, "group"))
-        if any(values and row.get(key) not in values for values, key in checks):
-            return False
-        if query.assignee and (row.get("assignee") or "") != query.assignee:
-            return False
-        if query.service and row.get("service") != query.service:
-            return False
-        if query.requester:
-            needle = query.requester.casefold()
-            if needle not in f"{row.get('requester', '')} {row.get('requester_name', '')}".casefold():
-                return False
-        if query.tags and not set(query.tags) <= set(row.get("tags") or []):
-            return False
-        return not (older is not None and _age_seconds(row, now) < older)
-
-    selected = [row for row in rows if keep(row)]
+    if statuses is not None:
+        rows = [row for row in rows if row["status"] in statuses]
+    # only the filters asked for are tested (the open queue, the usual call, has none)
+    tests = _filters(query)
+    if older is not None:
+        tests.append(lambda row: _age_seconds(row, now) >= older)
+    selected = [row for row in rows if all(test(row) for test in tests)] if tests else rows
     if query.search:
         selected = _search(store, selected, query.search)
+    stamp = now.timestamp()
     for row in selected:
-        row["age"] = int(_age_seconds(row, now))
-        row["age_text"] = format_age(row["age"])
+        row["age"] = age = int(stamp - datetime.fromisoformat(row["created_at"]).timestamp())
+        row["age_text"] = format_age(age)
     if query.sort == "priority":
         selected.sort(key=lambda r: (PRIORITY_RANK.get(r.get("priority"), 9), r["created_at"]))
     elif query.sort == "updated":
@@ -84,6 +71,26 @@ def run_query(desk, query: Query) -> list[dict]:
     else:
         selected.sort(key=lambda r: (r["created_at"], r["id"]))
     return selected[: query.limit] if query.limit else selected
+
+
+def _filters(query: Query) -> list:
+    """One test per filter the query sets."""
+    tests = []
+    for values, key in ((query.types, "type"), (query.priorities, "priority"),
+                        (query.categories, "category"), (query.groups, "group")):
+        if values:
+            tests.append(lambda row, values=values, key=key: row.get(key) in values)
+    if query.assignee:
+        tests.append(lambda row: (row.get("assignee") or "") == query.assignee)
+    if query.service:
+        tests.append(lambda row: row.get("service") == query.service)
+    if query.requester:
+        needle = query.requester.casefold()
+        tests.append(lambda row: needle in f"{row.get('requester', '')} {row.get('requester_name', '')}".casefold())
+    if query.tags:
+        wanted = set(query.tags)
+        tests.append(lambda row: wanted <= set(row.get("tags") or []))
+    return tests
 
 
 def _search(store, rows: list[dict], text: str) -> list[dict]:
