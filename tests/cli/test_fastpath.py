@@ -160,3 +160,20 @@ def test_a_stale_or_damaged_description_is_never_used(drun, base_env):
         entry.write_text("{not json")
     result = drun("ticket", "show", "INC-424242")
     assert result.code == 2 and "no ticket" in result.stderr, result
+
+
+def test_python_m_and_the_console_script_share_their_caches(drun, desk, base_env):
+    """`sys.path[0]` differs between the two (the script's folder, the current directory):
+    it must not be part of the cache keys, or each would discard the other's description."""
+    import subprocess
+    import sys
+
+    drun("ticket", "list")  # the console script describes the ticket group
+    env = {**base_env, "PYTHONPROFILEIMPORTTIME": "1"}
+    module_run = subprocess.run([sys.executable, "-m", "deskctl", "ticket", "list"], cwd=desk, env=env,
+                                capture_output=True, text=True, timeout=60)
+    script_run = drun("ticket", "list", env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert module_run.returncode == 0 and script_run.code == 0, (module_run.stderr[-500:], script_run)
+    for stderr in (module_run.stderr, script_run.stderr):
+        imported = {line.split("|")[-1].strip() for line in stderr.splitlines() if line.startswith("import time:")}
+        assert "deskctl.fastpath" in imported and "click" not in imported
