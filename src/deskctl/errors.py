@@ -6,10 +6,11 @@ No click here: the domain must stay usable as a library.
 
 from __future__ import annotations
 
-from enum import IntEnum
 
+class ExitCode:
+    """The exit codes users and scripts rely on. Plain ints, not an IntEnum: creating an
+    enum class costs more at start-up than anything else in this module."""
 
-class ExitCode(IntEnum):
     OK = 0
     FAILED = 1  # the operation ran and failed (a step failed on a host, delivery failed)
     BAD_INPUT = 2  # usage, validation, unknown id
@@ -20,9 +21,9 @@ class ExitCode(IntEnum):
 class DeskError(Exception):
     """A user-facing error: a one-line message, an optional hint (what to do), an exit code."""
 
-    exit_code: ExitCode = ExitCode.FAILED
+    exit_code: int = ExitCode.FAILED
 
-    def __init__(self, message: str, hint: str | None = None, *, exit_code: ExitCode | None = None):
+    def __init__(self, message: str, hint: str | None = None, *, exit_code: int | None = None):
         super().__init__(message)
         self.message = message
         self.hint = hint

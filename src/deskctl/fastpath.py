@@ -185,11 +185,6 @@ def run(args: list[str], exit_when_done: bool = False) -> int | None:
     planned = plan(args)
     if planned is None:
         return None
-    import gc
-
-    # A command lives for a fraction of a second and frees its memory by exiting: the cyclic
-    # collector's passes over the parsed store files are pure cost.
-    gc.disable()
     found, action, params = planned
     from deskctl import events, output
     from deskctl.app import AppContext, default_actor

@@ -83,8 +83,10 @@ def clock_state(cal: BusinessCalendar, start: float, target: float, done: float 
                 pauses: list[tuple[float, float | None]], at_risk: float, want_due: bool = True) -> dict:
     """One SLA clock. `done` is when it stopped for good (first response, resolution).
 
-    Without `want_due`, `due` is None when nothing depends on it: the clock stopped, or less
-    business time than the target has passed (then the due instant lies ahead of `now`)."""
+    Without `want_due`, `due` is None when the verdict does not depend on it: the clock
+    stopped, or the business time elapsed is not exactly the target (less: the due instant
+    lies ahead; more: late whenever it was). Exactly the target, the clock ran out outside
+    working hours, and only the due instant says whether it is already late."""
     end = done if done is not None else now
     elapsed = _elapsed(cal, start, end, pauses, now)
 
@@ -104,7 +106,7 @@ def clock_state(cal: BusinessCalendar, start: float, target: float, done: float 
             pos = max(now, p_start)  # still waiting: due counts from a resumption now
         else:
             pos = p_end
-    if due is None and (want_due or (done is None and elapsed >= target)):
+    if due is None and (want_due or (done is None and elapsed == target)):
         due = cal.add(pos, remaining)
 
     if done is not None:

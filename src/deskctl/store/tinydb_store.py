@@ -27,8 +27,6 @@ import os
 from deskctl import jsoncodec
 from deskctl.desk import Desk
 from deskctl.errors import BadInput, NotFound
-from deskctl.locking import FileLock
-from deskctl.store.atomic import Journal
 from deskctl.tickets.ids import parse_id
 from deskctl.tickets.model import CLOSED, summary_row
 
@@ -36,6 +34,9 @@ TYPE_CHECKING = False  # the typing module costs an import on every start
 if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
+
+    from deskctl.locking import FileLock
+    from deskctl.store.atomic import Journal
 
 # File names are plain strings here (see `deskctl.cache` on why); `root` and `all_files`
 # hand Path objects to the maintenance code.
@@ -285,8 +286,17 @@ class TinyTicketStore:
         return Path(self.top)
 
     def _lock(self) -> FileLock:
+        # locking and the journal are imported when first needed: reading the store (the
+        # queue, a ticket) needs neither unless an interrupted change must be rolled forward
+        from deskctl.locking import FileLock
+
         return FileLock(os.path.join(self.top, ".lock"), timeout=self.lock_timeout, what="the ticket store",
                         actor=self.actor)
+
+    def _journal(self) -> Journal:
+        from deskctl.store.atomic import Journal
+
+        return Journal(self.top)
 
     def _old_layout(self) -> bool:
         return any(os.path.exists(os.path.join(self.top, f)) for f in OLD_INDEX_FILES)
@@ -294,7 +304,7 @@ class TinyTicketStore:
     def _recover_if_needed(self) -> None:
         if os.path.exists(os.path.join(self.top, "journal.json")) or self._old_layout():
             with self._lock():
-                Journal(self.top).recover()
+                self._journal().recover()
                 self._upgrade()
 
     def _upgrade(self) -> None:
@@ -303,7 +313,7 @@ class TinyTicketStore:
         the lock held."""
         if not self._old_layout():
             return
-        journal = Journal(self.top)
+        journal = self._journal()
         files = _Files(self.top, journal)
         view = _View(self.top, files, self.prefixes)
         for file in OLD_INDEX_FILES:
@@ -327,7 +337,7 @@ class TinyTicketStore:
     def _transaction(self):
         os.makedirs(self.top, exist_ok=True)
         with self._lock():
-            journal = Journal(self.top)
+            journal = self._journal()
             journal.recover()
             self._upgrade()
             files = _Files(self.top, journal)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from deskctl.errors import BadInput
-from deskctl.sla.periods import timeline_summary
 
 TYPE_CHECKING = False  # the typing module costs an import on every start
 if TYPE_CHECKING:
@@ -37,6 +36,9 @@ def summary_row(ticket: dict) -> dict:
     row["requester"] = requester.get("email") or requester.get("name") or ""
     row["requester_name"] = requester.get("name") or ""
     # pending periods and handling time, derived from the history for SLA clocks and KPIs
+    # (imported here: the queue reads rows and never makes one)
+    from deskctl.sla.periods import timeline_summary
+
     row.update(timeline_summary(ticket))
     return row
 
