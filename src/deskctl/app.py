@@ -10,15 +10,27 @@ class AppContext:
     """The desk is opened, and the plugins loaded, on first use: a command that needs neither
     pays for neither (the fast path runs built-in commands from the cached plugin index)."""
 
-    def __init__(self, desk_option: str | None = None, actor: str = "", debug: bool = False,
+    def __init__(self, desk_option: str | None = None, actor: str | None = None, debug: bool = False,
                  quiet: bool = False, loaded_plugins: object = None, warnings: list[str] | None = None):
         self.desk_option = desk_option
-        self.actor = actor
+        self._actor = actor
         self.debug = debug
         self.quiet = quiet
         self.loaded_plugins = loaded_plugins
         self.warnings = warnings if warnings is not None else []
         self._desk = None
+
+    @property
+    def actor(self) -> str:
+        """Who acts: `--actor`, else `default_actor()`, looked up on first use (the login
+        name may cost a passwd lookup, and commands that only read never record an actor)."""
+        if not self._actor:
+            self._actor = default_actor()
+        return self._actor
+
+    @actor.setter
+    def actor(self, value: str | None) -> None:
+        self._actor = value
 
     @property
     def plugins(self):

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from deskctl import __version__, output
-from deskctl.app import AppContext, default_actor, load_plugins_for
+from deskctl.app import AppContext, load_plugins_for
 from deskctl.boundary import guarded, print_error
 from deskctl.errors import DeskError, ExitCode
 
@@ -84,7 +84,7 @@ def cli(ctx: click.Context, desk_option: str | None, actor: str | None, debug: b
     knowledge base and report the desk's KPIs, from one command line."""
     app: AppContext = ctx.ensure_object(AppContext)
     app.desk_option = desk_option
-    app.actor = actor or default_actor()
+    app.actor = actor
     app.debug = debug
     app.quiet = quiet
     output.QUIET = quiet

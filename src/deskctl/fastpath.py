@@ -187,11 +187,11 @@ def run(args: list[str], exit_when_done: bool = False) -> int | None:
         return None
     found, action, params = planned
     from deskctl import events, output
-    from deskctl.app import AppContext, default_actor
+    from deskctl.app import AppContext
     from deskctl.boundary import guarded
 
     index = found["index"]
-    app = AppContext(desk_option=found["desk_option"], actor=found["actor"] or default_actor(),
+    app = AppContext(desk_option=found["desk_option"], actor=found["actor"],
                      debug=found["debug"], quiet=found["quiet"], warnings=index["warnings"])
     output.QUIET = app.quiet
     # hooks no plugin implements are never worth loading the plugins for
