@@ -252,7 +252,7 @@ def test_every_bucket_is_a_tinydb_database_that_tinydb_itself_reads(desk, drun):
         shown = drun("ticket", "show", tid, "--json").json()
         shown.pop("sla")  # computed on display, never stored
         prefix, number = tid.split("-")
-        path = desk / "data" / "tickets" / "hot" / prefix / f"{int(number) // 64:04d}.json"
+        path = desk / "data" / "tickets" / "hot" / prefix / f"{int(number) // 16:04d}.json"  # a new store's buckets
         db = TinyDB(path, access_mode="r")
         try:
             assert dict(db.table(prefix).get(doc_id=int(number))) == shown
@@ -261,7 +261,7 @@ def test_every_bucket_is_a_tinydb_database_that_tinydb_itself_reads(desk, drun):
 
 
 def test_closing_rewrites_two_small_files_whatever_the_desk_size(desk, drun):
-    """Index rows are sharded like the tickets: a change touches its own shard only."""
+    """A change touches its own ticket bucket (16 ids) and index shards (64 ids) only."""
     drun("demo", "seed", "--tickets", "600", "--days", "60", "--seed", "3")
     open_row = drun("ticket", "list", "--json", "--status", "resolved").json()[0]
     root = desk / "data" / "tickets"
@@ -270,10 +270,10 @@ def test_closing_rewrites_two_small_files_whatever_the_desk_size(desk, drun):
     changed = sorted(str(p.relative_to(root)) for p in root.rglob("*.json")
                      if before.get(p) != p.stat().st_mtime_ns)
     prefix, number = open_row["id"].split("-")
-    shard = f"{int(number) // 64:04d}.json"
-    assert set(changed) <= {f"hot/{prefix}/{shard}", f"index/resolved/{prefix}/{shard}",
+    bucket, shard = f"{int(number) // 16:04d}.json", f"{int(number) // 64:04d}.json"
+    assert set(changed) <= {f"hot/{prefix}/{bucket}", f"index/resolved/{prefix}/{shard}",
                             f"index/closed/{prefix}/{shard}"}, changed
-    assert f"hot/{prefix}/{shard}" in changed and f"index/closed/{prefix}/{shard}" in changed
+    assert f"hot/{prefix}/{bucket}" in changed and f"index/closed/{prefix}/{shard}" in changed
 
 
 def test_a_store_written_with_one_file_per_index_is_converted_on_first_use(desk, drun):

@@ -21,7 +21,14 @@ import orjson
 from deskctl import jsoncodec
 from deskctl.errors import BadInput
 from deskctl.store.atomic import Journal, atomic_write
-from deskctl.store.tinydb_store import BUCKET, SCHEMA, TinyTicketStore, _read_json, index_name
+from deskctl.store.tinydb_store import (
+    SCHEMA,
+    SHARD,
+    TinyTicketStore,
+    _read_json,
+    bucket_size,
+    index_name,
+)
 from deskctl.tickets.ids import parse_id
 from deskctl.tickets.model import summary_row
 
@@ -49,12 +56,15 @@ def bulk_load(store: TinyTicketStore, make: Callable[[dict[str, int]], Iterable[
     with store._lock():
         Journal(root).recover()
         store._upgrade()
-        meta = _read_json(meta_path, root) or {"schema": SCHEMA, "next": {}}
+        meta = _read_json(meta_path, root)
+        bucket = bucket_size(root, meta)
+        meta = {"schema": SCHEMA, "next": {}, **(meta or {}), "bucket": bucket}
         start = {k: int(v) for k, v in (meta.get("next") or {}).items()}
         next_free = dict(start)
         reserved = dict(start)
-        open_bucket: dict[str, int] = {}
-        # (prefix, bucket) -> {"hot"/"archive": {number: doc}, "index/<name>": {number: row}}
+        open_shard: dict[str, int] = {}
+        # (prefix, index shard) -> {"hot"/"archive": {number: doc}, "index/<name>": {number: row}};
+        # a shard's numbers fill whole ticket buckets (the bucket size divides SHARD)
         buffers: dict[tuple[str, int], dict[str, dict[str, dict]]] = {}
         count = 0
 
@@ -63,12 +73,16 @@ def bulk_load(store: TinyTicketStore, make: Callable[[dict[str, int]], Iterable[
                 reserved[prefix] = number + RESERVE
                 atomic_write(meta_path, orjson.dumps({**meta, "next": {**next_free, **reserved}}))
 
-        def flush(prefix: str, bucket: int) -> None:
-            parts = buffers.pop((prefix, bucket), {})
+        def flush(prefix: str, shard: int) -> None:
+            parts = buffers.pop((prefix, shard), {})
             # tickets first, then the index rows that point at them
             for folder in sorted(parts, key=lambda f: f.startswith("index")):
-                path = os.path.join(root, folder, prefix, f"{bucket:04d}.json")
-                _merge_into(path, prefix, parts[folder], root)
+                size = SHARD if folder.startswith("index") else bucket
+                files: dict[int, dict[str, dict]] = {}
+                for key, entry in parts[folder].items():
+                    files.setdefault(int(key) // size, {})[key] = entry
+                for number, entries in sorted(files.items()):
+                    _merge_into(os.path.join(root, folder, prefix, f"{number:04d}.json"), prefix, entries, root)
 
         for ticket in make(dict(start)):
             prefix, number = parse_id(ticket["id"], store.prefixes)
@@ -76,16 +90,16 @@ def bulk_load(store: TinyTicketStore, make: Callable[[dict[str, int]], Iterable[
                 raise BadInput(f"bulk load: {ticket['id']} is not after the store's last {prefix} ticket")
             reserve(prefix, number)
             next_free[prefix] = number + 1
-            bucket = number // BUCKET
-            if open_bucket.get(prefix, bucket) != bucket:
-                flush(prefix, open_bucket[prefix])
-            open_bucket[prefix] = bucket
-            parts = buffers.setdefault((prefix, bucket), {})
+            shard = number // SHARD
+            if open_shard.get(prefix, shard) != shard:
+                flush(prefix, open_shard[prefix])
+            open_shard[prefix] = shard
+            parts = buffers.setdefault((prefix, shard), {})
             parts.setdefault("archive" if ticket.get("archived") else "hot", {})[str(number)] = ticket
             parts.setdefault(f"index/{index_name(ticket)}", {})[str(number)] = summary_row(ticket)
             count += 1
-        for prefix, bucket in list(buffers):
-            flush(prefix, bucket)
+        for prefix, shard in list(buffers):
+            flush(prefix, shard)
         atomic_write(meta_path, orjson.dumps({**meta, "schema": SCHEMA, "next": next_free}))
     by_prefix = {p: next_free[p] - start.get(p, 1) for p in next_free if next_free[p] != start.get(p, 1)}
     return {"tickets": count, "by_prefix": by_prefix}

@@ -12,7 +12,6 @@ from deskctl import clock, jsoncodec
 from deskctl.durations import parse_duration
 from deskctl.errors import BadInput
 from deskctl.store.tinydb_store import (
-    BUCKET,
     INDEXES,
     SCHEMA,
     StoreCorrupted,
@@ -21,6 +20,8 @@ from deskctl.store.tinydb_store import (
     index_name,
 )
 from deskctl.tickets.model import summary_row
+
+ARCHIVE_CHUNK = 256  # tickets archived per transaction
 
 
 def backup(store: TinyTicketStore, out: Path | None = None) -> Path:
@@ -124,7 +125,7 @@ def _rebuild(store: TinyTicketStore, tickets: dict, expected: dict) -> None:
         for tid in tickets:
             prefix, number = tid.split("-")
             counters[prefix] = max(counters.get(prefix, 1), int(number) + 1)
-        files.write(tx.meta_path, {"schema": SCHEMA, "next": counters})
+        files.write(tx.meta_path, {"schema": SCHEMA, "bucket": view.bucket, "next": counters})
 
 
 def archive(store: TinyTicketStore, older_than: str, dry_run: bool = False) -> list[str]:
@@ -138,9 +139,9 @@ def archive(store: TinyTicketStore, older_than: str, dry_run: bool = False) -> l
     if dry_run or not due:
         return due
     # one transaction per chunk keeps each journal small and the lock short for other writers
-    for start in range(0, len(due), BUCKET * 4):
+    for start in range(0, len(due), ARCHIVE_CHUNK):
         with store.transaction() as tx:
-            for tid in due[start:start + BUCKET * 4]:
+            for tid in due[start:start + ARCHIVE_CHUNK]:
                 ticket = tx.get(tid)
                 if ticket and ticket["status"] == "closed" and not ticket.get("archived"):
                     tx.archive(ticket)

@@ -1,9 +1,9 @@
 """The embedded ticket store: TinyDB databases sharded so that no command parses them all.
 
 Layout under `<data>/tickets/` (schema 2):
-  meta.json                       schema, and the next number per id prefix
-  hot/INC/0000.json               tickets INC-0..63 (a TinyDB database: table = prefix, doc_id = number)
-  archive/INC/0000.json           archived closed tickets, same sharding
+  meta.json                       schema, ticket bucket size, and the next number per id prefix
+  hot/INC/0000.json               tickets INC-0..15 (a TinyDB database: table = prefix, doc_id = number)
+  archive/INC/0000.json           archived closed tickets, same bucketing
   index/open/INC/0000.json        summary rows of INC-0..63 still being worked on (the queues)
   index/resolved/INC/0000.json    summary rows of INC-0..63 resolved, awaiting closure
   index/closed/INC/0000.json      summary rows of INC-0..63 closed but still in the hot store
@@ -11,10 +11,12 @@ Layout under `<data>/tickets/` (schema 2):
   journal.json                    present only while (or if a crash interrupted) a change is applied
 
 Why: TinyDB parses and rewrites a whole file per operation (235 ms per `get` at 10k tickets
-measured here). Sharding by id bounds `show` and `update` to one 64-ticket file; the summary
-rows are sharded the same way, so a change rewrites two small files whatever the desk's size,
-and the open queue reads only the shards that hold open tickets (an index shard is deleted
-when its last row leaves). Every change runs under one lock, reads fresh data, and commits
+measured here). Bucketing by id bounds `show` and `update` to one 16-ticket file (about 50 KB:
+parsing and rewriting it is most of an update's own work); summary rows are sharded by 64
+ids, so a change rewrites two small files whatever the desk's size, and the open queue reads
+few files, only those holding open tickets (an index shard is deleted when its last row
+leaves). Stores made before 16-ticket buckets keep their 64-ticket ones: meta.json says which
+(no `bucket` key: 64), and a missing or damaged meta.json is read from the files themselves. Every change runs under one lock, reads fresh data, and commits
 through a journal. Schema 1 kept each index in one file (active.json, closed.json,
 archive/closed.json): closing a ticket rewrote the whole closed index, 0.4 s at 10k tickets;
 such a store is converted on first use.
@@ -41,7 +43,9 @@ if TYPE_CHECKING:
 # File names are plain strings here (see `deskctl.cache` on why); `root` and `all_files`
 # hand Path objects to the maintenance code.
 
-BUCKET = 64
+BUCKET = 16  # tickets per bucket file in a new store (see `bucket_size`)
+LEGACY_BUCKET = 64  # in stores whose meta.json has no `bucket`
+SHARD = 64  # summary rows per index shard file
 SCHEMA = 2
 INDEXES = ("open", "resolved", "closed", "archive")
 OLD_INDEX_FILES = ("active.json", "closed.json", os.path.join("archive", "closed.json"))  # schema 1
@@ -73,6 +77,30 @@ def _read_json(path: str | os.PathLike, root: str | os.PathLike) -> Any:
     if not isinstance(data, dict):
         raise StoreCorrupted(f"{path}: ticket store file is corrupted (not a JSON object)", RECOVER_HINT)
     return data
+
+
+def bucket_size(root: str, meta: dict | None) -> int:
+    """Tickets per bucket file: what meta.json records, else (meta.json missing or damaged)
+    what the bucket files show, else, for a store with no ticket yet, `BUCKET`."""
+    if meta is not None:
+        return int(meta.get("bucket", LEGACY_BUCKET))
+    for folder in ("hot", "archive"):
+        base = os.path.join(root, folder)
+        for prefix in sorted(os.listdir(base)) if os.path.isdir(base) else ():
+            for name in sorted(os.listdir(os.path.join(base, prefix))):
+                stem = name[:-5]
+                if not (name.endswith(".json") and stem.isdigit()):
+                    continue
+                try:
+                    data = _read_json(os.path.join(base, prefix, name), root) or {}
+                except StoreCorrupted:
+                    continue
+                # the size whose file name every number in it fits (both do for 0..15 in 0000)
+                numbers = [int(key) for table in data.values() for key in table if key.isdigit()]
+                fits = [size for size in (BUCKET, LEGACY_BUCKET) if all(n // size == int(stem) for n in numbers)]
+                if numbers and len(fits) == 1:
+                    return fits[0]
+    return BUCKET
 
 
 class _Files:
@@ -135,16 +163,28 @@ class _View:
         self.root = root
         self.files = files
         self.prefixes = prefixes
+        self._bucket: int | None = None
+
+    @property
+    def bucket(self) -> int:
+        """Tickets per bucket file in this store (read on first use: the queue never needs it)."""
+        if self._bucket is None:
+            try:
+                meta = self.files.read(os.path.join(self.root, "meta.json"))
+            except StoreCorrupted:
+                meta = None  # the files still say where the tickets are; repair rewrites it
+            self._bucket = bucket_size(self.root, meta)
+        return self._bucket
 
     def _db(self, path: str):
         return _tinydb(path, self.files)
 
     def bucket_path(self, prefix: str, number: int, archived: bool = False) -> str:
-        return os.path.join(self.root, "archive" if archived else "hot", prefix, f"{number // BUCKET:04d}.json")
+        return os.path.join(self.root, "archive" if archived else "hot", prefix, f"{number // self.bucket:04d}.json")
 
     def index_path(self, name: str, prefix: str, number: int) -> str:
         """The index shard holding the summary row of ticket PREFIX-number."""
-        return os.path.join(self.root, "index", name, prefix, f"{number // BUCKET:04d}.json")
+        return os.path.join(self.root, "index", name, prefix, f"{number // SHARD:04d}.json")
 
     def index_shards(self, name: str) -> list[str]:
         """Every shard file of an index, in prefix and bucket order."""
@@ -227,7 +267,7 @@ class Tx:
 
     def next_number(self, prefix: str) -> int:
         files = self.view.files
-        meta = dict(files.read(self.meta_path) or {"schema": SCHEMA, "next": {}})
+        meta = dict(files.read(self.meta_path) or {"schema": SCHEMA, "bucket": self.view.bucket, "next": {}})
         counters = dict(meta.get("next", {}))
         number = int(counters.get(prefix, 1))
         counters[prefix] = number + 1
