@@ -68,7 +68,7 @@ def _read_json(path: str | os.PathLike, root: str | os.PathLike) -> Any:
         return None
     except OSError as exc:
         raise StoreCorrupted(f"{path}: cannot read the ticket store: {exc.strerror}", RECOVER_HINT) from None
-    if not raw.strip():
+    if not raw or raw.isspace():  # (not `strip()`: that copies the whole file)
         raise StoreCorrupted(f"{path}: ticket store file is empty (damaged)", RECOVER_HINT)
     try:
         data = jsoncodec.loads(raw)
