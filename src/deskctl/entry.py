@@ -1,6 +1,6 @@
 """The console-script entry point: answers `--version` and the top-level `--help` from a cache
-before anything heavy is imported, then tries the fast path (`fastpath`: a built-in command run without click), then hands
-over to the click application in `cli`.
+before anything heavy is imported, then tries the fast path (`fastpath`: a built-in command
+run without click), then hands over to the click application in `cli`.
 
 Start-up matters: engineers run deskctl dozens of times an hour and cron every few minutes.
 Importing click alone costs about three bare interpreter start-ups here, so the two commands

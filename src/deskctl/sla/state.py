@@ -131,7 +131,7 @@ def _stops(row: dict) -> tuple[float | None, float | None]:
     return ts(row.get("first_response_at")), finished
 
 
-def ticket_sla(row: dict, policy: SlaPolicy, now: float, *, summary: bool = True) -> dict:
+def ticket_sla(row: dict, policy: SlaPolicy, now: float) -> dict:
     """The SLA state of a ticket (summary row or full ticket with its derived fields)."""
     target = policy.target_for(row)
     if target is None or not row.get("created_at"):
@@ -162,8 +162,7 @@ def ticket_sla(row: dict, policy: SlaPolicy, now: float, *, summary: bool = True
     paused = bool(row.get("status") == "pending" and running)
     result = {"policy": target.name, "calendar": target.calendar.name, "state": state, "paused": paused,
               "response": clocks["response"], "resolution": clocks["resolution"], "next": nxt}
-    if summary:
-        result["summary"] = summary_text(result, policy.display_tz)
+    result["summary"] = summary_text(result, policy.display_tz)
     return result
 
 

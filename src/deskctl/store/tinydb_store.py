@@ -16,10 +16,10 @@ parsing and rewriting it is most of an update's own work); summary rows are shar
 ids, so a change rewrites two small files whatever the desk's size, and the open queue reads
 few files, only those holding open tickets (an index shard is deleted when its last row
 leaves). Stores made before 16-ticket buckets keep their 64-ticket ones: meta.json says which
-(no `bucket` key: 64), and a missing or damaged meta.json is read from the files themselves. Every change runs under one lock, reads fresh data, and commits
-through a journal. Schema 1 kept each index in one file (active.json, closed.json,
-archive/closed.json): closing a ticket rewrote the whole closed index, 0.4 s at 10k tickets;
-such a store is converted on first use.
+(no `bucket` key: 64), and a missing or damaged meta.json is read from the files themselves.
+Every change runs under one lock, reads fresh data, and commits through a journal. Schema 1
+kept each index in one file (active.json, closed.json, archive/closed.json): closing a ticket
+rewrote the whole closed index, 0.4 s at 10k tickets; such a store is converted on first use.
 """
 
 from __future__ import annotations
@@ -218,7 +218,7 @@ class _View:
 
     # -- writes (transaction only) -------------------------------------------------------
     def put_doc(self, path: str, prefix: str, number: int, doc: dict) -> None:
-        """Insert or replace a ticket in its 64-ticket bucket, a TinyDB database (table =
+        """Insert or replace a ticket in its bucket, a TinyDB database (table =
         prefix, document id = number), exactly as TinyDB's `table.upsert` would store it.
 
         Set in place rather than through TinyDB's table API: importing TinyDB (and typing,
@@ -251,7 +251,7 @@ class _View:
 
 
 def index_name(ticket: dict) -> str:
-    """The index a ticket's summary row belongs in: active, closed or archive."""
+    """The index a ticket's summary row belongs in: open, resolved, closed or archive."""
     if ticket.get("archived"):
         return "archive"
     status = ticket["status"]
