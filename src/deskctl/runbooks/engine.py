@@ -60,6 +60,7 @@ def prepare(desk, plugins, name: str, *, raw_params: dict[str, str], actor: str,
     inventory = load_inventory(desk)
     library = library_for(desk, plugins, inventory)
     runbook = library.load(name)
+    params_mod.load_protected_accounts(desk)
     values, generated = params_mod.resolve(runbook, raw_params)
     settings = desk.setting("runbooks", default={}) or {}
     forks = forks or int(settings.get("forks", 10))
