@@ -237,3 +237,23 @@ def test_collect_logs_bundles_and_attaches_an_archive(desk, sshd, sshrun):
     assert "./system.txt" in names and "Linux" in system
     shown = sshrun("ticket", "show", ticket, "--json").stdout
     assert "logs.tar.gz" in shown
+
+
+def test_restart_service_refuses_options_and_units_that_stop_the_host(desk, sshd, sshrun, tmp_path):
+    fb = fake_bin(tmp_path / "systemd", {"systemctl": 'echo "$*" >> "$(dirname "$0")/called"; echo active'})
+    write_inventory(desk, {"localhost": {"connection": "local"},
+                           **ssh_hosts(sshd, [("web1", "127.0.0.1")], groups=["web"], path_prepend=[str(fb)])})
+    (desk / "config" / "known_hosts").write_text(sshd.known_hosts.read_text())
+    for option in ("-Hattacker.example", "--now"):
+        result = sshrun("sop", "run", "restart-service", "-p", f"service={option}", "--yes")
+        assert result.code == 2 and "parameter 'service'" in result.stderr, (option, result)
+    for unit in ("poweroff.target", "rescue.target", "systemd-poweroff", "dbus", "networking.service", "sshd"):
+        result = sshrun("sop", "run", "restart-service", "-p", f"service={unit}", "--yes", "--json")
+        assert result.code == 1, (unit, result)
+        assert result.json()["hosts"][0]["failed_step"] == "safe unit", (unit, result)
+    assert not (fb / "called").exists()
+    ok = sshrun("sop", "run", "restart-service", "-p", "service=php8.2-fpm", "--yes", "--json")
+    assert ok.code == 0, ok
+    assert (fb / "called").read_text().splitlines()[0] == "restart php8.2-fpm"
+    printer = sshrun("sop", "run", "clear-print-queue", "-p", "target=web1", "-p", "printer=-hevil", "--yes")
+    assert printer.code == 2 and "parameter 'printer'" in printer.stderr
