@@ -192,3 +192,15 @@ def test_account_parameter_refuses_root_admin_and_service_accounts(drun, desk):
     config.write_text(config.read_text().replace("['svc-*', ceo]", "svc-backup"))
     bad = drun("sop", "run", "reset-password", "-p", "user=jdoe", "--dry-run")
     assert bad.code == 2 and "runbooks.protected_accounts must be a list" in bad.stderr, bad
+
+
+def test_a_host_parameter_in_targets_names_one_host_never_a_group(drun, desk):
+    write_inventory(desk, {"localhost": {"connection": "local", "groups": ["identity"]},
+                           "pc-1": {"connection": "local", "groups": ["desktops"]}})
+    for sop, target in (("disk-cleanup", "all"), ("disk-cleanup", "desktops"), ("clear-print-queue", "identity")):
+        result = drun("sop", "run", sop, "-p", f"target={target}", "--dry-run")
+        assert result.code == 2 and f"target {target!r} is a group, not one host" in result.stderr, (sop, target, result)
+    one = drun("sop", "run", "disk-cleanup", "-p", "target=pc-1", "--dry-run", "--json")
+    assert one.code == 0 and [h["host"] for h in one.json()["hosts"]] == ["pc-1"], one
+    groups = drun("sop", "run", "disk-cleanup", "--hosts", "localhost,pc-1", "--dry-run", "--json")
+    assert groups.code == 0 and len(groups.json()["hosts"]) == 2  # several hosts: the operator says so
