@@ -84,6 +84,8 @@ DEFAULTS: dict = {
         "step_timeout": 600,  # seconds a step may run unless it sets timeout:
         "lock_timeout": 0,  # seconds to wait for a `lock: true` host lock held by another run
         "secret_sink": "",  # command that receives generated secrets as JSON on stdin; "" = show once on stderr
+        # accounts no SOP may act on, besides the built-in root/admin/service accounts (globs allowed)
+        "protected_accounts": [],
     },
     # Announcements (deskctl announce): where they go and who must approve them. Channel
     # settings live under `channels:` (smtp, webhook, statuspage, file), approver names under

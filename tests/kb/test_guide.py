@@ -6,8 +6,11 @@ import os
 import subprocess
 import time
 
+import pytest
+
 from tests.conftest import deskctl_executable
 from tests.kb.conftest import create_ticket
+from tests.runbooks.conftest import fake_bin, ssh_hosts, write_inventory
 
 
 def history(krun, ticket: str) -> list[dict]:
@@ -232,3 +235,68 @@ def test_escalating_a_resolved_ticket_is_refused_before_anything_is_recorded(kru
     result = krun("kb", "guide", "no-network", "--answers", "yes,yes", "--ticket", ticket)
     assert result.code == 2 and "cannot escalate" in result.stderr
     assert len(history(krun, ticket)) == before
+
+
+# --- requester data never chooses the account a SOP acts on --------------------------------
+
+# Doubles for the tools that change accounts: they only record what they were asked, so even
+# code without the guards (the tests must fail there) cannot touch a real account.
+ACCOUNT_TOOLS = {
+    "chpasswd": 'cut -d: -f1 >> "$(dirname "$0")/changed"',
+    "chage": 'echo "chage $*" >> "$(dirname "$0")/changed"; echo "Last password change : password must be changed"',
+    "usermod": 'echo "usermod $*" >> "$(dirname "$0")/changed"',
+    "faillock": 'echo "faillock $*" >> "$(dirname "$0")/changed"',
+}
+LOGIN_ANSWERS = ["--answers", "yes,yes,forgotten-password"]
+
+
+@pytest.fixture
+def identity(kbdesk, sshd, tmp_path):
+    """The desk's identity group is one host on the loopback sshd, with account-tool doubles."""
+    tools = fake_bin(tmp_path / "tools", ACCOUNT_TOOLS)
+    write_inventory(kbdesk, {"localhost": {"connection": "local"},
+                             **ssh_hosts(sshd, [("id1", "127.0.0.3")], groups=["identity"], path_prepend=[str(tools)])})
+    (kbdesk / "config" / "known_hosts").write_text(sshd.known_hosts.read_text())
+    return tools
+
+
+def test_a_root_requester_never_chooses_root_without_a_terminal(krun, identity, tmp_path):
+    env = {"DESKCTL_USER_KNOWN_HOSTS": str(tmp_path / "user_known_hosts")}
+    ticket = create_ticket(krun, "--requester-email", "root@example.com")
+    offered = krun("kb", "guide", "cannot-log-in", *LOGIN_ANSWERS, "--ticket", ticket, "--json", env=env)
+    assert offered.code == 0, offered
+    outcome = offered.json()["outcome"]
+    assert outcome["sop"] == "reset-password" and "user" not in outcome["params"]
+    assert "protected account 'root'" in outcome["missing_params"]["user"]
+    assert "-p user=VALUE" in offered.json()["actions"]["sop_command"] and "root" not in offered.json()["actions"]["sop_command"]
+    before = history(krun, ticket)
+    for extra in (["--run", "--yes"], ["--run", "--yes", "--json"]):
+        result = krun("kb", "guide", "cannot-log-in", *LOGIN_ANSWERS, "--ticket", ticket, *extra, env=env)
+        assert result.code == 2, result
+        assert "-p user=VALUE" in result.stderr and "Traceback" not in result.stderr
+    assert history(krun, ticket) == before  # refused before anything was recorded
+    # a person's e-mail is not taken silently either: it must be given
+    person = create_ticket(krun, "--requester-email", "jdoe@example.com")
+    result = krun("kb", "guide", "cannot-log-in", *LOGIN_ANSWERS, "--ticket", person, "--run", "--yes", env=env)
+    assert result.code == 2 and "user='jdoe@example.com' taken from the ticket" in result.stderr, result
+    given = krun("kb", "guide", "cannot-log-in", *LOGIN_ANSWERS, "--ticket", ticket, "--run", "--yes", "-p", "user=root",
+                 env=env)
+    assert given.code != 0 and "protected account 'root'" in given.stderr, given
+    assert not (identity / "changed").exists()
+
+
+def test_at_the_prompt_the_operator_confirms_the_account(kbdesk, krun, identity):
+    ticket = create_ticket(krun, "--requester-email", "root@example.com")
+    # run it now? yes; user: (no default offered) jdoe; sop run's own confirmation: no
+    code, out, err = _interactive(kbdesk, ["kb", "guide", "cannot-log-in", *LOGIN_ANSWERS, "--ticket", ticket],
+                                  "y\njdoe\nn\n")
+    assert "the ticket suggests user='root@example.com': refused" in err, err
+    assert "running: deskctl sop run reset-password -p user=jdoe --ticket" in err, err
+    assert code == 1 and "not confirmed; nothing was run" in err
+    person = create_ticket(krun, "--requester-email", "jdoe@example.com")
+    # a person's address is offered as the default: Enter confirms it
+    code, out, err = _interactive(kbdesk, ["kb", "guide", "cannot-log-in", *LOGIN_ANSWERS, "--ticket", person],
+                                  "y\n\nn\n")
+    assert "user (from the ticket; Enter confirms it) [jdoe@example.com]" in err, err
+    assert "running: deskctl sop run reset-password -p user=jdoe@example.com" in err, err
+    assert not (identity / "changed").exists()

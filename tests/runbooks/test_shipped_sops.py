@@ -82,7 +82,57 @@ def test_unknown_account_fails_at_the_first_step(desk, sshd, sshrun):
     identity_desk(desk, sshd)
     result = sshrun("sop", "run", "reset-password", "-p", "user=nosuchuser4711", "--yes", "--json")
     assert result.code == 1
-    assert result.json()["hosts"][0]["failed_step"] == "account exists"
+    assert result.json()["hosts"][0]["failed_step"] == "a person's account"
+
+
+# Doubles for the tools that change accounts: they only record what they were asked, so a
+# regression (or these tests run on code without the guards) cannot touch a real account.
+ACCOUNT_TOOLS = {
+    "chpasswd": 'cut -d: -f1 >> "$(dirname "$0")/changed"',
+    "chage": 'echo "chage $*" >> "$(dirname "$0")/changed"; echo "Last password change : password must be changed"',
+    "usermod": 'echo "usermod $*" >> "$(dirname "$0")/changed"',
+    "faillock": 'echo "faillock $*" >> "$(dirname "$0")/changed"',
+}
+
+
+def _group_exists(name: str) -> bool:
+    import grp
+
+    try:
+        grp.getgrnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def test_account_sops_never_act_on_root_or_a_system_or_admin_account(desk, sshd, sshrun, tmp_path):
+    if os.geteuid() != 0 or not shutil.which("useradd"):
+        pytest.skip("needs root and useradd to create throw-away accounts")
+    fb = fake_bin(tmp_path / "tools", ACCOUNT_TOOLS)
+    identity_desk(desk, sshd, path_prepend=[str(fb)])
+    for sop in ("reset-password", "unlock-account"):
+        for user in ("root", "root@example.com", "daemon"):
+            result = sshrun("sop", "run", sop, "-p", f"user={user}", "--yes")
+            assert result.code == 2 and "protected account" in result.stderr, (sop, user, result)
+    system = "dsys" + secrets.token_hex(3)  # uid below 1000, a name no list knows
+    admin = "dadm" + secrets.token_hex(3)  # a person's uid, but an administrator
+    group = next((g for g in ("sudo", "wheel", "adm") if _group_exists(g)), None)
+    if group is None:
+        pytest.skip("no sudo, wheel or adm group on this machine")
+    try:
+        subprocess.run(["useradd", "-r", "-M", "-s", "/usr/sbin/nologin", system], check=True, timeout=30)
+        subprocess.run(["useradd", "-M", "-G", group, "-s", "/bin/sh", admin], check=True, timeout=30)
+        for sop in ("reset-password", "unlock-account"):
+            for user, why in ((system, "system or service account"), (admin, f"administrators' group {group}")):
+                result = sshrun("sop", "run", sop, "-p", f"user={user}", "--yes", "--json")
+                assert result.code == 1, (sop, user, result)
+                host = result.json()["hosts"][0]
+                assert host["failed_step"] == "a person's account", (sop, user, host)
+                assert why in str(host["steps"][0]), host
+        assert not (fb / "changed").exists()
+    finally:
+        for name in (system, admin):
+            subprocess.run(["userdel", name], timeout=30, check=False)
 
 
 # CUPS is not installed in the test container: lpstat/cancel/cupsenable doubles keep a queue
@@ -127,8 +177,37 @@ def test_disk_cleanup_removes_only_old_files_above_the_threshold(desk, sshd, ssh
     assert not old.exists() and new.exists()
     history = sshrun("ticket", "show", ticket, "--json").stdout
     assert "Disk cleanup of" in history and "1 file(s)" in history
-    refused = sshrun("sop", "run", "disk-cleanup", "-p", "path=/etc", "-p", "threshold=0", "--yes", "--json")
-    assert refused.code == 1 and refused.json()["hosts"][0]["failed_step"] == "safe folder"
+    refused = sshrun("sop", "run", "disk-cleanup", "-p", "path=/etc", "-p", "threshold=0", "--yes")
+    assert refused.code == 2 and "parameter 'path'" in refused.stderr  # before anything runs
+
+
+def old_file(path: Path, days: int = 10) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("old")
+    then = time.time() - days * 86400
+    os.utime(path, (then, then))
+    return path
+
+
+def test_disk_cleanup_never_follows_a_symlink_out_of_the_folder(desk, sshd, sshrun, tmp_path):
+    identity_desk(desk, sshd)
+    protected = tmp_path / "protected"  # stands for /etc: a folder the cleanup must never touch
+    kept = [old_file(protected / "passwd"), old_file(protected / "sub" / "shadow")]
+    scratch = tmp_path / "scratch"
+    junk = old_file(scratch / "junk.log")
+    (scratch / "link").symlink_to(protected, target_is_directory=True)
+    (scratch / "passwd-link").symlink_to(protected / "passwd")
+    clean = ["sop", "run", "disk-cleanup", "-p", "target=id1", "-p", "threshold=0", "--yes", "--json"]
+    result = sshrun(*clean, "-p", f"path={scratch}")
+    assert result.code == 0, result
+    assert not junk.exists() and (scratch / "link").is_symlink() and (scratch / "passwd-link").is_symlink()
+    assert all(p.exists() for p in kept)
+    # a symlinked component of the path itself: refused on the host, nothing deleted anywhere
+    for through in (scratch / "link" / "sub", scratch / "link", scratch / "link" / "sub" / ".."):
+        refused = sshrun(*clean, "-p", f"path={through}")
+        assert [p for p in kept if not p.exists()] == [], (through, refused)
+        assert refused.code == 1, (through, refused)
+        assert refused.json()["hosts"][0]["failed_step"] == "safe folder", (through, refused)
 
 
 def test_network_diagnostics_attaches_results_to_the_ticket(drun, desk):
@@ -158,3 +237,23 @@ def test_collect_logs_bundles_and_attaches_an_archive(desk, sshd, sshrun):
     assert "./system.txt" in names and "Linux" in system
     shown = sshrun("ticket", "show", ticket, "--json").stdout
     assert "logs.tar.gz" in shown
+
+
+def test_restart_service_refuses_options_and_units_that_stop_the_host(desk, sshd, sshrun, tmp_path):
+    fb = fake_bin(tmp_path / "systemd", {"systemctl": 'echo "$*" >> "$(dirname "$0")/called"; echo active'})
+    write_inventory(desk, {"localhost": {"connection": "local"},
+                           **ssh_hosts(sshd, [("web1", "127.0.0.1")], groups=["web"], path_prepend=[str(fb)])})
+    (desk / "config" / "known_hosts").write_text(sshd.known_hosts.read_text())
+    for option in ("-Hattacker.example", "--now"):
+        result = sshrun("sop", "run", "restart-service", "-p", f"service={option}", "--yes")
+        assert result.code == 2 and "parameter 'service'" in result.stderr, (option, result)
+    for unit in ("poweroff.target", "rescue.target", "systemd-poweroff", "dbus", "networking.service", "sshd"):
+        result = sshrun("sop", "run", "restart-service", "-p", f"service={unit}", "--yes", "--json")
+        assert result.code == 1, (unit, result)
+        assert result.json()["hosts"][0]["failed_step"] == "safe unit", (unit, result)
+    assert not (fb / "called").exists()
+    ok = sshrun("sop", "run", "restart-service", "-p", "service=php8.2-fpm", "--yes", "--json")
+    assert ok.code == 0, ok
+    assert (fb / "called").read_text().splitlines()[0] == "restart php8.2-fpm"
+    printer = sshrun("sop", "run", "clear-print-queue", "-p", "target=web1", "-p", "printer=-hevil", "--yes")
+    assert printer.code == 2 and "parameter 'printer'" in printer.stderr

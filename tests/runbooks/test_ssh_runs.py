@@ -63,13 +63,14 @@ def test_failing_step_runs_rollback_and_finally_always_runs(ssh_desk, sshd, sshr
     failed = sshrun("sop", "run", "restart-service", "-p", "service=broken", "--hosts", "web1", "--yes", "--json")
     assert failed.code == 1, failed
     steps = [(s["section"], s["name"], s["status"]) for s in failed.json()["hosts"][0]["steps"]]
-    assert steps == [("steps", "restart", "failed"), ("rollback", "journal tail", "ok"), ("finally", "note", "ok")]
-    journal = failed.json()["hosts"][0]["steps"][1]["stdout_tail"]
+    assert steps == [("steps", "safe unit", "ok"), ("steps", "restart", "failed"), ("rollback", "journal tail", "ok"),
+                     ("finally", "note", "ok")]
+    journal = failed.json()["hosts"][0]["steps"][2]["stdout_tail"]
     assert "journal of broken" in journal
     ok = sshrun("sop", "run", "restart-service", "-p", "service=nginx", "--hosts", "web1", "--yes", "--json")
     assert ok.code == 0, ok
     steps = [(s["section"], s["name"]) for s in ok.json()["hosts"][0]["steps"]]
-    assert steps == [("steps", "restart"), ("steps", "verify"), ("finally", "note")]  # no rollback
+    assert steps == [("steps", "safe unit"), ("steps", "restart"), ("steps", "verify"), ("finally", "note")]  # no rollback
 
 
 def test_unknown_host_key_fails_clearly_until_trusted(ssh_desk, sshd, sshrun, tmp_path):

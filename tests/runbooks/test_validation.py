@@ -133,3 +133,74 @@ def test_show_and_list(drun):
     assert shown["params"][1]["secret"] is True
     text = drun("sop", "show", "restart-service")
     assert text.code == 0 and "PARAMETERS" in text.stdout and "ROLLBACK" in text.stdout
+
+
+# --- parameters that choose what a SOP acts on: folders and accounts ---------------------------
+
+def test_path_parameter_refuses_system_folders_however_written(drun, desk):
+    for value in ("/", "/.", "/etc/.", "//etc", "/tmp/../etc", "/var/lib", "/opt/x", "/var/tmp/../../usr/bin",
+                  "/home/ana", "tmp", "/srv/scratch"):
+        result = drun("sop", "run", "disk-cleanup", "-p", f"path={value}", "--dry-run")
+        assert result.code == 2, (value, result)
+        problem = result.stderr.splitlines()[0]
+        assert problem.startswith("sops/disk-cleanup.yaml:") and "parameter 'path'" in problem, (value, result)
+        if value != "tmp":
+            assert "allowed: /tmp, /var/tmp, /var/crash" in problem, (value, result)
+        assert "Traceback" not in result.stderr and result.stderr.count("\n") <= 2, result
+    assert not (desk / "data" / "runs").exists()
+    ok = drun("sop", "run", "disk-cleanup", "-p", "path=/var/tmp/./x//", "--dry-run", "--json")
+    assert ok.code == 0, ok
+    commands = [s["would"] for s in ok.json()["hosts"][0]["steps"]]
+    assert ok.json()["params"]["path"] == "/var/tmp/x"  # the normalised value reaches the commands
+    assert any("cd -P -- /var/tmp/x &&" in c and "find -P . -xdev" in c for c in commands), commands
+    quoted = drun("sop", "run", "disk-cleanup", "-p", "path=/tmp/a b;reboot", "--dry-run", "--json")
+    assert quoted.code == 0 and "cd -P -- '/tmp/a b;reboot'" in quoted.stdout  # still one quoted word
+    assert drun("sop", "run", "disk-cleanup", "-p", "path=/tmp/x\nrm", "--dry-run").code == 2
+
+
+def test_path_parameter_roots_are_checked_by_validate(drun, desk):
+    (desk / "sops" / "bad-path.yaml").write_text(
+        "name: bad-path\nparams:\n"
+        "  a: {type: path, allow: [/var/tmp], deny: [/var]}\n"
+        "  b: {type: string, allow: [/tmp]}\n"
+        "  c: {type: path, deletes: true, allow: [/]}\n"
+        "  d: {type: path, deny: [relative]}\n"
+        "  e: {type: path, allow: [/tmp], default: /etc}\n"
+        "steps:\n  - name: s\n    ssh: ls {{ a }} {{ b }} {{ c }} {{ d }} {{ e }}\n")
+    result = drun("sop", "validate")
+    assert result.code == 2
+    for expected in ("bad-path.yaml:3:", "/var/tmp is denied by /var", "bad-path.yaml:4:", "allow is only for type path",
+                     "bad-path.yaml:5:", "never allows the filesystem root", "bad-path.yaml:6:", "must be an absolute path",
+                     "bad-path.yaml:7:", "'/etc' is not under an allowed folder (allowed: /tmp)"):
+        assert expected in result.stderr, (expected, result)
+    assert "Traceback" not in result.stderr
+
+
+def test_account_parameter_refuses_root_admin_and_service_accounts(drun, desk):
+    config = desk / "config" / "deskctl.yaml"
+    config.write_text(config.read_text() + "\nrunbooks:\n  protected_accounts: ['svc-*', ceo]\n")
+    for sop in ("reset-password", "unlock-account"):
+        for value in ("root", "root@example.com", "ROOT@example.com", "daemon", "www-data", "systemd-network", "_apt",
+                      "ubuntu", "svc-backup", "ceo@example.com", "a b", "-rf"):
+            result = drun("sop", "run", sop, "-p", f"user={value}", "--dry-run")
+            assert result.code == 2, (sop, value, result)
+            assert f"sops/{sop}.yaml:" in result.stderr and "parameter 'user'" in result.stderr, result
+            assert "Traceback" not in result.stderr
+        ok = drun("sop", "run", sop, "-p", "user=jdoe@example.com", "--dry-run", "--json")
+        assert ok.code == 0, ok
+        assert ok.json()["params"]["user"] == "jdoe" and "id -u -- jdoe" in ok.stdout
+    config.write_text(config.read_text().replace("['svc-*', ceo]", "svc-backup"))
+    bad = drun("sop", "run", "reset-password", "-p", "user=jdoe", "--dry-run")
+    assert bad.code == 2 and "runbooks.protected_accounts must be a list" in bad.stderr, bad
+
+
+def test_a_host_parameter_in_targets_names_one_host_never_a_group(drun, desk):
+    write_inventory(desk, {"localhost": {"connection": "local", "groups": ["identity"]},
+                           "pc-1": {"connection": "local", "groups": ["desktops"]}})
+    for sop, target in (("disk-cleanup", "all"), ("disk-cleanup", "desktops"), ("clear-print-queue", "identity")):
+        result = drun("sop", "run", sop, "-p", f"target={target}", "--dry-run")
+        assert result.code == 2 and f"target {target!r} is a group, not one host" in result.stderr, (sop, target, result)
+    one = drun("sop", "run", "disk-cleanup", "-p", "target=pc-1", "--dry-run", "--json")
+    assert one.code == 0 and [h["host"] for h in one.json()["hosts"]] == ["pc-1"], one
+    groups = drun("sop", "run", "disk-cleanup", "--hosts", "localhost,pc-1", "--dry-run", "--json")
+    assert groups.code == 0 and len(groups.json()["hosts"]) == 2  # several hosts: the operator says so

@@ -86,12 +86,19 @@ def guide(app, *, flow_id: str, ticket_id: str | None, answers: str | None, keye
         return
     node = walk.outcome
     _check_outcome(flow, node, broken)
-    rendered, missing = ({}, {})
+    rendered, missing, suggested = ({}, {}, {})
     if node.kind == "sop":
         rendered, missing = walker.render_params(node, walk, ticket)
+        suggested = _hold_for_confirmation(app, node, rendered, missing, params)
         for key, value in params.items():
             rendered[key] = value
             missing.pop(key, None)
+        if suggested and run_sop and not (can_ask and not as_json):
+            # checked before anything is recorded: a refused run leaves the ticket as it was
+            name, (value, _) = next(iter(suggested.items()))
+            raise BadInput(f"kb guide: {node.sop} would act on {name}={value!r} taken from the ticket, which an "
+                           f"operator must confirm: pass -p {name}=VALUE", "requester data never chooses the "
+                           "account, path or host a SOP acts on; nothing was run or recorded")
     outcome = ticket_link.outcome_data(walk, rendered, missing)
     report["outcome"] = outcome
     if not as_json:
@@ -109,7 +116,7 @@ def guide(app, *, flow_id: str, ticket_id: str | None, answers: str | None, keye
     elif node.kind == "resolve":
         _resolve(desk, app, node, flow, ticket, report, assume_yes, can_ask and not as_json)
     elif node.kind == "sop":
-        code = _offer_sop(desk, app, node, rendered, missing, ticket_id, report,
+        code = _offer_sop(desk, app, node, rendered, missing, ticket_id, report, suggested,
                           run_sop=run_sop, assume_yes=assume_yes, can_ask=can_ask, as_json=as_json)
     elif node.kind == "article" and ticket_id and not as_json:
         output.info(f"if it solves the problem: deskctl ticket resolve {ticket_id} --kb {node.article} --resolution '...'")
@@ -212,15 +219,49 @@ def _resolve(desk, app, node, flow, ticket, report, assume_yes: bool, can_confir
     output.info(f"{ticket_id} resolved")
 
 
-def _offer_sop(desk, app, node, rendered, missing, ticket_id, report, *, run_sop, assume_yes, can_ask, as_json) -> int:
+def _hold_for_confirmation(app, node, rendered, missing, given) -> dict[str, tuple[str, str | None]]:
+    """Take out of `rendered` what the ticket chose for an account, path or target host of
+    the SOP: only a suggestion until the operator confirms it (at the prompt or with -p).
+    Returns name -> (suggested value, why it cannot even be offered or None)."""
+    from deskctl.kb import sop_link
+    from deskctl.runbooks import params as params_mod
+
+    held: dict[str, tuple[str, str | None]] = {}
+    needs = sop_link.needs_confirmation(app.desk, app.plugins, node)
+    if needs:
+        params_mod.load_protected_accounts(app.desk)
+    for name, param in needs.items():
+        if name in given or name not in rendered:
+            continue
+        value = rendered.pop(name)
+        problem = sop_link.suggestion_problem(param, value)
+        held[name] = (value, problem)
+        missing[name] = (f"the ticket suggests {value!r}, refused: {problem}" if problem
+                         else f"the ticket suggests {value!r}; an operator confirms it")
+    return held
+
+
+def _confirm_params(rendered, missing, suggested) -> None:
+    """Ask for every parameter still missing; a suggestion from the ticket is shown and is
+    the default only when the operator may use it (Enter confirms it)."""
+    for key in list(missing):
+        value, problem = suggested.get(key, (None, None))
+        if value is not None and problem:
+            click.echo(f"  the ticket suggests {key}={value!r}: refused ({problem})", err=True)
+        label = f"  {key}" + (" (from the ticket; Enter confirms it)" if value is not None and not problem else "")
+        rendered[key] = click.prompt(label, err=True, default=None if problem else value)
+        missing.pop(key)
+
+
+def _offer_sop(desk, app, node, rendered, missing, ticket_id, report, suggested, *, run_sop, assume_yes, can_ask,
+               as_json) -> int:
     from deskctl.kb import sop_link
 
-    if can_ask and not as_json and not run_sop:
-        run_sop = click.confirm(f"Run SOP {node.sop} now?", err=True, default=False)
+    if can_ask and not as_json:
+        if not run_sop:
+            run_sop = click.confirm(f"Run SOP {node.sop} now?", err=True, default=False)
         if run_sop:
-            for key in list(missing):
-                rendered[key] = click.prompt(f"  {key}", err=True)
-                missing.pop(key)
+            _confirm_params(rendered, missing, suggested)
     argv = sop_link.sop_command(desk, actor=app.actor, name=node.sop, params=rendered, ticket_id=ticket_id,
                                 assume_yes=assume_yes, as_json=as_json)
     if not run_sop:

@@ -21,6 +21,48 @@ class SopRun:
         return {"command": ["deskctl", *self.command[3:]], "exit_code": self.exit_code, "result": self.result}
 
 
+# Parameter types that choose what a SOP acts on as root: never taken from a ticket unconfirmed
+CONFIRMED_TYPES = ("account", "user", "path")
+
+
+def needs_confirmation(desk, plugins, node) -> dict[str, Any]:
+    """The flow's SOP parameters an operator must confirm when the flow fills them from the
+    ticket (requester data): accounts, users, paths, and whatever chooses the target hosts.
+    name -> the SOP's Param (None when the SOP cannot be read: then every templated one)."""
+    templated = [k for k, v in node.params.items() if isinstance(v, str) and ("{{" in v or "{%" in v)]
+    if not templated:
+        return {}
+    from deskctl.errors import DeskError
+    from deskctl.runbooks import templating
+    from deskctl.runbooks.engine import library_for
+
+    try:
+        runbook = library_for(desk, plugins).load(node.sop)
+    except DeskError:
+        return dict.fromkeys(templated)
+    targets = runbook.targets if isinstance(runbook.targets, list) else [runbook.targets]
+    in_targets: set[str] = set()
+    for item in targets:
+        if templating.is_template(item):
+            in_targets |= templating.undeclared(str(item), "text")[0]
+    found: dict[str, Any] = {}
+    for name in templated:
+        param = runbook.params.get(name)
+        if param is None or param.type in CONFIRMED_TYPES or name in in_targets:
+            found[name] = param
+    return found
+
+
+def suggestion_problem(param, value: str) -> str | None:
+    """Why a value suggested by the ticket cannot even be offered (a protected account, a
+    denied path), or None."""
+    if param is None:
+        return None
+    from deskctl.runbooks.params import coerce
+
+    return coerce(param, value)[1]
+
+
 def sop_command(desk, *, actor: str, name: str, params: dict[str, str], ticket_id: str | None,
                 assume_yes: bool, as_json: bool) -> list[str]:
     argv = [sys.executable, "-m", "deskctl", "--desk", str(desk.path), "--actor", actor, "sop", "run", name]

@@ -60,6 +60,7 @@ def prepare(desk, plugins, name: str, *, raw_params: dict[str, str], actor: str,
     inventory = load_inventory(desk)
     library = library_for(desk, plugins, inventory)
     runbook = library.load(name)
+    params_mod.load_protected_accounts(desk)
     values, generated = params_mod.resolve(runbook, raw_params)
     settings = desk.setting("runbooks", default={}) or {}
     forks = forks or int(settings.get("forks", 10))
@@ -123,6 +124,7 @@ def _targets(runbook, inventory, run: RunContext, hosts: str | None, limit: str 
             templated = True
             item = str(templating.render(item, context, "text"))
         names += [n.strip() for n in str(item).split(",") if n.strip()]
+    _one_host_each(runbook, run.params, inventory, names if templated else [])
     chosen = []
     for name in names:
         try:
@@ -140,6 +142,17 @@ def _targets(runbook, inventory, run: RunContext, hosts: str | None, limit: str 
     if not chosen:
         raise BadInput(f"{runbook.name}: its targets match no host", "pass --hosts")
     return chosen
+
+
+def _one_host_each(runbook, values: dict[str, Any], inventory, names: list[str]) -> None:
+    """A `host` parameter in `targets` names one host: never `all`, a group or a pattern,
+    which would run the SOP on many hosts (--hosts and --limit are for that)."""
+    hosts = {str(values[n]) for n, p in runbook.params.items() if p.type == "host" and values.get(n)}
+    for name in names:
+        if name in hosts and name not in inventory.hosts and (name == "all" or name in inventory.groups
+                                                             or inventory.group_members(name)):
+            raise BadInput(f"{runbook.name}: target {name!r} is a group, not one host: a host parameter names one host",
+                           "to run on several hosts use --hosts H1,H2 or --limit GROUP")
 
 
 def _check_host_variables(runbook, targets: list, step_types: dict) -> None:

@@ -23,7 +23,8 @@ from deskctl.runbooks.model import (
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-PARAM_KEYS = ("type", "required", "default", "choices", "pattern", "description", "secret", "generate", "length", "min", "max")
+PARAM_KEYS = ("type", "required", "default", "choices", "pattern", "description", "secret", "generate", "length", "min", "max",
+              "allow", "deny", "deletes")
 EXPECT_KEYS = ("rc", "stdout", "stderr", "stdout_matches", "stderr_matches")
 MAX_INCLUDE_DEPTH = 8
 
@@ -235,6 +236,7 @@ class _Checker:
                     p.pattern = str(pattern)
                 except re.error as exc:
                     self.report((*kp, "pattern"), f"parameter {name!r}: bad pattern: {exc}")
+            self.path_roots(spec, p, kp)
             if "default" in spec and spec["default"] is not None:
                 from deskctl.runbooks.params import coerce
 
@@ -245,6 +247,38 @@ class _Checker:
                 p.default = value
             params[name] = p
         return params
+
+    def path_roots(self, spec: dict, p: Param, kp: tuple) -> None:
+        """`allow`, `deny` and `deletes` of a `path` parameter, roots normalised like values."""
+        from deskctl.runbooks.params import is_under, normalise_path
+
+        p.deletes = self.typed(spec, "deletes", bool, "true or false", False, kp)
+        for key in ("allow", "deny"):
+            if key not in spec:
+                continue
+            raw = spec[key]
+            if p.type != "path":
+                self.report((*kp, key), f"parameter {p.name!r}: {key} is only for type path")
+                continue
+            if not isinstance(raw, list) or not raw or not all(isinstance(r, str) for r in raw):
+                self.report((*kp, key), f"parameter {p.name!r}: {key} must be a non-empty list of absolute folders")
+                continue
+            roots = []
+            for root in raw:
+                normal, problem = normalise_path(root)
+                if problem:
+                    self.report((*kp, key), f"parameter {p.name!r}: {key} {root!r} {problem}")
+                elif normal not in roots:
+                    roots.append(normal)
+            setattr(p, key, roots)
+        if p.deletes and p.type != "path":
+            self.report((*kp, "deletes"), f"parameter {p.name!r}: deletes is only for type path")
+        if p.deletes and "/" in (p.allow or []):
+            self.report((*kp, "allow"), f"parameter {p.name!r}: a parameter that deletes never allows the filesystem root /")
+        for root in p.allow or []:
+            blocked = [d for d in p.deny or [] if root == d or (d != "/" and is_under(root, d))]
+            if blocked:
+                self.report((*kp, "allow"), f"parameter {p.name!r}: allowed folder {root} is denied by {blocked[0]} (deny wins)")
 
     def step(self, raw: Any, kp: tuple, registers: set[str]) -> Step | None:
         if not isinstance(raw, dict):

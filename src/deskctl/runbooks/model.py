@@ -10,7 +10,7 @@ COMMON_STEP_KEYS = (
     "name", "when", "register", "expect", "retries", "delay", "timeout", "sudo",
     "continue_on_error",
 )  # fmt: skip
-PARAM_TYPES = ("string", "int", "bool", "choice", "host", "user", "email", "password")
+PARAM_TYPES = ("string", "int", "bool", "choice", "host", "user", "email", "password", "path", "account")
 TOP_KEYS = (
     "name", "description", "version", "tags", "params", "targets", "confirm", "lock",
     "resolves", "timeout", "steps", "rollback", "finally",
@@ -32,6 +32,9 @@ class Param:
     length: int = 20
     min: int | None = None
     max: int | None = None
+    allow: list[str] | None = None  # `path`: the roots a value must be under (None: anywhere)
+    deny: list[str] | None = None  # `path`: roots a value may never be, nor be under
+    deletes: bool = False  # `path`: the SOP deletes or changes files there (never the root)
     keypath: tuple = ()
     locate: Any = None  # keypath -> line, computed only when a message needs it
 
@@ -49,6 +52,7 @@ class Param:
             "default": None if self.is_secret else self.default, "choices": self.choices,
             "pattern": self.pattern, "description": self.description, "secret": self.is_secret,
             "generate": self.generate,
+            **({"allow": self.allow, "deny": self.deny, "deletes": self.deletes} if self.type == "path" else {}),
         }  # fmt: skip
 
 

@@ -5,6 +5,8 @@ Every problem is reported at once as `file:line: parameter 'x': ...` before anyt
 
 from __future__ import annotations
 
+import fnmatch
+import posixpath
 import re
 import string
 from typing import Any
@@ -70,6 +72,14 @@ def coerce(param: Param, raw: Any) -> tuple[Any, str | None]:
         return None, f"{_show(param, value)} is not a valid user name (letters, digits, . _ - @)"
     elif kind == "email" and not EMAIL_RE.match(value):
         return None, f"{_show(param, value)} is not an e-mail address"
+    elif kind == "path":
+        value, problem = coerce_path(param, value)
+        if problem:
+            return None, problem
+    if kind in ("user", "account"):
+        value, problem = coerce_account(param, value)
+        if problem:
+            return None, problem
     if param.pattern and not re.search(param.pattern, value):
         return None, f"{_show(param, value)} does not match the pattern {param.pattern}"
     return value, None
@@ -119,3 +129,93 @@ def resolve(runbook: Runbook, given: dict[str, Any]) -> tuple[dict[str, Any], li
     if problems:
         raise ValidationFailed(problems, f"invalid parameters for {runbook.name}")
     return values, generated
+
+
+# --- paths: normalised first, then checked against the parameter's allow/deny roots --------
+
+def normalise_path(value: str) -> tuple[str | None, str | None]:
+    """(the absolute path with `.`, `..` and repeated slashes resolved lexically, problem).
+
+    Lexical on purpose: the path names a folder on another host, and symlinks there are
+    the SOP command's business (`cd -P` and compare `pwd -P`)."""
+    if not value.startswith("/"):
+        return None, "must be an absolute path (starting with /)"
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        return None, "must not contain control characters"
+    normal = posixpath.normpath(value)
+    return "/" + normal.lstrip("/"), None  # normpath keeps a leading `//` (POSIX): not here
+
+
+def is_under(path: str, root: str) -> bool:
+    """`path` is `root` or inside it (both normalised)."""
+    return root == "/" or path == root or path.startswith(root + "/")
+
+
+def coerce_path(param: Param, value: str) -> tuple[str | None, str | None]:
+    """The normalised path, or why it is refused: deny wins over allow; `/` is refused unless
+    `allow:` names it, and always for a parameter that `deletes:`."""
+    normal, problem = normalise_path(value)
+    if problem:
+        return None, problem
+    shown = repr(value) if normal == value else f"{value!r} (= {normal})"
+    allowed = f"allowed: {', '.join(param.allow)}" if param.allow else "allowed: any other absolute path"
+    for root in param.deny or []:
+        # everything is under `/`: a denied root means the root folder itself
+        if normal == root or (root != "/" and is_under(normal, root)):
+            where = "is" if normal == root else f"is under {root}, which is"
+            return None, f"{shown} {where} a protected folder ({allowed})"
+    if normal == "/" and (param.deletes or "/" not in (param.allow or [])):
+        return None, f"{shown} is the filesystem root, never allowed here ({allowed})"
+    if param.allow and not any(is_under(normal, root) for root in param.allow):
+        return None, f"{shown} is not under an allowed folder ({allowed})"
+    return normal, None
+
+
+# --- accounts: never a privileged, system or service account -------------------------------
+
+ACCOUNT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,31}$")
+# Accounts no SOP may act on, whatever the desk config says: the superuser, the usual admin
+# and cloud-image admin accounts (uid >= 1000 with sudo), and service accounts. Globs allowed.
+# SOPs check the rest on the host itself (uid below UID_MIN, members of admin groups).
+PROTECTED_ACCOUNTS = (
+    "root", "toor", "admin", "administrator", "adm", "daemon", "bin", "sys", "sync", "games",
+    "man", "lp", "mail", "news", "uucp", "proxy", "www-data", "backup", "list", "irc", "gnats",
+    "nobody", "nfsnobody", "sshd", "messagebus", "polkitd", "systemd-*", "_*", "ubuntu", "debian",
+    "centos", "rocky", "almalinux", "fedora", "ec2-user", "cloud-user", "azureuser", "opc",
+    "vagrant", "pi", "postgres", "mysql", "oracle", "git", "jenkins", "ansible", "deploy", "ops",
+)  # fmt: skip
+_desk_protected: tuple[str, ...] = ()
+
+
+def load_protected_accounts(desk) -> None:
+    """Add the desk's `runbooks.protected_accounts` (names or globs) to the built-in list for
+    this process; anything but a list of names is bad input (exit 2)."""
+    global _desk_protected
+    from deskctl.errors import BadInput
+
+    names = desk.setting("runbooks", "protected_accounts", default=[]) or []
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise BadInput("config/deskctl.yaml: runbooks.protected_accounts must be a list of account names",
+                       "write it like protected_accounts: [svc-backup, 'app-*']")
+    _desk_protected = tuple(n.strip() for n in names if n.strip())
+
+
+def protected_accounts() -> tuple[str, ...]:
+    return PROTECTED_ACCOUNTS + _desk_protected
+
+
+def is_protected_account(name: str) -> bool:
+    folded = name.casefold()
+    return any(fnmatch.fnmatchcase(folded, pattern.casefold()) for pattern in protected_accounts())
+
+
+def coerce_account(param: Param, value: str) -> tuple[str | None, str | None]:
+    """`account`: a local account name (an e-mail address means its part before the @).
+    `user` keeps its value as given. Both refuse protected accounts."""
+    name = value.split("@", 1)[0] if "@" in value else value
+    if param.type == "account" and not ACCOUNT_RE.match(name):
+        return None, f"{_show(param, value)} is not an account name (letters, digits, . _ -; an e-mail means its part before the @)"
+    if is_protected_account(name):
+        return None, (f"{_show(param, value)} names the protected account {name!r}: SOPs never act on "
+                      "root, admin, system or service accounts (runbooks.protected_accounts)")
+    return (name if param.type == "account" else value), None

@@ -61,6 +61,11 @@ def json_schema(step_types: list[str] | None = None) -> dict[str, Any]:
             "default": {}, "choices": {"type": "array", "minItems": 1}, "pattern": {"type": "string", "format": "regex"},
             "description": {"type": "string"}, "secret": {"type": "boolean"}, "generate": {"enum": ["password"]},
             "length": {"type": "integer", "minimum": 12}, "min": {"type": "integer"}, "max": {"type": "integer"},
+            "allow": {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": "^/"},
+                      "description": "type path: the folders a value must be in (after normalising . .. //)"},
+            "deny": {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": "^/"},
+                     "description": "type path: folders a value may never be or be in (wins over allow)"},
+            "deletes": {"type": "boolean", "description": "type path: the SOP deletes there; / is never allowed"},
         },
     }  # fmt: skip
     steps = {"type": "array", "items": {"$ref": "#/$defs/step"}}
