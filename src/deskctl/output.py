@@ -98,12 +98,14 @@ def print_table(rows: Iterable[dict], columns: Sequence[tuple[str, str]]) -> Non
         echo("\n".join(lines))
 
 
-def print_csv(rows: Iterable[dict], columns: Sequence[tuple[str, str]]) -> None:
-    """RFC 4180 CSV with a header row and a UTF-8 BOM, so spreadsheets read accents right."""
+def print_csv(rows: Iterable[dict], columns: Sequence[tuple[str, str]], excel: bool = False) -> None:
+    """CSV with a header row: plain UTF-8 and `\\n` line ends for scripts (as gh and csvkit),
+    or, with `excel`, a UTF-8 byte-order mark and CRLF so that spreadsheets read accents right."""
     import csv
 
-    sys.stdout.write("\ufeff")
-    writer = csv.writer(sys.stdout, lineterminator="\r\n")
+    if excel:
+        sys.stdout.write("\ufeff")
+    writer = csv.writer(sys.stdout, lineterminator="\r\n" if excel else "\n")
     writer.writerow([title for _, title in columns])
     for row in rows:
         writer.writerow([redact(_cell(row.get(key))) for key, _ in columns])

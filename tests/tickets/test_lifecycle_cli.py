@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
 from pathlib import Path
+
+from tests.conftest import deskctl_executable
 
 
 def snapshot(desk: Path) -> dict[str, bytes]:
@@ -116,7 +119,7 @@ def create_at(drun, day: str, *args: str) -> dict:
     return result.json()
 
 
-def test_list_filters_and_csv(drun):
+def test_list_filters_and_csv(drun, desk, base_env):
     create(drun, "--title", "Printer jam", "--priority", "low", "--tag", "floor3")
     create(drun, "--title", "VPN down", "--channel", "phone", "--priority", "critical")
     create(drun, "--title", "Outlook crashes on start", "--requester-email", "zoe@example.com")
@@ -131,9 +134,14 @@ def test_list_filters_and_csv(drun):
     assert sorted_[0]["priority"] == "critical"
     out = drun("ticket", "list", "--format", "csv")
     assert out.code == 0
-    assert out.stdout.startswith("\ufeff")
-    rows = list(csv.DictReader(io.StringIO(out.stdout.lstrip("\ufeff"))))
+    # plain UTF-8 for scripts: the first column is `id`, not `\ufeffid`
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
     assert len(rows) == 3 and {"id", "status", "priority", "title", "created_at"} <= set(rows[0])
+    assert "\r" not in out.stdout
+    excel = subprocess.run([deskctl_executable(), "ticket", "list", "--excel"], cwd=desk, env=base_env,
+                           capture_output=True, check=True).stdout
+    assert excel.startswith(b"\xef\xbb\xbfid,") and excel.endswith(b"\r\n")
+    assert excel.decode("utf-8-sig").replace("\r\n", "\n") == out.stdout
     assert drun("ticket", "list", "--limit", "1", "--json").json()[0]["title"] == "Printer jam"
 
 

@@ -74,6 +74,7 @@ def classify() -> None:
               help="age = oldest first.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
+@click.option("--excel", is_flag=True, help="CSV for spreadsheets: a byte-order mark and CRLF (implies --format csv).")
 @json_option
 @runs(f"{ACTIONS}:list_")
 def list_() -> None:

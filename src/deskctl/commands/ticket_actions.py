@@ -90,7 +90,7 @@ def _add_sla(desk, rows: list[dict], detail: bool) -> None:
 
 
 def list_(app, status, all_, types, priorities, categories, groups, assignee, requester, tags, service, search,
-          older_than, sort, limit, fmt, as_json) -> None:
+          older_than, sort, limit, fmt, excel, as_json) -> None:
     from deskctl.tickets.queries import Query, run_query
 
     query = Query(status="all" if all_ else status, types=csv_list(types), priorities=csv_list(priorities),
@@ -101,8 +101,8 @@ def list_(app, status, all_, types, priorities, categories, groups, assignee, re
     _add_sla(app.desk, rows, detail=as_json)
     if as_json:
         output.print_json(rows)
-    elif fmt == "csv":
-        output.print_csv(rows, CSV_COLUMNS)
+    elif fmt == "csv" or excel:
+        output.print_csv(rows, CSV_COLUMNS, excel=excel)
     elif rows:
         output.print_table(rows, LIST_COLUMNS)
     else:
