@@ -7,6 +7,8 @@ import io
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import deskctl_executable
 
 
@@ -197,3 +199,16 @@ def test_resolve_with_a_kb_article_records_it_and_refuses_unknown_ones(drun):
     assert done.code == 0, done
     assert done.json()["kb_articles"] == ["KB-printer-offline"]
     assert done.json()["history"][-1]["data"] == {"kb": "KB-printer-offline"}
+
+
+@pytest.mark.parametrize("option, value, hint", [
+    ("--status", "opne", "did you mean 'open'?"),
+    ("--priority", "urgent", "critical, high"),
+    ("--group", "L9", "L1, L2, L3"),
+    ("--type", "incidnet", "did you mean 'incident'?"),
+])
+def test_list_refuses_a_filter_value_the_desk_cannot_hold(drun, option, value, hint):
+    result = drun("ticket", "list", option, value)
+    assert result.code == 2, result
+    assert f"{option} {value!r} is not valid" in result.stderr and hint in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stdout == ""
