@@ -212,3 +212,17 @@ def test_list_refuses_a_filter_value_the_desk_cannot_hold(drun, option, value, h
     assert result.code == 2, result
     assert f"{option} {value!r} is not valid" in result.stderr and hint in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and result.stdout == ""
+
+
+def test_show_prints_whole_comments_at_any_width_and_times_in_the_desk_zone(drun, desk):
+    words = " ".join(f"step{i}" for i in range(80))
+    t = create(drun, "--title", "Diagnostics", "--channel", "phone")
+    assert drun("ticket", "comment", t["id"], "--text", words, env={"DESKCTL_NOW": "2026-07-01T08:00:00Z"}).code == 0
+    for columns in ("200", "60", ""):
+        shown = drun("ticket", "show", t["id"], env={"COLUMNS": columns})
+        assert shown.code == 0, shown
+        assert words in " ".join(shown.stdout.split()), columns
+        if columns:
+            assert max(map(len, shown.stdout.splitlines()[-12:])) <= int(columns)
+    # the shipped desk works in Europe/Rome: summer time is labelled CEST, never bare UTC
+    assert "2026-07-01 10:00 CEST" in drun("ticket", "show", t["id"]).stdout

@@ -8,8 +8,8 @@ from deskctl import output
 from deskctl.commands._common import json_option, pass_app
 
 period_options = [
-    click.option("--since", metavar="DATE", help="Tickets created from this day (YYYY-MM-DD, desk time zone) or instant."),
-    click.option("--until", metavar="DATE", help="...up to and including this day (default: now)."),
+    click.option("--since", metavar="WHEN", help="Tickets created from then: 2026-11-01 (desk time zone), 30d (ago), an ISO time."),
+    click.option("--until", metavar="WHEN", help="...up to and including this day or time (default: now)."),
     click.option("--group", help="Only tickets of this support group."),
 ]
 

@@ -123,7 +123,7 @@ def show(app, ticket_id, as_json) -> None:
     if as_json:
         output.print_json(ticket)
     else:
-        for line in render_ticket(ticket):
+        for line in render_ticket(ticket, str(app.desk.setting("timezone", default="UTC"))):
             output.echo(line)
 
 
