@@ -188,6 +188,10 @@ def test_reopen_comment_link_attach(drun, tmp_path):
     drun("ticket", "resolve", a["id"], "--resolution", "fixed")
     reopened = drun("ticket", "reopen", a["id"], "--reason", "bounces again", "--json").json()
     assert reopened["status"] in ("new", "in_progress") and reopened["reopen_count"] == 1
+    # the resolution that did not hold is history, not the ticket's current state
+    assert reopened["resolution"] is None
+    assert "Resolution" not in drun("ticket", "show", a["id"]).stdout
+    assert [e for e in reopened["history"] if e["action"] == "reopen"][0]["changes"]["resolution"] == ["fixed", None]
 
 
 def test_resolve_with_a_kb_article_records_it_and_refuses_unknown_ones(drun):

@@ -317,6 +317,7 @@ def reopen(desk, ticket_id: str, *, actor: str, reason: str) -> dict:
         changes = lifecycle.apply_changes(ticket, {
             "status": "in_progress" if ticket.get("assignee") else "new",
             "resolved_at": None, "closed_at": None, "confirmed": None, "archived": False,
+            "resolution": None,  # the old one did not hold; the history keeps it
             "reopen_count": int(ticket.get("reopen_count") or 0) + 1})
         return lifecycle.record(ticket, at=now, actor=actor, action="reopen", changes=changes, note=reason)
 
