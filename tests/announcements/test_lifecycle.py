@@ -98,3 +98,11 @@ def test_an_outage_can_start_now_and_times_are_shown_in_the_desk_zone(arun):
     assert datetime.fromisoformat(start) == datetime.fromisoformat(NOW)
     shown = arun("announce", "show", record["id"]).stdout
     assert " CET by " in shown  # created ... in the desk's zone (Europe/Rome), labelled
+
+
+def test_preview_in_a_language_the_announcement_is_not_written_in_is_refused(arun, maintenance):
+    ann_id = create_approved(arun)
+    result = arun("announce", "preview", ann_id, "--lang", "de")
+    assert result.code == 2 and result.stdout == ""
+    assert "'de'" in result.stderr and "en, it, ru, ro" in result.stderr
+    assert arun("announce", "preview", ann_id, "--lang", "it", "--channel", "sms").code == 0

@@ -151,7 +151,15 @@ def _render_selection(app, ann_id: str, langs: tuple[str, ...], channels: tuple[
 
     record = AnnouncementStore.for_desk(app.desk).get(ann_id)
     chosen = version_of(record, version)
-    languages = list(langs) or languages_of(record, chosen, app.desk.config)
+    offered = languages_of(record, chosen, app.desk.config)
+    for lang in langs:
+        if lang not in offered:
+            from deskctl.errors import BadInput
+
+            raise BadInput(f"--lang {lang!r}: {record['id']} is not written in that language",
+                           f"it is in {', '.join(offered)}; a new language needs the desk's `languages:` "
+                           "and templates in it")
+    languages = list(langs) or offered
     return record, Renderer(app.desk).render_version(record, chosen, languages, list(channels) or list(TEMPLATE_CHANNELS))
 
 
