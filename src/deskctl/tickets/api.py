@@ -179,10 +179,18 @@ def create_ticket(desk, *, actor: str, title: str, type: str = "incident", **fie
 
 # -- lifecycle ----------------------------------------------------------------------------------
 
-def add_event(desk, ticket_id: str, *, actor: str, action: str, note: str = "", data: dict | None = None) -> dict:
-    """Record something that happened to the ticket (a runbook run, a guided flow...)."""
-    return change_ticket(desk, ticket_id, actor, "event",
-                   lambda t, now: lifecycle.record(t, at=now, actor=actor, action=action, note=note, data=data))
+def add_event(desk, ticket_id: str, *, actor: str, action: str, note: str = "", data: dict | None = None,
+              kb: str | None = None) -> dict:
+    """Record something that happened to the ticket (a runbook run, a guided flow...);
+    `kb` adds the article or `flow:ID` used to the ticket's `kb_articles` (what `kb stats`
+    credits once the ticket is resolved)."""
+    def change(ticket, now):
+        changes = None
+        if kb and kb not in (ticket.get("kb_articles") or []):
+            changes = lifecycle.apply_changes(ticket, {"kb_articles": [*(ticket.get("kb_articles") or []), kb]})
+        return lifecycle.record(ticket, at=now, actor=actor, action=action, note=note, data=data, changes=changes)
+
+    return change_ticket(desk, ticket_id, actor, "event", change)
 
 
 def update(desk, ticket_id: str, *, actor: str, fields: dict, note: str = "") -> dict:
