@@ -230,3 +230,18 @@ def test_show_prints_whole_comments_at_any_width_and_times_in_the_desk_zone(drun
             assert max(map(len, shown.stdout.splitlines()[-12:])) <= int(columns)
     # the shipped desk works in Europe/Rome: summer time is labelled CEST, never bare UTC
     assert "2026-07-01 10:00 CEST" in drun("ticket", "show", t["id"]).stdout
+
+
+def test_a_retried_pipeline_reuses_its_change_even_after_it_was_resolved(drun):
+    args = ("ticket", "create", "--type", "change", "--channel", "api", "--title", "Deploy shop v2.3",
+            "--service", "erp", "--dedup-key", "deploy-981", "--dedup-scope", "any")
+    first = drun(*args)
+    assert first.code == 0, first
+    change = first.stdout.strip()
+    assert drun("ticket", "resolve", change, "--resolution", "Deployed by pipeline 981").code == 0
+    retried = drun(*args)
+    assert retried.code == 0 and retried.stdout.strip() == change, retried
+    assert "already exists for this dedup key (resolved)" in retried.stderr
+    assert drun("ticket", "show", change, "--json").json()["status"] == "resolved"  # untouched
+    # the cron default: a key whose ticket is finished opens a new one next time
+    assert drun(*args[:-2]).stdout.strip() != change

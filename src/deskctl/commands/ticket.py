@@ -37,6 +37,8 @@ def ticket() -> None:
 @click.option("--assignee", help="Engineer to assign at once.")
 @click.option("--tag", "tags", help="Tag; repeatable.", **multi)
 @click.option("--dedup-key", help="Automation: reuse the open ticket with this key instead of a new one.")
+@click.option("--dedup-scope", type=click.Choice(["open", "any"]), default="open", show_default=True,
+              help="any: also a resolved or closed ticket with the key (once per CI pipeline, even retried).")
 @click.option("--resolved", metavar="ANSWER", help="Register and resolve at once (first-contact resolution).")
 @json_option
 @runs(f"{ACTIONS}:create")

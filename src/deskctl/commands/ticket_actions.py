@@ -40,7 +40,7 @@ def _requester(name: str | None, email: str | None, phone: str | None) -> dict:
 
 def create(app, title, description, type_, category, priority, impact, urgency, channel, service,
            requester_name, requester_email, requester_phone, system, group, assignee, tags, dedup_key,
-           resolved, as_json) -> None:
+           dedup_scope, resolved, as_json) -> None:
     from deskctl.tickets.service import create_from_cli
 
     result = create_from_cli(
@@ -48,12 +48,14 @@ def create(app, title, description, type_, category, priority, impact, urgency, 
         priority=priority, impact=impact, urgency=urgency, channel=channel, service=service,
         requester=_requester(requester_name, requester_email, requester_phone),
         system=parse_assignments(system, "--system"), group=group, assignee=assignee,
-        tags=list(tags), dedup_key=dedup_key, resolved=resolved)
+        tags=list(tags), dedup_key=dedup_key, dedup_scope=dedup_scope, resolved=resolved)
     ticket, created = result["ticket"], result["created"]
     for bulletin in result.get("bulletins", []):
         output.info(f"BULLETIN {bulletin['text']}")
     if created:
         message = f"created {_line(ticket)}"
+    elif ticket["status"] not in ("new", "assigned", "in_progress", "pending", "escalated"):
+        message = f"{ticket['id']} already exists for this dedup key ({ticket['status']}): nothing new opened"
     else:
         message = f"{ticket['id']} already open for this dedup key: seen {ticket['seen_count']} more time(s)"
     extra = {"created": created}
