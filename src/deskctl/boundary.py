@@ -31,8 +31,10 @@ def guarded(run: Callable[[], int | None], debug: bool, extra: Callable[[BaseExc
     try:
         return run() or 0
     except DeskError as exc:
-        if debug:
-            raise
+        if debug:  # the traceback, then the same line and exit code as without --debug
+            import traceback
+
+            traceback.print_exc()
         print_error(exc)
         return int(exc.exit_code)
     except KeyboardInterrupt:

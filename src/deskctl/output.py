@@ -71,25 +71,74 @@ def _cell(value: Any) -> str:
     return str(value).replace("\n", " ")
 
 
-def format_table(
-    rows: Iterable[dict], columns: Sequence[tuple[str, str]], max_width: int = 60
-) -> list[str]:
-    """Aligned columns, header first; long cells are cut with an ellipsis."""
+def output_width() -> int | None:
+    """How wide human output may be: `COLUMNS` when set, else the terminal's width, else
+    None (a pipe or a file gets whole lines: nothing is ever cut)."""
+    import os
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if sys.stdout.isatty():
+        import shutil
+
+        return shutil.get_terminal_size().columns
+    return None
+
+
+MIN_COLUMN = 8  # a column squeezed to fit the width keeps at least this many characters
+
+
+def format_table(rows: Iterable[dict], columns: Sequence[tuple[str, str]], width: int | None = -1,
+                 indent: int = 0) -> list[str]:
+    """Aligned columns, header first. When the table is wider than `width` (default: the
+    output's width, see `output_width`), the widest columns are narrowed and their cells wrap
+    onto more lines: text is never cut. `indent` is the room the caller puts before each line."""
     rows = list(rows)
     # built column by column: a few hundred rows of plain short strings is the usual table,
     # and each column is then one pass of builtins over a list
-    texts = []
-    for key, title in columns:
+    table = []
+    for key, _title in columns:
         cells = [row.get(key) for row in rows]
         if not all(type(v) is str and "\n" not in v for v in cells):
             cells = [_cell(v) for v in cells]
-        longest = max(map(len, cells), default=0)
-        if longest > max_width:
-            cells = [c if len(c) <= max_width else c[: max_width - 1] + "…" for c in cells]
-            longest = max_width
-        width = max(len(title), longest)
-        texts.append([title.ljust(width), *[c.ljust(width) for c in cells]])
-    return ["  ".join(line).rstrip() for line in zip(*texts, strict=True)]
+        table.append(cells)
+    titles = [title for _, title in columns]
+    widths = [max(len(title), max(map(len, cells), default=0)) for title, cells in zip(titles, table, strict=True)]
+    if width == -1:
+        width = output_width()
+    if width is not None:
+        widths = _fit(widths, titles, width - indent - 2 * (len(widths) - 1))
+    if all(max(map(len, cells), default=0) <= w for cells, w in zip(table, widths, strict=True)):
+        texts = [[title.ljust(w), *[c.ljust(w) for c in cells]] for title, cells, w in zip(titles, table, widths, strict=True)]
+        return ["  ".join(line).rstrip() for line in zip(*texts, strict=True)]
+    return _wrapped_lines(titles, table, widths)
+
+
+def _fit(widths: list[int], titles: list[str], room: int) -> list[int]:
+    """Narrow the widest columns until the table fits in `room` characters, each keeping its
+    title and at least MIN_COLUMN characters (a table that cannot fit stays at those)."""
+    widths = list(widths)
+    floor = [max(len(t), min(w, MIN_COLUMN)) for t, w in zip(titles, widths, strict=True)]
+    while sum(widths) > room:
+        i = max(range(len(widths)), key=lambda k: widths[k] - floor[k])
+        if widths[i] <= floor[i]:
+            break
+        widths[i] -= max(1, min(widths[i] - floor[i], sum(widths) - room))
+    return widths
+
+
+def _wrapped_lines(titles: list[str], table: list[list[str]], widths: list[int]) -> list[str]:
+    import textwrap
+
+    lines = ["  ".join(t.ljust(w) for t, w in zip(titles, widths, strict=True)).rstrip()]
+    for r in range(len(table[0]) if table else 0):
+        parts = [textwrap.wrap(cells[r], w, break_on_hyphens=False) or [""] if len(cells[r]) > w else [cells[r]]
+                 for cells, w in zip(table, widths, strict=True)]
+        for i in range(max(map(len, parts))):
+            lines.append("  ".join((p[i] if i < len(p) else "").ljust(w)
+                                   for p, w in zip(parts, widths, strict=True)).rstrip())
+    return lines
 
 
 def print_table(rows: Iterable[dict], columns: Sequence[tuple[str, str]]) -> None:
@@ -98,12 +147,14 @@ def print_table(rows: Iterable[dict], columns: Sequence[tuple[str, str]]) -> Non
         echo("\n".join(lines))
 
 
-def print_csv(rows: Iterable[dict], columns: Sequence[tuple[str, str]]) -> None:
-    """RFC 4180 CSV with a header row and a UTF-8 BOM, so spreadsheets read accents right."""
+def print_csv(rows: Iterable[dict], columns: Sequence[tuple[str, str]], excel: bool = False) -> None:
+    """CSV with a header row: plain UTF-8 and `\\n` line ends for scripts (as gh and csvkit),
+    or, with `excel`, a UTF-8 byte-order mark and CRLF so that spreadsheets read accents right."""
     import csv
 
-    sys.stdout.write("\ufeff")
-    writer = csv.writer(sys.stdout, lineterminator="\r\n")
+    if excel:
+        sys.stdout.write("\ufeff")
+    writer = csv.writer(sys.stdout, lineterminator="\r\n" if excel else "\n")
     writer.writerow([title for _, title in columns])
     for row in rows:
         writer.writerow([redact(_cell(row.get(key))) for key, _ in columns])

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from tests.announcements.conftest import create_approved
+from datetime import datetime
+
+from tests.announcements.conftest import NOW, create_approved
 
 
 def test_update_publishes_version_2_and_resolve_publishes_the_closing_notice(arun, smtp_desk, smtp_sink, maintenance):
@@ -85,3 +87,22 @@ def test_list_filters_by_status_text_and_age(arun, maintenance):
     assert [r["id"] for r in arun("announce", "list", "--since", "7d", "--json", env=later).json()] == ["ANN-0002"]
     table = arun("announce", "list", env=later).stdout.splitlines()
     assert table[0].split() == ["ID", "KIND", "STATUS", "VER", "SEVERITY", "SERVICES", "START", "END"]
+
+
+def test_an_outage_can_start_now_and_times_are_shown_in_the_desk_zone(arun):
+    created = arun("announce", "create", "unplanned-outage", "--set", "services=mail", "--set", "start=now",
+                   "--set", "impact=Mail is down", "--json")
+    assert created.code == 0, created
+    record = created.json()
+    start = record["versions"][0]["fields"]["start"]
+    assert datetime.fromisoformat(start) == datetime.fromisoformat(NOW)
+    shown = arun("announce", "show", record["id"]).stdout
+    assert " CET by " in shown  # created ... in the desk's zone (Europe/Rome), labelled
+
+
+def test_preview_in_a_language_the_announcement_is_not_written_in_is_refused(arun, maintenance):
+    ann_id = create_approved(arun)
+    result = arun("announce", "preview", ann_id, "--lang", "de")
+    assert result.code == 2 and result.stdout == ""
+    assert "'de'" in result.stderr and "en, it, ru, ro" in result.stderr
+    assert arun("announce", "preview", ann_id, "--lang", "it", "--channel", "sms").code == 0

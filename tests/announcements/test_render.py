@@ -26,7 +26,7 @@ def test_maintenance_renders_every_language_and_channel(arun, maintenance, tmp_p
     assert "Non sarà possibile inviare o ricevere e-mail." in italian
     assert "Durata: 4 ore" in italian
     assert (out / "it" / "email.subject.txt").read_text(encoding="utf-8").strip() == \
-        "Manutenzione programmata: mail e calendar il 5 dicembre 2026"
+        "Manutenzione programmata: mail e calendar dal 5 al 6 dicembre 2026"
     # (CLDR puts a narrow no-break space before Russian "г.")
     assert "суббота, 5 декабря 2026\u202fг." in (out / "ru" / "email.txt").read_text(encoding="utf-8")
     assert "Saturday, December 5, 2026" in (out / "en" / "email.txt").read_text(encoding="utf-8")

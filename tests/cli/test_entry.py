@@ -112,3 +112,12 @@ def test_builtin_command_runs_without_pluggy_once_the_plugin_index_exists(base_e
     imported_modules(["ticket", "list"], base_env, desk)  # first run: full load, index written
     names = imported_modules(["ticket", "list"], base_env, desk)
     assert "pluggy" not in names and "deskctl.plugins.step_types" not in names
+
+
+@pytest.mark.parametrize("args", [["ticket", "show", "INC-99"], ["sop", "run", "no-such-sop"]])
+def test_debug_adds_the_traceback_but_keeps_the_exit_code(drun, args):
+    plain = drun(*args)
+    debug = drun("--debug", *args)
+    assert plain.code == debug.code == 2, debug
+    assert "Traceback (most recent call last)" in debug.stderr
+    assert debug.stderr.rstrip().endswith(plain.stderr.strip())

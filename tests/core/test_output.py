@@ -31,3 +31,28 @@ def test_registered_secret_is_masked_in_every_kind_of_output(capsys):
 def test_output_without_secrets_is_unchanged(capsys):
     output.echo("plain text")
     assert capsys.readouterr().out == "plain text\n"
+
+
+LONG = " ".join(f"word{i}" for i in range(60))
+
+
+def test_a_table_wider_than_the_output_wraps_its_widest_column_and_keeps_every_word():
+    rows = [{"id": "INC-1", "note": LONG}, {"id": "INC-22", "note": "short"}]
+    lines = output.format_table(rows, [("id", "ID"), ("note", "NOTE")], width=40)
+    assert lines[0].split() == ["ID", "NOTE"]
+    assert all(len(line) <= 40 for line in lines)
+    assert " ".join(lines).split() == ["ID", "NOTE", "INC-1", *LONG.split(), "INC-22", "short"]
+    # continuation lines leave the other columns empty, so the rows stay readable
+    assert lines[1].startswith("INC-1 ") and lines[2].startswith(" " * 8)
+
+
+def test_a_table_without_a_width_is_never_cut():
+    rows = [{"note": LONG}]
+    assert output.format_table(rows, [("note", "NOTE")], width=None)[1] == LONG
+
+
+def test_output_width_is_columns_then_the_terminal_then_unlimited(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "123")
+    assert output.output_width() == 123
+    monkeypatch.delenv("COLUMNS")
+    assert output.output_width() is None  # pytest's stdout is not a terminal

@@ -105,3 +105,14 @@ def test_stats_counts_tickets_resolved_with_an_article(krun):
     assert human.stdout.splitlines()[1].split()[:3] == ["KB-network-cable", "article", "2"]
     assert "2 of 3 resolved ticket(s) used the KB (67%)" in human.stderr
     assert krun("kb", "stats", "--since", "last tuesday").code == 2
+
+
+def test_stats_credits_a_flow_walked_on_a_ticket_once_the_ticket_is_resolved(krun):
+    walked, other = create_ticket(krun), create_ticket(krun)
+    # the walk ends at an article, not a resolution: the flow was still what the operator used
+    assert krun("kb", "guide", "no-network", "--answers", "no", "--ticket", walked).code == 0
+    assert krun("kb", "guide", "no-network", "--answers", "no", "--ticket", walked).code == 0  # once
+    for ticket in (walked, other):
+        assert krun("ticket", "resolve", ticket, "--resolution", "cable replugged").code == 0
+    flow = next(r for r in krun("kb", "stats", "--json").json()["rows"] if r["id"] == "flow:no-network")
+    assert flow["resolved"] == 1 and flow["tickets"] == [walked]

@@ -155,3 +155,14 @@ def test_missing_front_matter_and_duplicate_ids(krun, kbdesk):
     assert any(p.startswith("kb/articles/more/KB-disk-full.md:2: id 'KB-disk-full' is also used by kb/articles/KB-disk-full.md")
                or p.startswith("kb/articles/KB-disk-full.md:2: id 'KB-disk-full' is also used by kb/articles/more/KB-disk-full.md")
                for p in problems), problems
+
+
+def test_articles_and_flows_outside_their_folders_are_named_not_ignored(krun, kbdesk):
+    (kbdesk / "kb" / "printer-jam.md").write_text("---\nid: KB-jam\ntitle: Paper jam\n---\nOpen tray 2.\n")
+    (kbdesk / "kb" / "articles" / "vpn-flow.yaml").write_text("id: vpn\n")
+    (kbdesk / "kb" / "README.md").write_text("How we write the KB.\n")  # a folder's readme is fine
+    result = krun("kb", "lint")
+    assert result.code == 2
+    assert "kb/printer-jam.md:1: not read: articles belong in kb/articles/" in result.stdout + result.stderr
+    assert "kb/articles/vpn-flow.yaml:1: not read: flows belong in kb/flows/" in result.stdout + result.stderr
+    assert "README" not in result.stdout + result.stderr

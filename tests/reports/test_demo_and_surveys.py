@@ -38,6 +38,10 @@ def test_demo_seed_is_reproducible_and_gives_a_consistent_store(run, tmp_path):
     assert one["history"][0]["action"] == "created"
     kpi = run("report", "kpi", "--json", cwd=a, env={"DESKCTL_NOW": NOW}).json()
     heat = kpi["arrivals"]["by_hour"]
+    # the demo credits articles that the shipped knowledge base has
+    stats = run("kb", "stats", "--json", cwd=a, env={"DESKCTL_NOW": NOW}).json()
+    assert stats["rows"] and [r for r in stats["rows"] if r["kind"] == "missing"] == []
+    assert not [t for t in everything if "rd floor" in t["title"]]
     assert sum(heat[9:12]) > 5 * sum(heat[0:6])  # office-hour peaks
     other = run("demo", "seed", "--tickets", "700", "--seed", "43", cwd=tmp_path / "b", env={"DESKCTL_NOW": NOW})
     assert other.code == 2 and "--append" in other.stderr

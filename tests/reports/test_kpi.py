@@ -121,7 +121,7 @@ def test_every_kpi_matches_the_hand_computed_value(drun, worked):
     result = drun("report", "kpi", "--since", "2026-11-01", "--until", "2026-11-09", "--format", "csv",
                   env={"DESKCTL_NOW": NOW})
     assert result.code == 0, result
-    rows = list(csv.DictReader(io.StringIO(result.stdout.lstrip("\ufeff"))))
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
     figures = {(row["kpi"], row["key"]): row["value"] for row in rows}
     assert figures[("first_contact_resolution", "rate")] == "0.1667"
     assert figures[("resolution_sla", "denominator")] == "5"

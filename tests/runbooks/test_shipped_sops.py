@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.runbooks.conftest import fake_bin, ssh_hosts, write_inventory
+from tests.support.missing import missing
 
 
 def identity_desk(desk, sshd, **extra):
@@ -23,17 +24,25 @@ def identity_desk(desk, sshd, **extra):
     (desk / "config" / "known_hosts").write_text(sshd.known_hosts.read_text())
 
 
+def sbin(tool: str) -> str | None:
+    """The path of an account tool: /usr/sbin is not on every root PATH (su without -)."""
+    return shutil.which(tool, path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"]))
+
+
 @pytest.fixture
 def account():
-    if os.geteuid() != 0 or not shutil.which("useradd"):
-        pytest.skip("needs root and useradd to create a throw-away account")
+    if os.geteuid() != 0:
+        pytest.skip("needs root to create a throw-away account")
+    useradd, chpasswd, userdel = (sbin(tool) for tool in ("useradd", "chpasswd", "userdel"))
+    if not (useradd and chpasswd and userdel):
+        missing("useradd/chpasswd/userdel not found: apt-get install -y passwd")
     name = "dsk" + secrets.token_hex(3)
-    subprocess.run(["useradd", "-M", "-s", "/bin/sh", name], check=True, timeout=30)
-    subprocess.run(["chpasswd"], input=f"{name}:Old-Passw0rd!\n", text=True, check=True, timeout=30)
+    subprocess.run([useradd, "-M", "-s", "/bin/sh", name], check=True, timeout=30)
+    subprocess.run([chpasswd], input=f"{name}:Old-Passw0rd!\n", text=True, check=True, timeout=30)
     try:
         yield name
     finally:
-        subprocess.run(["userdel", name], timeout=30, check=False)
+        subprocess.run([userdel, name], timeout=30, check=False)
 
 
 def shadow_entry(name: str) -> list[str]:
@@ -67,7 +76,7 @@ def test_reset_password_sets_a_generated_password_and_forces_a_change(desk, sshd
 
 def test_unlock_account_unlocks_a_locked_account(desk, sshd, sshrun, account):
     identity_desk(desk, sshd)
-    subprocess.run(["usermod", "-L", account], check=True, timeout=30)
+    subprocess.run([sbin("usermod") or "usermod", "-L", account], check=True, timeout=30)
     assert shadow_entry(account)[1].startswith("!")
     result = sshrun("sop", "run", "unlock-account", "-p", f"user={account}", "--yes", "--json")
     assert result.code == 0, result

@@ -67,6 +67,31 @@ def test_country_holidays_come_from_the_holidays_package(tmp_path, monkeypatch):
     assert list(tmp_path.glob("holidays-IT*.json"))
 
 
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+def test_russian_working_saturday_counts_as_a_working_day(tmp_path, monkeypatch):
+    # 2025: Saturday 1 November is a working day, Monday 3 and Tuesday 4 are days off
+    monkeypatch.setenv("DESKCTL_CACHE_DIR", str(tmp_path))
+    cal = BusinessCalendar.from_config("ru", {"timezone": "Europe/Moscow", "days": "mon-fri",
+                                              "hours": "09:00-18:00", "country": "RU"})
+    due = cal.add(at("2025-10-31T18:30", MOSCOW), 3600)
+    assert local(due, MOSCOW) == "Sat 2025-11-01 10:00"
+    assert cal.is_working(at("2025-11-01T12:00", MOSCOW))
+    assert not cal.is_working(at("2025-11-03T12:00", MOSCOW))
+    # a second calendar reads the same national calendar from the cache
+    again = BusinessCalendar.from_config("ru2", {"timezone": "Europe/Moscow", "country": "RU"})
+    assert local(again.add(at("2025-10-31T18:30", MOSCOW), 3600), MOSCOW) == "Sat 2025-11-01 10:00"
+
+
+@pytest.mark.parametrize("country, saturday", [("BY", "2025-04-26"), ("KZ", "2025-01-05"),
+                                                ("UZ", "2025-01-04")])
+def test_working_weekend_days_of_other_production_calendars(tmp_path, monkeypatch, country, saturday):
+    monkeypatch.setenv("DESKCTL_CACHE_DIR", str(tmp_path))
+    cal = BusinessCalendar.from_config(country, {"timezone": "UTC", "country": country})
+    assert cal.is_working(at(f"{saturday}T12:00", ZoneInfo("UTC")))
+
+
 def test_24x7_calendar_counts_wall_time():
     always = BusinessCalendar.from_config("always", {"timezone": "UTC", "days": "all", "hours": "00:00-24:00"})
     start = at("2026-11-20T17:00", ZoneInfo("UTC"))
@@ -97,3 +122,14 @@ def test_split_hours_and_day_ranges():
 def test_invalid_calendar_settings_say_what_to_write(spec, message):
     with pytest.raises(CalendarError, match=message):
         BusinessCalendar.from_config("bad", spec)
+
+
+def test_a_target_used_up_at_closing_time_is_breached_the_second_after(office):
+    # docs/sla.md: due Friday 18:00 and breached from 18:00:01, not from Monday 09:00
+    from deskctl.sla.state import clock_state
+
+    start = at("2026-11-27T17:00")  # a Friday
+    on_time = clock_state(office, start, 3600, None, at("2026-11-27T18:00"), [], 0.8)
+    late = clock_state(office, start, 3600, None, at("2026-11-27T18:00:01"), [], 0.8)
+    assert local(late["due"]) == "Fri 2026-11-27 18:00"
+    assert on_time["state"] == "at-risk" and late["state"] == "breached"

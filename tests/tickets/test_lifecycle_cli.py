@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
 from pathlib import Path
+
+import pytest
+
+from tests.conftest import deskctl_executable
 
 
 def snapshot(desk: Path) -> dict[str, bytes]:
@@ -116,7 +121,7 @@ def create_at(drun, day: str, *args: str) -> dict:
     return result.json()
 
 
-def test_list_filters_and_csv(drun):
+def test_list_filters_and_csv(drun, desk, base_env):
     create(drun, "--title", "Printer jam", "--priority", "low", "--tag", "floor3")
     create(drun, "--title", "VPN down", "--channel", "phone", "--priority", "critical")
     create(drun, "--title", "Outlook crashes on start", "--requester-email", "zoe@example.com")
@@ -131,9 +136,14 @@ def test_list_filters_and_csv(drun):
     assert sorted_[0]["priority"] == "critical"
     out = drun("ticket", "list", "--format", "csv")
     assert out.code == 0
-    assert out.stdout.startswith("\ufeff")
-    rows = list(csv.DictReader(io.StringIO(out.stdout.lstrip("\ufeff"))))
+    # plain UTF-8 for scripts: the first column is `id`, not `\ufeffid`
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
     assert len(rows) == 3 and {"id", "status", "priority", "title", "created_at"} <= set(rows[0])
+    assert "\r" not in out.stdout
+    excel = subprocess.run([deskctl_executable(), "ticket", "list", "--excel"], cwd=desk, env=base_env,
+                           capture_output=True, check=True).stdout
+    assert excel.startswith(b"\xef\xbb\xbfid,") and excel.endswith(b"\r\n")
+    assert excel.decode("utf-8-sig").replace("\r\n", "\n") == out.stdout
     assert drun("ticket", "list", "--limit", "1", "--json").json()[0]["title"] == "Printer jam"
 
 
@@ -178,6 +188,10 @@ def test_reopen_comment_link_attach(drun, tmp_path):
     drun("ticket", "resolve", a["id"], "--resolution", "fixed")
     reopened = drun("ticket", "reopen", a["id"], "--reason", "bounces again", "--json").json()
     assert reopened["status"] in ("new", "in_progress") and reopened["reopen_count"] == 1
+    # the resolution that did not hold is history, not the ticket's current state
+    assert reopened["resolution"] is None
+    assert "Resolution" not in drun("ticket", "show", a["id"]).stdout
+    assert [e for e in reopened["history"] if e["action"] == "reopen"][0]["changes"]["resolution"] == ["fixed", None]
 
 
 def test_resolve_with_a_kb_article_records_it_and_refuses_unknown_ones(drun):
@@ -189,3 +203,45 @@ def test_resolve_with_a_kb_article_records_it_and_refuses_unknown_ones(drun):
     assert done.code == 0, done
     assert done.json()["kb_articles"] == ["KB-printer-offline"]
     assert done.json()["history"][-1]["data"] == {"kb": "KB-printer-offline"}
+
+
+@pytest.mark.parametrize("option, value, hint", [
+    ("--status", "opne", "did you mean 'open'?"),
+    ("--priority", "urgent", "critical, high"),
+    ("--group", "L9", "L1, L2, L3"),
+    ("--type", "incidnet", "did you mean 'incident'?"),
+])
+def test_list_refuses_a_filter_value_the_desk_cannot_hold(drun, option, value, hint):
+    result = drun("ticket", "list", option, value)
+    assert result.code == 2, result
+    assert f"{option} {value!r} is not valid" in result.stderr and hint in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stdout == ""
+
+
+def test_show_prints_whole_comments_at_any_width_and_times_in_the_desk_zone(drun, desk):
+    words = " ".join(f"step{i}" for i in range(80))
+    t = create(drun, "--title", "Diagnostics", "--channel", "phone")
+    assert drun("ticket", "comment", t["id"], "--text", words, env={"DESKCTL_NOW": "2026-07-01T08:00:00Z"}).code == 0
+    for columns in ("200", "60", ""):
+        shown = drun("ticket", "show", t["id"], env={"COLUMNS": columns})
+        assert shown.code == 0, shown
+        assert words in " ".join(shown.stdout.split()), columns
+        if columns:
+            assert max(map(len, shown.stdout.splitlines()[-12:])) <= int(columns)
+    # the shipped desk works in Europe/Rome: summer time is labelled CEST, never bare UTC
+    assert "2026-07-01 10:00 CEST" in drun("ticket", "show", t["id"]).stdout
+
+
+def test_a_retried_pipeline_reuses_its_change_even_after_it_was_resolved(drun):
+    args = ("ticket", "create", "--type", "change", "--channel", "api", "--title", "Deploy shop v2.3",
+            "--service", "erp", "--dedup-key", "deploy-981", "--dedup-scope", "any")
+    first = drun(*args)
+    assert first.code == 0, first
+    change = first.stdout.strip()
+    assert drun("ticket", "resolve", change, "--resolution", "Deployed by pipeline 981").code == 0
+    retried = drun(*args)
+    assert retried.code == 0 and retried.stdout.strip() == change, retried
+    assert "already exists for this dedup key (resolved)" in retried.stderr
+    assert drun("ticket", "show", change, "--json").json()["status"] == "resolved"  # untouched
+    # the cron default: a key whose ticket is finished opens a new one next time
+    assert drun(*args[:-2]).stdout.strip() != change

@@ -49,7 +49,13 @@ def to_instant(value: Any, zone: ZoneInfo) -> datetime:
     elif isinstance(value, date):
         moment = datetime.combine(value, time(0, 0))
     elif isinstance(value, str) and value.strip():
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        from deskctl.errors import BadInput
+        from deskctl.moments import parse_moment
+
+        try:  # `now`, `+2h` (a bare duration counts ahead here), a day, an ISO time
+            return parse_moment(value, "time", zone, bare_duration=+1)
+        except BadInput as exc:
+            raise ValueError(str(exc)) from None
     else:
         raise ValueError("empty")
     return moment if moment.tzinfo else moment.replace(tzinfo=zone)
@@ -121,7 +127,7 @@ class FieldChecker:
             try:
                 return to_instant(value, self.zone).isoformat(), None
             except (ValueError, TypeError):
-                return None, f"{value!r} is not a date and time (write it like 2026-12-05T22:00:00+01:00)"
+                return None, f"{value!r} is not a date and time (write it like now, +2h, 2026-12-05T22:00 or 2026-12-05T22:00:00+01:00)"
         if kind == "services":
             items = _as_list(value)
             if not items:

@@ -49,6 +49,20 @@ def make_filters(zone: ZoneInfo) -> dict[str, Any]:
         return format_date(local(value), fmt, locale=_lang(context))
 
     @pass_context
+    def date_from(context, start: Any, end: Any) -> str:
+        """`dal {{ start|date_from(end) }} al {{ end|date("long") }}`: the first day of a span
+        without what it shares with the last ("5" of 5-6 December, "30 novembre" of
+        30 November-2 December)."""
+        begin, finish = local(start), local(end)
+        if (begin.year, begin.month) == (finish.year, finish.month):
+            pattern = "d"
+        elif begin.year == finish.year:
+            pattern = "d MMMM"
+        else:
+            pattern = "long"
+        return format_date(begin, pattern, locale=_lang(context))
+
+    @pass_context
     def time_filter(context, value: Any, fmt: str = "short") -> str:
         return format_time(local(value), fmt, tzinfo=zone, locale=_lang(context))
 
@@ -64,6 +78,13 @@ def make_filters(zone: ZoneInfo) -> dict[str, Any]:
         if end is None:
             return f"{format_date(begin, date_fmt, locale=lang)}, {format_time(begin, 'short', tzinfo=zone, locale=lang)}"
         finish = local(end)
+        if begin.utcoffset() != finish.utcoffset():
+            # across a clock change: each end says its zone ("01:00 CEST – 05:00 CET")
+            def at(moment: datetime) -> str:
+                return (f"{format_date(moment, date_fmt, locale=lang)}, "
+                        f"{format_time(moment, 'short', tzinfo=zone, locale=lang)} {moment.tzname()}")
+
+            return f"{at(begin)} – {at(finish)}"
         if begin.date() == finish.date():
             hours = format_interval(begin, finish, _hour_skeleton(lang), tzinfo=zone, locale=lang)
             return f"{format_date(begin, date_fmt, locale=lang)}, {hours}"
@@ -90,8 +111,14 @@ def make_filters(zone: ZoneInfo) -> dict[str, Any]:
         return format_list(parts, locale=lang)
 
     @pass_context
-    def tzname(context, value: Any, width: str = "long") -> str:
-        return get_timezone_name(local(value), width, locale=_lang(context))
+    def tzname(context, value: Any, end: Any = None, width: str = "long") -> str:
+        """`start|tzname`, or `start|tzname(end)`: both zones' names when a clock change
+        falls inside the window."""
+        lang = _lang(context)
+        first = get_timezone_name(local(value), width, locale=lang)
+        if end is None or local(end).utcoffset() == local(value).utcoffset():
+            return first
+        return format_list([first, get_timezone_name(local(end), width, locale=lang)], locale=lang)
 
     @pass_context
     def join_list(context, items: Any, style: str = "standard") -> str:
@@ -124,6 +151,7 @@ def make_filters(zone: ZoneInfo) -> dict[str, Any]:
 
     return {
         "date": date_filter,
+        "date_from": date_from,
         "time": time_filter,
         "datetime": datetime_filter,
         "window": window,

@@ -183,8 +183,11 @@ class Renderer:
         shown = lang if not warnings else self.default_language
         values, field_warnings = self.context(record, version, shown)
         parts = {}
+        from deskctl.announcements.typography import polish
+
         for part in TEMPLATE_CHANNELS[channel]:
-            parts[part] = self._render_part(name, {**values, "part": part}, part in HTML_PARTS).strip()
+            text = self._render_part(name, {**values, "part": part}, part in HTML_PARTS).strip()
+            parts[part] = polish(shown, text)
         if "subject" in parts or "title" in parts:
             key = "subject" if "subject" in parts else "title"
             parts[key] = " ".join(parts[key].split())  # a header is one line

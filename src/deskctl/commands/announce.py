@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import re
-from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -153,7 +151,15 @@ def _render_selection(app, ann_id: str, langs: tuple[str, ...], channels: tuple[
 
     record = AnnouncementStore.for_desk(app.desk).get(ann_id)
     chosen = version_of(record, version)
-    languages = list(langs) or languages_of(record, chosen, app.desk.config)
+    offered = languages_of(record, chosen, app.desk.config)
+    for lang in langs:
+        if lang not in offered:
+            from deskctl.errors import BadInput
+
+            raise BadInput(f"--lang {lang!r}: {record['id']} is not written in that language",
+                           f"it is in {', '.join(offered)}; a new language needs the desk's `languages:` "
+                           "and templates in it")
+    languages = list(langs) or offered
     return record, Renderer(app.desk).render_version(record, chosen, languages, list(channels) or list(TEMPLATE_CHANNELS))
 
 
@@ -318,28 +324,26 @@ def archive(app, ann_id: str, as_json: bool) -> None:
     _done(record, as_json, f"{record['id']} archived")
 
 
-def _since(text: str):
-    from deskctl import clock
+def _since(desk, text: str):
+    from zoneinfo import ZoneInfo
 
-    match = re.fullmatch(r"\s*(\d+)\s*([hdw])\s*", text)
-    if match:
-        hours = int(match.group(1)) * {"h": 1, "d": 24, "w": 168}[match.group(2)]
-        return clock.now() - timedelta(hours=hours)
-    return clock.parse_instant(text, "--since")
+    from deskctl.moments import parse_moment
+
+    return parse_moment(text, "--since", ZoneInfo(str(desk.setting("timezone", default="UTC"))))
 
 
 @announce.command("list")
 @click.option("--status", type=click.Choice(["draft", "submitted", "rejected", "approved", "published", "resolved", "archived"]), help="Only this status.")
 @click.option("--kind", help="Only this kind.")
 @click.option("--search", metavar="TEXT", help="Text in id, kind, services, ticket or any field.")
-@click.option("--since", metavar="WHEN", help="Created since: 2026-11-01, or 7d / 12h / 2w ago.")
+@click.option("--since", metavar="WHEN", help="Created since: 7d (ago), 2026-11-01, an ISO time.")
 @json_option
 @pass_app
 def list_(app, status, kind, search, since, as_json: bool) -> None:
     """Announcements, newest first."""
     from deskctl.announcements.query import search_records
 
-    rows = search_records(app.desk, status=status, kind=kind, text=search, since=_since(since) if since else None)
+    rows = search_records(app.desk, status=status, kind=kind, text=search, since=_since(app.desk, since) if since else None)
     if as_json:
         output.print_json(rows)
         return
@@ -362,23 +366,29 @@ def show(app, ann_id: str, as_json: bool) -> None:
     if as_json:
         output.print_json(data)
         return
+    from deskctl.moments import desk_local
+
+    def local(rows: list[dict], key: str) -> list[dict]:
+        return [{**row, key: desk_local(app.desk, row.get(key))} for row in rows]
+
     output.print_keyvalues([
         ("id", data["id"]), ("kind", data["kind"]), ("status", data["status"]), ("version", data["version"]),
-        ("ticket", data.get("ticket") or "-"), ("created", f"{data['created_at']} by {data['created_by']}"),
+        ("ticket", data.get("ticket") or "-"),
+        ("created", f"{desk_local(app.desk, data['created_at'])} by {data['created_by']}"),
         ("approval", data["approval"]["summary"]),
     ])
     output.echo("\nFIELDS")
     output.print_keyvalues([(k, v if not isinstance(v, dict) else "; ".join(f"{l}: {t}" for l, t in v.items()))
                             for k, v in data["fields"].items()])
-    for title, key, columns in (
-        ("VERSIONS", "versions", [("version", "VER"), ("notice", "NOTICE"), ("created_at", "AT"), ("created_by", "BY"), ("note", "NOTE")]),
-        ("APPROVALS", "approvals", [("decision", "DECISION"), ("actor", "BY"), ("roles", "ROLES"), ("version", "VER"), ("at", "AT"), ("comment", "COMMENT")]),
-        ("DELIVERIES", "deliveries", [("channel", "CHANNEL"), ("language", "LANG"), ("recipients", "TO"), ("version", "VER"), ("status", "STATUS"), ("attempts", "TRIES"), ("at", "AT"), ("error", "ERROR")]),
-        ("TIMELINE", "timeline", [("at", "AT"), ("actor", "ACTOR"), ("action", "ACTION"), ("version", "VER"), ("note", "NOTE")]),
+    for title, key, when, columns in (
+        ("VERSIONS", "versions", "created_at", [("version", "VER"), ("notice", "NOTICE"), ("created_at", "AT"), ("created_by", "BY"), ("note", "NOTE")]),
+        ("APPROVALS", "approvals", "at", [("decision", "DECISION"), ("actor", "BY"), ("roles", "ROLES"), ("version", "VER"), ("at", "AT"), ("comment", "COMMENT")]),
+        ("DELIVERIES", "deliveries", "at", [("channel", "CHANNEL"), ("language", "LANG"), ("recipients", "TO"), ("version", "VER"), ("status", "STATUS"), ("attempts", "TRIES"), ("at", "AT"), ("error", "ERROR")]),
+        ("TIMELINE", "timeline", "at", [("at", "AT"), ("actor", "ACTOR"), ("action", "ACTION"), ("version", "VER"), ("note", "NOTE")]),
     ):
         if data.get(key):
             output.echo(f"\n{title}")
-            output.print_table(data[key], columns)
+            output.print_table(local(data[key], when), columns)
 
 
 @announce.command()

@@ -205,7 +205,7 @@ def lint(app, as_json: bool) -> None:
 
 
 @kb.command(short_help="Tickets each article and flow resolved, last time useful.")
-@click.option("--since", metavar="WHEN", help="Only tickets resolved since a date (2026-11-01) or for a period (30d).")
+@click.option("--since", metavar="WHEN", help="Only tickets resolved since then: 30d (ago), 2026-11-01, an ISO time, now.")
 @json_option
 @pass_app
 def stats(app, since: str | None, as_json: bool) -> None:
@@ -213,11 +213,14 @@ def stats(app, since: str | None, as_json: bool) -> None:
     from deskctl.kb.stats import kb_stats
 
     desk = app.desk
-    data = kb_stats(desk, since=_since(since))
+    data = kb_stats(desk, since=_since(desk, since))
     if as_json:
         output.print_json(data)
         return
-    rows = [{**r, "last_useful": (r["last_useful"] or "-")[:16].replace("T", " ")} for r in data["rows"]]
+    from deskctl.moments import format_local
+
+    zone = str(desk.setting("timezone", default="UTC"))
+    rows = [{**r, "last_useful": format_local(r["last_useful"], zone) or "-"} for r in data["rows"]]
     output.print_table(rows, [("id", "ID"), ("kind", "KIND"), ("resolved", "RESOLVED"), ("last_useful", "LAST USEFUL"), ("title", "TITLE")])
     share = f" ({data['kb_share']:.0%})" if data["kb_share"] is not None else ""
     output.info(
@@ -226,25 +229,15 @@ def stats(app, since: str | None, as_json: bool) -> None:
     )
 
 
-def _since(value: str | None) -> str | None:
+def _since(desk, value: str | None) -> str | None:
     if not value:
         return None
-    from datetime import timedelta
+    from zoneinfo import ZoneInfo
 
-    from deskctl import clock
-    from deskctl.errors import BadInput
+    from deskctl.moments import parse_moment, utc_iso
 
-    text = value.strip()
-    if text and text[-1] in "smhdw" and text[:-1].replace(".", "").isdigit():
-        from deskctl.durations import parse_duration
-
-        return (clock.now() - timedelta(seconds=parse_duration(text, "--since"))).isoformat(timespec="seconds")
-    try:
-        from datetime import UTC
-
-        return clock.parse_instant(text, "--since").astimezone(UTC).isoformat(timespec="seconds")
-    except BadInput:
-        raise BadInput(f"--since {value!r} is neither a date nor a period", "write it like 2026-11-01 or 30d") from None
+    zone = ZoneInfo(str(desk.setting("timezone", default="UTC")))
+    return utc_iso(parse_moment(value, "--since", zone))
 
 
 @kb.command(short_help="Walk a flow to an article, SOP, resolution or escalation.")

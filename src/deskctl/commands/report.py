@@ -8,8 +8,8 @@ from deskctl import output
 from deskctl.commands._common import json_option, pass_app
 
 period_options = [
-    click.option("--since", metavar="DATE", help="Tickets created from this day (YYYY-MM-DD, desk time zone) or instant."),
-    click.option("--until", metavar="DATE", help="...up to and including this day (default: now)."),
+    click.option("--since", metavar="WHEN", help="Tickets created from then: 2026-11-01 (desk time zone), 30d (ago), an ISO time."),
+    click.option("--until", metavar="WHEN", help="...up to and including this day or time (default: now)."),
     click.option("--group", help="Only tickets of this support group."),
 ]
 
@@ -28,9 +28,10 @@ def report() -> None:
 @report.command()
 @_with_period
 @click.option("--format", "fmt", type=click.Choice(["text", "csv"]), default="text", show_default=True)
+@click.option("--excel", is_flag=True, help="CSV for spreadsheets: a byte-order mark and CRLF (implies --format csv).")
 @json_option
 @pass_app
-def kpi(app, since, until, group, fmt, as_json) -> None:
+def kpi(app, since, until, group, fmt, excel, as_json) -> None:
     """The KPIs as text, JSON or CSV (definitions: docs/kpis.md).
 
     Volume, first-contact resolution, SLA compliance, response/resolve/handling times, reopen
@@ -41,8 +42,8 @@ def kpi(app, since, until, group, fmt, as_json) -> None:
     result = kpi_report(app.desk, since=since, until=until, group=group)
     if as_json:
         output.print_json(result)
-    elif fmt == "csv":
-        output.print_csv(csv_rows(result), CSV_COLUMNS)
+    elif fmt == "csv" or excel:
+        output.print_csv(csv_rows(result), CSV_COLUMNS, excel=excel)
     else:
         for line in text_lines(result):
             output.echo(line)

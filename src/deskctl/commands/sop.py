@@ -206,6 +206,9 @@ def history(app, sop_name: str | None, limit: int, as_json: bool) -> None:
     if as_json:
         output.print_json(rows)
         return
+    from deskctl.moments import desk_local
+
+    rows = [{**row, "started_at": desk_local(app.desk, row.get("started_at"))} for row in rows]
     output.print_table(rows, [("id", "RUN"), ("sop", "SOP"), ("status", "STATUS"), ("hosts", "HOSTS"), ("failed", "FAILED"), ("started_at", "STARTED"), ("actor", "ACTOR"), ("ticket", "TICKET")])
 
 
@@ -221,7 +224,10 @@ def show_run(app, run_id: str, as_json: bool) -> None:
     if as_json:
         output.print_json(record)
         return
-    output.print_keyvalues([(k, record.get(k)) for k in ("id", "sop", "sop_hash", "status", "actor", "ticket", "started_at", "duration")]
+    from deskctl.moments import desk_local
+
+    shown = {**record, "started_at": desk_local(app.desk, record.get("started_at"))}
+    output.print_keyvalues([(k, shown.get(k)) for k in ("id", "sop", "sop_hash", "status", "actor", "ticket", "started_at", "duration")]
                            + [("params", ", ".join(f"{k}={v}" for k, v in record.get("params", {}).items()))])
     for host in record.get("hosts", []):
         output.echo(f"\n{host['host']}: {host['status']}" + (f" - {host['reason']}" if host.get("reason") else ""))

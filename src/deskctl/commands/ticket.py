@@ -37,6 +37,8 @@ def ticket() -> None:
 @click.option("--assignee", help="Engineer to assign at once.")
 @click.option("--tag", "tags", help="Tag; repeatable.", **multi)
 @click.option("--dedup-key", help="Automation: reuse the open ticket with this key instead of a new one.")
+@click.option("--dedup-scope", type=click.Choice(["open", "any"]), default="open", show_default=True,
+              help="any: also a resolved or closed ticket with the key (once per CI pipeline, even retried).")
 @click.option("--resolved", metavar="ANSWER", help="Register and resolve at once (first-contact resolution).")
 @json_option
 @runs(f"{ACTIONS}:create")
@@ -74,6 +76,7 @@ def classify() -> None:
               help="age = oldest first.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
+@click.option("--excel", is_flag=True, help="CSV for spreadsheets: a byte-order mark and CRLF (implies --format csv).")
 @json_option
 @runs(f"{ACTIONS}:list_")
 def list_() -> None:

@@ -40,7 +40,7 @@ def _requester(name: str | None, email: str | None, phone: str | None) -> dict:
 
 def create(app, title, description, type_, category, priority, impact, urgency, channel, service,
            requester_name, requester_email, requester_phone, system, group, assignee, tags, dedup_key,
-           resolved, as_json) -> None:
+           dedup_scope, resolved, as_json) -> None:
     from deskctl.tickets.service import create_from_cli
 
     result = create_from_cli(
@@ -48,12 +48,14 @@ def create(app, title, description, type_, category, priority, impact, urgency, 
         priority=priority, impact=impact, urgency=urgency, channel=channel, service=service,
         requester=_requester(requester_name, requester_email, requester_phone),
         system=parse_assignments(system, "--system"), group=group, assignee=assignee,
-        tags=list(tags), dedup_key=dedup_key, resolved=resolved)
+        tags=list(tags), dedup_key=dedup_key, dedup_scope=dedup_scope, resolved=resolved)
     ticket, created = result["ticket"], result["created"]
     for bulletin in result.get("bulletins", []):
         output.info(f"BULLETIN {bulletin['text']}")
     if created:
         message = f"created {_line(ticket)}"
+    elif ticket["status"] not in ("new", "assigned", "in_progress", "pending", "escalated"):
+        message = f"{ticket['id']} already exists for this dedup key ({ticket['status']}): nothing new opened"
     else:
         message = f"{ticket['id']} already open for this dedup key: seen {ticket['seen_count']} more time(s)"
     extra = {"created": created}
@@ -90,7 +92,7 @@ def _add_sla(desk, rows: list[dict], detail: bool) -> None:
 
 
 def list_(app, status, all_, types, priorities, categories, groups, assignee, requester, tags, service, search,
-          older_than, sort, limit, fmt, as_json) -> None:
+          older_than, sort, limit, fmt, excel, as_json) -> None:
     from deskctl.tickets.queries import Query, run_query
 
     query = Query(status="all" if all_ else status, types=csv_list(types), priorities=csv_list(priorities),
@@ -101,8 +103,8 @@ def list_(app, status, all_, types, priorities, categories, groups, assignee, re
     _add_sla(app.desk, rows, detail=as_json)
     if as_json:
         output.print_json(rows)
-    elif fmt == "csv":
-        output.print_csv(rows, CSV_COLUMNS)
+    elif fmt == "csv" or excel:
+        output.print_csv(rows, CSV_COLUMNS, excel=excel)
     elif rows:
         output.print_table(rows, LIST_COLUMNS)
     else:
@@ -123,7 +125,7 @@ def show(app, ticket_id, as_json) -> None:
     if as_json:
         output.print_json(ticket)
     else:
-        for line in render_ticket(ticket):
+        for line in render_ticket(ticket, str(app.desk.setting("timezone", default="UTC"))):
             output.echo(line)
 
 

@@ -33,7 +33,7 @@ CATEGORIES = {
 TOPICS = {
     "hardware-fault": (("printing", "workstation", "telephony"), "desktop", (
         "Printer on floor {n} jams every page", "Laptop does not power on", "Docking station: no display",
-        "Headset crackles on calls", "Toner empty on the {n}rd floor printer", "Keyboard keys stuck")),
+        "Headset crackles on calls", "Toner empty in the printer on floor {n}", "Keyboard keys stuck")),
     "software-fault": (("mail", "erp", "crm", "calendar", "intranet"), "L1", (
         "Outlook crashes when opening attachments", "ERP report export fails with error 500",
         "CRM freezes when saving a contact", "Calendar invitations not received",
@@ -82,7 +82,9 @@ RESOLUTIONS = (
     "Replaced the faulty part", "Restored the files from last night's backup",
     "Cleared the local cache and profile", "Granted the requested access",
 )
-KB_ARTICLES = ("KB-0001", "KB-0002", "KB-0003", "KB-0004", "KB-0005", "KB-0006")
+# articles of the shipped knowledge base (kb/articles/), so `kb stats` credits them
+KB_ARTICLES = ("KB-printer-paper-jam", "KB-password-forgotten", "KB-vpn-cannot-connect",
+               "KB-email-not-working", "KB-wifi-cannot-connect", "KB-slow-computer")
 PENDING_REASONS = ("waiting for the user to reboot", "waiting for the user's availability",
                    "waiting for manager approval", "waiting for the vendor's answer",
                    "waiting for spare part delivery")

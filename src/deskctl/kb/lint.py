@@ -4,6 +4,7 @@ and links, and every flow (see `flow_check`). Each problem is `file:line: messag
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,40 @@ def check_articles(desk, *, syntax: bool = True) -> tuple[list[str], set[str]]:
     return problems, set(by_id)
 
 
+PLACES = {".md": "articles", ".markdown": "articles", ".yaml": "flows", ".yml": "flows"}
+
+
+def misplaced(desk) -> list[str]:
+    """Articles and flows outside the folders deskctl reads (a Markdown file written straight
+    into `kb/`, a flow among the articles): each would be silently ignored, so say where it
+    belongs."""
+    kb = desk.path / "kb"
+    problems: list[str] = []
+    pending = [kb]
+    for _ in range(10_000):  # bounded walk; a KB has far fewer folders
+        if not pending:
+            break
+        folder = pending.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(path)
+                continue
+            wanted = PLACES.get(path.suffix.lower())
+            if wanted is None or path.name.lower() in ("readme.md", "readme.markdown"):
+                continue
+            top = path.relative_to(kb).parts[0] if len(path.relative_to(kb).parts) > 1 else ""
+            if top != wanted:
+                kind = "article" if wanted == "articles" else "flow"
+                problems.append(f"{desk.rel(path)}:1: not read: {kind}s belong in kb/{wanted}/ "
+                                f"(move it there: mv {desk.rel(path)} kb/{wanted}/)")
+    return problems
+
+
 def lint(desk, *, syntax: bool = True) -> list[str]:
     """Every problem in the desk's KB, sorted by file and line.
 
@@ -145,4 +180,4 @@ def lint(desk, *, syntax: bool = True) -> list[str]:
 
     problems, ids = check_articles(desk, syntax=syntax)
     flow_problems, _ = check_flows(desk, ids, syntax=syntax)
-    return sorted(set(problems + flow_problems), key=_problem_sort_key)
+    return sorted(set(problems + flow_problems + misplaced(desk)), key=_problem_sort_key)

@@ -39,9 +39,9 @@ def kb_stats(desk, *, since: str | None = None) -> dict[str, Any]:
         entry = counts.pop(doc["id"].casefold(), None) or {}
         table.append(_row(doc["id"], "article", doc["title"], doc["language"], entry))
     for path in flow_files(desk):
-        entry = counts.pop((FLOW_PREFIX + path.stem).casefold(), None) or {}
-        title, language = _flow_title(path)
-        table.append(_row(FLOW_PREFIX + path.stem, "flow", title, language, entry))
+        flow_id, title, language = _flow_meta(path)
+        entry = counts.pop((FLOW_PREFIX + flow_id).casefold(), None) or {}
+        table.append(_row(FLOW_PREFIX + flow_id, "flow", title, language, entry))
     for kb_id, entry in counts.items():  # articles deleted since: their history still counts
         table.append(_row(kb_id, "missing", "(no longer in the KB)", "", entry))
     table.sort(key=lambda r: (-r["resolved"], r["last_useful"] is None, _neg(r["last_useful"]), r["id"]))
@@ -56,17 +56,19 @@ def kb_stats(desk, *, since: str | None = None) -> dict[str, Any]:
     }
 
 
-def _flow_title(path) -> tuple[str, str]:
+def _flow_meta(path) -> tuple[str, str, str]:
+    """A flow file's id (what tickets record), title and language."""
     from deskctl import yamlio
     from deskctl.errors import BadInput
 
     try:
         data = yamlio.load(path)
     except BadInput:
-        return path.stem, ""
+        return path.stem, path.stem, ""
     if not isinstance(data, dict):
-        return path.stem, ""
-    return str(data.get("title") or path.stem), str(data.get("language") or "")
+        return path.stem, path.stem, ""
+    flow_id = str(data.get("id") or path.stem)
+    return flow_id, str(data.get("title") or flow_id), str(data.get("language") or "")
 
 
 def _neg(value: str | None) -> str:

@@ -63,7 +63,10 @@ def record_walk(desk, ticket_id: str, *, actor: str, walk: Walk, outcome: dict[s
         "path": [step.to_dict() for step in walk.path],
         "outcome": outcome,
     }
-    return _api().add_event(desk, ticket_id, actor=actor, action="kb.guide", note=walk.summary(), data=data)
+    # the flow was used on this ticket: `kb stats` credits it when the ticket is resolved,
+    # whatever the walk ended in (an article, a SOP, a resolution)
+    return _api().add_event(desk, ticket_id, actor=actor, action="kb.guide", note=walk.summary(), data=data,
+                            kb=f"flow:{walk.flow.id}")
 
 
 def escalate(desk, ticket_id: str, *, actor: str, group: str, reason: str) -> dict:

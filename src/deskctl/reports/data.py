@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from deskctl import clock
@@ -29,20 +29,12 @@ def load_rows(desk) -> list[dict]:
 
 
 def parse_when(text: str | None, what: str, tz: str, *, end_of_day: bool = False) -> datetime | None:
-    """`2026-11-01` (local midnight in the desk's zone; with `end_of_day`, the next midnight so
-    the day is included) or an ISO 8601 instant."""
+    """`--since`/`--until`: see `deskctl.moments` (`30d`, `now`, a day, an ISO time)."""
     if not text:
         return None
-    raw = text.strip()
-    try:
-        if len(raw) == 10:
-            day = datetime.strptime(raw, "%Y-%m-%d").date()
-            if end_of_day:
-                day += timedelta(days=1)
-            return datetime.combine(day, time(0, 0), tzinfo=ZoneInfo(tz))
-        return clock.parse_instant(raw, what)
-    except ValueError:
-        raise BadInput(f"{what} {text!r} is not a date", "write it like 2026-11-01 or 2026-11-01T09:00:00+01:00") from None
+    from deskctl.moments import parse_moment
+
+    return parse_moment(text, what, ZoneInfo(tz), end_of_day=end_of_day)
 
 
 def period_from(desk, since: str | None, until: str | None) -> Period:

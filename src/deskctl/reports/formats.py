@@ -32,9 +32,12 @@ def _time_text(s: dict) -> str:
 
 
 def text_lines(report: dict) -> list[str]:
-    period = report["period"]
-    lines = [f"KPIs for tickets created {period['since'] or 'ever'} .. {period['until']}"
-             + (f", group {report['group']}" if report["group"] else "") + f" ({report['timezone']})", ""]
+    from deskctl.moments import format_local
+
+    period, zone = report["period"], report["timezone"]
+    since = format_local(period["since"], zone) if period["since"] else "ever"
+    lines = [f"KPIs for tickets created {since} .. {format_local(period['until'], zone)}"
+             + (f", group {report['group']}" if report["group"] else ""), ""]
     vol = report["volume"]
     lines.append(f"{'Tickets':28} {vol['total']}")
     for key, title in (("by_type", "  by type"), ("by_category", "  by category"),

@@ -92,13 +92,16 @@ def parse_date(value) -> date:
         raise CalendarError(f"holiday {value!r} is not a date like 2026-12-25") from None
 
 
-def _country_holidays(country: str, subdiv: str | None, years: range) -> set[date]:
-    """Public holidays from the `holidays` package, cached (importing it costs ~0.3 s)."""
+def _country_calendar(country: str, subdiv: str | None, years: range) -> tuple[set[date], set[date]]:
+    """Public holidays and the weekend days that are working days by law (the Russian,
+    Belarusian, Kazakh and Uzbek production calendars move days off onto Saturdays), from
+    the `holidays` package, cached (importing it costs ~0.3 s)."""
     key = [cache.installed_fingerprint(), country, subdiv, years.start, years.stop]
     name = f"holidays-{country}-{subdiv or ''}"
     hit = cache.read(name, key)
-    if isinstance(hit, list):
-        return {date.fromisoformat(d) for d in hit}
+    if isinstance(hit, dict) and isinstance(hit.get("closed"), list) and isinstance(hit.get("working"), list):
+        return ({date.fromisoformat(d) for d in hit["closed"]},
+                {date.fromisoformat(d) for d in hit["working"]})
     import holidays
 
     try:
@@ -106,9 +109,12 @@ def _country_holidays(country: str, subdiv: str | None, years: range) -> set[dat
     except NotImplementedError:
         raise CalendarError(f"country {country!r} (subdivision {subdiv!r}) is not known to the "
                             "holidays package (use an ISO code such as IT, RO, DE)") from None
-    found = set(table.keys())
-    cache.write(name, key, sorted(d.isoformat() for d in found))
-    return found
+    closed = set(table.keys())
+    # the package keeps every year's transfers it knows, whatever years were asked for
+    working = {d for d in getattr(table, "weekend_workdays", ()) if d.year in years} - closed
+    cache.write(name, key, {"closed": sorted(d.isoformat() for d in closed),
+                            "working": sorted(d.isoformat() for d in working)})
+    return closed, working
 
 
 def known_timezone(name: str) -> bool:
@@ -134,7 +140,7 @@ def known_timezone(name: str) -> bool:
 
 def check_country(country: str, subdiv: str | None) -> None:
     """Raise CalendarError when the holidays package does not know the country/subdivision."""
-    _country_holidays(country, subdiv, range(2026, 2027))
+    _country_calendar(country, subdiv, range(2026, 2027))
 
 
 class BusinessCalendar:
@@ -206,22 +212,28 @@ class BusinessCalendar:
     # -- layout -------------------------------------------------------------------------------
     def _layout(self, years: range) -> None:
         closed = set(self.holidays)
+        working: set[date] = set()
         if self.country:
-            closed |= _country_holidays(self.country, self.subdiv, years)
+            national_closed, working = _country_calendar(self.country, self.subdiv, years)
+            closed |= national_closed
+        working -= closed
         # Laying out three years of working hours costs more than the rest of a command;
         # the result depends only on these inputs, so it is kept in the cache.
         key = [self.timezone, sorted(self.days), [list(h) for h in self.hours],
-               sorted(d.isoformat() for d in closed), years.start, years.stop]
+               sorted(d.isoformat() for d in closed), sorted(d.isoformat() for d in working),
+               years.start, years.stop]
         name = "calendar-" + cache.short_hash(repr(key))
         hit = cache.read(name, key)
         if isinstance(hit, dict):
             starts, ends = hit["starts"], hit["ends"]
         else:
-            starts, ends = self._intervals(years, closed)
+            starts, ends = self._intervals(years, closed, working)
             cache.write(name, key, {"starts": starts, "ends": ends})
         self._finish_layout(years, starts, ends)
 
-    def _intervals(self, years: range, closed: set) -> tuple[list[float], list[float]]:
+    def _intervals(self, years: range, closed: set, working: set) -> tuple[list[float], list[float]]:
+        """Working intervals: the calendar's days and hours, minus closed days, plus the
+        weekend days that national law makes working days (with the usual hours)."""
         from zoneinfo import ZoneInfo
 
         tz = ZoneInfo(self.timezone)
@@ -231,7 +243,7 @@ class BusinessCalendar:
         last = date(years.stop - 1, 12, 31)
         one = timedelta(days=1)
         while day <= last:
-            if day.weekday() in self.days and day not in closed:
+            if (day.weekday() in self.days or day in working) and day not in closed:
                 for start_min, end_min in self.hours:
                     start = datetime.combine(day, time(start_min // 60, start_min % 60), tzinfo=tz)
                     end_day = day + one if end_min == 1440 else day

@@ -3,8 +3,6 @@ and the `ticket sla` queue ordered by the time left."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from deskctl import clock
 from deskctl.sla.policy import format_business, load_policy
 from deskctl.sla.state import column_text, table_cell, ticket_sla
@@ -36,10 +34,9 @@ def ticket_with_sla(desk, ticket: dict) -> dict:
 def local_time(desk, iso: str | None) -> str:
     if not iso:
         return ""
-    from zoneinfo import ZoneInfo
+    from deskctl.moments import format_local
 
-    tz = ZoneInfo(str(desk.setting("timezone", default="UTC")))
-    return datetime.fromisoformat(iso).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    return format_local(iso, str(desk.setting("timezone", default="UTC")))
 
 
 def sla_queue(desk, *, at_risk: bool = False, breached: bool = False, groups: list[str] | None = None) -> list[dict]:

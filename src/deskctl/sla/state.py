@@ -206,7 +206,7 @@ def table_cell(row: dict, policy: SlaPolicy, now: float) -> str:
         return "-"
     start = ts(row["created_at"])
     pauses = _pauses(row) if row.get("pending_periods") else []
-    worst, left, running = -1, None, False
+    worst, left, left_state, running, breached_stopped = -1, None, None, False, None
     for name, done in zip(CLOCKS, _stops(row), strict=True):
         seconds = target.seconds.get(name)
         if seconds is None:
@@ -217,13 +217,23 @@ def table_cell(row: dict, policy: SlaPolicy, now: float) -> str:
             running = True
             remaining = int(c["remaining"])
             if left is None or remaining < left:  # the first clock wins a tie, as in ticket_sla
-                left = remaining
+                left, left_state = remaining, c["state"]
+        elif c["state"] == "breached" and breached_stopped is None:
+            breached_stopped = name
     if worst < 0:
         return "-"
     if running and row.get("status") == "pending":
         return "paused"
-    state = STATES[worst]
-    return state if left is None else f"{state} {format_business(left)}"
+    if left is None:
+        return STATES[worst]
+    return _cell_text(left_state, left, breached_stopped)
+
+
+def _cell_text(state: str, remaining: int, breached_stopped: str | None) -> str:
+    """The running clock's state and time left; a clock that already stopped late is named
+    apart, so that `breached` is never printed beside time that is still left."""
+    text = f"{state} {format_business(remaining)}"
+    return f"{text} ({breached_stopped} breached)" if breached_stopped and state != "breached" else text
 
 
 def column_text(sla: dict) -> str:
@@ -235,4 +245,6 @@ def column_text(sla: dict) -> str:
     nxt = sla.get("next")
     if not nxt:
         return sla["state"]
-    return f"{sla['state']} {format_business(sla[nxt]['remaining_seconds'])}"
+    stopped_late = next((name for name in CLOCKS if sla.get(name) and sla[name]["done_at"]
+                         and sla[name]["state"] == "breached"), None)
+    return _cell_text(sla[nxt]["state"], sla[nxt]["remaining_seconds"], stopped_late)

@@ -100,10 +100,14 @@ def create_or_touch(desk, *, actor: str, title: str, type: str | None = None, de
                     urgency: str | None = None, channel: str | None = None, service: str | None = None,
                     requester: dict | None = None, system: dict | None = None, group: str | None = None,
                     assignee: str | None = None, tags: list[str] | None = None,
-                    dedup_key: str | None = None, resolved: str | None = None,
+                    dedup_key: str | None = None, dedup_scope: str = "open", resolved: str | None = None,
                     links: list[dict] | None = None) -> tuple[dict, bool]:
     """Create a ticket, or, when an open ticket has the same `dedup_key`, record that it was
-    seen again. Returns (ticket, created)."""
+    seen again. With `dedup_scope="any"` a resolved, closed or archived ticket with the key is
+    returned as it is (a retried CI job that already resolved its change opens none).
+    Returns (ticket, created)."""
+    if dedup_scope not in DEDUP_SCOPES:
+        raise BadInput(f"dedup scope {dedup_scope!r} is not valid", f"use one of: {', '.join(DEDUP_SCOPES)}")
     if not title or not title.strip():
         raise BadInput("title is empty", "give --title with a short summary")
     explicit = {"type": type, "category": category, "priority": priority, "impact": impact,
@@ -121,8 +125,10 @@ def create_or_touch(desk, *, actor: str, title: str, type: str | None = None, de
     with store.transaction() as tx:
         now = clock.now_iso()
         if dedup_key:
-            existing = _open_with_key(tx, dedup_key)
-            if existing is not None:
+            existing = _with_key(tx, dedup_key, any_status=dedup_scope == "any")
+            if existing is not None and existing["status"] not in model.OPEN:
+                ticket, created, event = tx.get(existing["id"]), False, None
+            elif existing is not None:
                 ticket = tx.get(existing["id"])
                 count = int(ticket.get("seen_count") or 0) + 1
                 changes = lifecycle.apply_changes(ticket, {"seen_count": count})
@@ -160,16 +166,29 @@ def create_or_touch(desk, *, actor: str, title: str, type: str | None = None, de
             created = True
     if created:
         events.emit("ticket_created", ticket=ticket, desk=desk)
-    else:
+    elif event is not None:
         events.emit("ticket_updated", ticket=ticket, changes=event["changes"], event=event, desk=desk)
     return ticket, created
 
 
-def _open_with_key(tx, dedup_key: str) -> dict | None:
+DEDUP_SCOPES = ("open", "any")
+
+
+def _with_key(tx, dedup_key: str, *, any_status: bool) -> dict | None:
+    """The open ticket with this key; with `any_status`, else the newest finished one."""
+    finished = None
     for row in tx.active_rows():
-        if row.get("dedup_key") == dedup_key and row["status"] in model.OPEN:
-            return row
-    return None
+        if row.get("dedup_key") == dedup_key:
+            if row["status"] in model.OPEN:
+                return row
+            finished = row
+    if not any_status:
+        return None
+    if finished is None:
+        for row in tx.rows("closed") + tx.rows("archive"):
+            if row.get("dedup_key") == dedup_key and (finished is None or row["created_at"] > finished["created_at"]):
+                finished = row
+    return finished
 
 
 def create_ticket(desk, *, actor: str, title: str, type: str = "incident", **fields: Any) -> dict:
@@ -179,10 +198,18 @@ def create_ticket(desk, *, actor: str, title: str, type: str = "incident", **fie
 
 # -- lifecycle ----------------------------------------------------------------------------------
 
-def add_event(desk, ticket_id: str, *, actor: str, action: str, note: str = "", data: dict | None = None) -> dict:
-    """Record something that happened to the ticket (a runbook run, a guided flow...)."""
-    return change_ticket(desk, ticket_id, actor, "event",
-                   lambda t, now: lifecycle.record(t, at=now, actor=actor, action=action, note=note, data=data))
+def add_event(desk, ticket_id: str, *, actor: str, action: str, note: str = "", data: dict | None = None,
+              kb: str | None = None) -> dict:
+    """Record something that happened to the ticket (a runbook run, a guided flow...);
+    `kb` adds the article or `flow:ID` used to the ticket's `kb_articles` (what `kb stats`
+    credits once the ticket is resolved)."""
+    def change(ticket, now):
+        changes = None
+        if kb and kb not in (ticket.get("kb_articles") or []):
+            changes = lifecycle.apply_changes(ticket, {"kb_articles": [*(ticket.get("kb_articles") or []), kb]})
+        return lifecycle.record(ticket, at=now, actor=actor, action=action, note=note, data=data, changes=changes)
+
+    return change_ticket(desk, ticket_id, actor, "event", change)
 
 
 def update(desk, ticket_id: str, *, actor: str, fields: dict, note: str = "") -> dict:
@@ -317,6 +344,7 @@ def reopen(desk, ticket_id: str, *, actor: str, reason: str) -> dict:
         changes = lifecycle.apply_changes(ticket, {
             "status": "in_progress" if ticket.get("assignee") else "new",
             "resolved_at": None, "closed_at": None, "confirmed": None, "archived": False,
+            "resolution": None,  # the old one did not hold; the history keeps it
             "reopen_count": int(ticket.get("reopen_count") or 0) + 1})
         return lifecycle.record(ticket, at=now, actor=actor, action="reopen", changes=changes, note=reason)
 

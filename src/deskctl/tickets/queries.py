@@ -6,6 +6,7 @@ from datetime import datetime
 
 from deskctl import clock
 from deskctl.durations import format_age, parse_duration
+from deskctl.errors import BadInput
 from deskctl.store import open_store
 from deskctl.tickets import model
 
@@ -35,7 +36,30 @@ def _statuses(query: Query) -> set[str] | None:
         return None
     if query.status == "open":
         return set(model.OPEN)
-    return {s.strip() for s in query.status.split(",") if s.strip()}
+    wanted = {s.strip() for s in query.status.split(",") if s.strip()}
+    for status in wanted:
+        _check_filter("--status", status, ["open", "all", *model.STATUSES])
+    return wanted
+
+
+def _check_filter(option: str, value: str, allowed: list[str]) -> None:
+    """A filter value the desk cannot hold is a typo, not an empty queue: say so (exit 2)."""
+    if value in allowed:
+        return
+    import difflib
+
+    close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise BadInput(f"{option} {value!r} is not valid", f"{hint}use one of: {', '.join(allowed)}")
+
+
+def _check_filters(desk, query: Query) -> None:
+    for values, option, key in ((query.types, "--type", "types"), (query.priorities, "--priority", "priorities"),
+                                (query.categories, "--category", "categories"), (query.groups, "--group", "groups")):
+        for value in values:
+            _check_filter(option, value, model.choices(desk, key))
+    if query.service:
+        _check_filter("--service", query.service, model.choices(desk, "services"))
 
 
 def _age_seconds(row: dict, now: datetime) -> float:
@@ -45,6 +69,7 @@ def _age_seconds(row: dict, now: datetime) -> float:
 def run_query(desk, query: Query) -> list[dict]:
     """Summary rows matching the query, sorted, with `age` (seconds) and `age_text` added."""
     statuses = _statuses(query)
+    _check_filters(desk, query)
     want_closed = statuses is None or "closed" in statuses
     store = open_store(desk)
     rows = store.rows(active=True, closed=want_closed, archived=want_closed,

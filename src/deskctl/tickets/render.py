@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from deskctl.moments import format_local
 from deskctl.output import format_table
 
 
-def _when(iso: str | None) -> str:
-    return (iso or "").replace("T", " ")[:16]
+def render_ticket(t: dict, zone: str = "UTC") -> list[str]:
+    """Lines for `ticket show`; times in the desk's time zone `zone`, labelled."""
+    def _when(iso: str | None) -> str:
+        return format_local(iso, zone)
 
-
-def render_ticket(t: dict) -> list[str]:
     requester = t.get("requester") or {}
     who = " ".join(x for x in (requester.get("name"), f"<{requester['email']}>" if requester.get("email") else None,
                                requester.get("phone")) if x)
@@ -42,7 +43,7 @@ def render_ticket(t: dict) -> list[str]:
         what = " | ".join(x for x in (e.get("note"), changes) if x)
         rows.append({"at": _when(e["at"]), "actor": e["actor"],
                      "action": e["action"] + (" (internal)" if e.get("internal") else ""), "what": what})
-    lines += ["  " + line for line in format_table(rows, [("at", "WHEN"), ("actor", "WHO"), ("action", "ACTION"), ("what", "WHAT")], max_width=90)]
+    lines += ["  " + line for line in format_table(rows, [("at", "WHEN"), ("actor", "WHO"), ("action", "ACTION"), ("what", "WHAT")], indent=2)]
     return lines
 
 
