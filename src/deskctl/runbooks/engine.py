@@ -320,8 +320,8 @@ def dry_run(plan: Plan) -> dict[str, Any]:
                 stype = run.step_types[step.type]
                 try:
                     text = stype.describe(step, hc)
-                except Exception as exc:  # a template needing a register's real value
-                    text = f"<rendered at run time: {exc}>"
+                except Exception:  # a template needing a register's real value (validated already)
+                    text = "<rendered at run time, from the output of earlier steps>"
                 rows.append({"section": section, "name": step.name, "type": step.type,
                              "when": step.when, "sudo": step.sudo, "would": redact.redact(str(text))})
         hosts.append({"host": host.name, "address": host.address, "connection": host.connection, "steps": rows})
