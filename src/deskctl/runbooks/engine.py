@@ -59,8 +59,8 @@ def prepare(desk, plugins, name: str, *, raw_params: dict[str, str], actor: str,
 
     inventory = load_inventory(desk)
     library = library_for(desk, plugins, inventory)
-    runbook = library.load(name)
     params_mod.load_protected_accounts(desk)
+    runbook = _load_with_params(library, name, raw_params)
     values, generated = params_mod.resolve(runbook, raw_params)
     settings = desk.setting("runbooks", default={}) or {}
     forks = forks or int(settings.get("forks", 10))
@@ -306,6 +306,23 @@ def _new_record(plan: Plan) -> dict[str, Any]:
         "started_at": clock.now_iso(), "finished_at": None, "duration": None,
         "status": "running", "exit_code": None, "hosts": [],
     }  # fmt: skip
+
+
+def _load_with_params(library, name: str, raw_params: dict[str, str]):
+    """The valid runbook; when it is not, its problems and those of the parameters given,
+    in one report (fixing the file, then rerunning to learn of a missing -p, wastes a turn)."""
+    try:
+        return library.load(name)
+    except ValidationFailed as failed:
+        runbook, _ = library.check(library.path_of(name))
+        if runbook is not None and runbook.params is not None:
+            try:
+                params_mod.resolve(runbook, raw_params)
+            except ValidationFailed as also:
+                failed.problems = [*failed.problems, *also.problems]
+            except BadInput as also:
+                failed.problems = [*failed.problems, also.message]
+        raise
 
 
 def dry_run(plan: Plan) -> dict[str, Any]:
