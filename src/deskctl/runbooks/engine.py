@@ -16,7 +16,7 @@ from typing import Any
 from deskctl import clock, redact
 from deskctl.errors import BadInput, ValidationFailed
 from deskctl.runbooks import params as params_mod
-from deskctl.runbooks import records, stepexec, templating
+from deskctl.runbooks import records, requirements, stepexec, templating
 from deskctl.runbooks.context import HostContext, RunContext, templating_choice
 from deskctl.runbooks.model import SECTIONS
 
@@ -209,8 +209,10 @@ def _run_host(run: RunContext, host) -> dict[str, Any]:
     hc.sink = steps
     failed = None
     try:
-        failed = run_steps(hc, run.runbook.steps, "steps", steps)
-        if failed is not None and run.runbook.rollback:
+        # a tool the SOP needs is missing: nothing ran, so there is nothing to roll back
+        unmet = requirements.check(hc, run.runbook, steps)
+        failed = unmet or run_steps(hc, run.runbook.steps, "steps", steps)
+        if failed is not None and failed is not unmet and run.runbook.rollback:
             for step in run.runbook.rollback:  # every rollback step is tried
                 result = stepexec.run_step(step, hc, "rollback")
                 steps.append(stepexec.to_record(step, "rollback", result))
