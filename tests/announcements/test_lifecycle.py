@@ -21,7 +21,7 @@ def test_update_publishes_version_2_and_resolve_publishes_the_closing_notice(aru
     assert report["version"] == 2 and report["status"] == "published" and report["failed"] == []
     v2 = {m["message"]["Content-Language"]: m["message"] for m in smtp_sink.messages[2:]}
     assert sorted(v2) == ["en", "it"]
-    assert v2["it"]["Subject"].strip() == "Aggiornamento: Manutenzione programmata: mail e calendar il 5 dicembre 2026"
+    assert v2["it"]["Subject"].strip() == "Aggiornamento: Manutenzione programmata: mail e calendar dal 5 al 6 dicembre 2026"
     assert "domenica 6 dicembre 2026, 04:00" in v2["it"].get_body(("plain",)).get_content()
     assert v2["en"]["X-Deskctl-Announcement"] == f"{ann_id} v2"
 

@@ -25,7 +25,7 @@ def test_after_approval_smtp_gets_one_message_per_language_and_list(arun, smtp_d
     ]
     by_lang = {m["message"]["Content-Language"]: m["message"] for m in smtp_sink.messages}
     italian = by_lang["it"]
-    assert italian["Subject"] == "Manutenzione programmata: mail e calendar il 5 dicembre 2026"
+    assert italian["Subject"] == "Manutenzione programmata: mail e calendar dal 5 al 6 dicembre 2026"
     assert italian["From"] == "servicedesk@example.com"
     assert italian.get_content_type() == "multipart/alternative"
     assert "sabato 5 dicembre 2026, 22:00" in italian.get_body(("plain",)).get_content()
@@ -34,7 +34,7 @@ def test_after_approval_smtp_gets_one_message_per_language_and_list(arun, smtp_d
 
     # the status page and the Atom feed show it, in every language
     page = (smtp_desk / "public" / "status" / "it" / "index.html").read_text(encoding="utf-8")
-    assert "Manutenzione programmata: mail e calendar il 5 dicembre 2026" in page and 'id="ANN-0001"' in page
+    assert "Manutenzione programmata: mail e calendar dal 5 al 6 dicembre 2026" in page and 'id="ANN-0001"' in page
     feed = ET.parse(smtp_desk / "public" / "status" / "ru" / "feed.xml").getroot()
     titles = [e.findtext("a:title", namespaces=ATOM) for e in feed.findall("a:entry", ATOM)]
     assert titles == ["Плановые работы: mail и calendar, 5 декабря 2026 г."]  # titles are one plain line
@@ -106,7 +106,7 @@ def test_webhook_gets_one_json_post_per_language(arun, desk, hook_server, mainte
     assert sorted(posts) == ["en", "it", "ro", "ru"]
     italian = posts["it"]["json"]
     assert italian["announcement"] == ann_id and italian["version"] == 1 and italian["services"] == ["mail", "calendar"]
-    assert italian["text"].startswith("**Manutenzione programmata: mail e calendar il 5 dicembre 2026**")
+    assert italian["text"].startswith("**Manutenzione programmata: mail e calendar dal 5 al 6 dicembre 2026**")
     assert posts["it"]["headers"]["Authorization"] == "Bearer s3cr3t"
     assert posts["it"]["path"] == "/hook"
     assert arun("announce", "publish", ann_id).code == 0

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import zlib
 from pathlib import Path
 
-from tests.announcements.conftest import create_approved
+from tests.announcements.conftest import create_approved, replace_config
 from tests.support import browser
 from tests.support.browser import console_messages
 
@@ -56,7 +56,7 @@ def test_status_page_renders_in_chromium_without_errors(arun, desk, maintenance,
     assert console_messages(dom.stderr) == []
     assert "<h1>Stato dei servizi</h1>" in dom.stdout
     assert 'id="ANN-0001"' in dom.stdout
-    assert "Manutenzione programmata: mail e calendar il 5 dicembre 2026" in dom.stdout
+    assert "Manutenzione programmata: mail e calendar dal 5 al 6 dicembre 2026" in dom.stdout
     assert "programmato" in dom.stdout  # not started yet at DESKCTL_NOW
     assert 'href="../ru/index.html"' in dom.stdout
 
@@ -82,7 +82,7 @@ def test_atom_feed_lists_current_and_recent_announcements(arun, desk, maintenanc
     entries = feed.findall("a:entry", ATOM)
     assert len(entries) == 1
     entry = entries[0]
-    assert entry.findtext("a:id", namespaces=ATOM) == "urn:deskctl:announcement:ANN-0001"
+    assert entry.findtext("a:id", namespaces=ATOM) == "tag:example.com,2026:example-service-desk/en/ANN-0001"
     assert entry.findtext("a:title", namespaces=ATOM) == "Planned maintenance: mail and calendar on December 5, 2026"
     content = entry.find("a:content", ATOM)
     assert content.get("type") == "html" and '<article class="notice kind-planned-maintenance' in content.text
@@ -109,3 +109,80 @@ def test_statuspage_command_turns_a_started_maintenance_active_without_a_new_pub
     assert "state-active" in html and "state-upcoming" not in html
     shown = arun("announce", "show", ann_id, "--json").json()
     assert len([d for d in shown["deliveries"] if d["channel"] == "statuspage"]) == 4  # nothing re-sent
+
+
+def read_feed(path, served_at: str = "http://status.test/"):
+    """The feed as a feed reader gets it from a web server serving public/status at `served_at`."""
+    import feedparser
+
+    location = served_at + "/".join(path.parts[-2:])
+    parsed = feedparser.parse(path.read_bytes(), response_headers={"content-location": location,
+                                                                   "content-type": "application/atom+xml"})
+    assert not parsed.bozo, parsed.bozo_exception
+    return parsed
+
+
+def test_feed_links_resolve_to_the_written_files_without_a_base_url(arun, desk, maintenance):
+    from urllib.parse import urlsplit
+
+    ann_id = create_approved(arun)
+    assert arun("announce", "publish", ann_id).code == 0
+    for lang in ("en", "it", "ru", "ro"):
+        feed = read_feed(desk / "public" / "status" / lang / "feed.xml")
+        links = [feed.feed.link, *(link.href for link in feed.feed.links), feed.entries[0].link]
+        for link in links:
+            assert link.startswith("http://status.test/"), link
+            target = desk / "public" / "status" / urlsplit(link).path.lstrip("/")
+            assert target.is_file(), (lang, link)  # not en/en/feed.xml
+        assert urlsplit(feed.entries[0].link).fragment == ann_id
+
+
+def test_feed_links_with_a_base_url_without_its_final_slash(arun, desk, maintenance):
+    replace_config(desk, "statuspage: {out: public/status}",
+                   'statuspage: {out: public/status, base_url: "https://status.example.com"}')
+    ann_id = create_approved(arun)
+    assert arun("announce", "publish", ann_id).code == 0
+    feed = read_feed(desk / "public" / "status" / "it" / "feed.xml")
+    assert feed.entries[0].link == "https://status.example.com/it/index.html#ANN-0001"
+    assert {link.href for link in feed.feed.links} == {"https://status.example.com/it/feed.xml",
+                                                       "https://status.example.com/it/index.html"}
+    assert feed.entries[0].id == "tag:status.example.com,2026:example-service-desk/it/ANN-0001"
+
+
+def test_a_base_url_that_is_not_a_url_is_named_by_config_check(arun, desk):
+    replace_config(desk, "statuspage: {out: public/status}", "statuspage: {out: public/status, base_url: status.example.com}")
+    result = arun("config", "check")
+    assert result.code == 2
+    assert "channels.statuspage.base_url 'status.example.com' must be an absolute http(s) URL" in result.stderr
+
+
+def test_entry_ids_are_unique_across_languages_and_desks(arun, run, desk, maintenance, tmp_path):
+    ann_id = create_approved(arun)
+    assert arun("announce", "publish", ann_id).code == 0
+    other = tmp_path / "other-desk"
+    assert run("init", str(other)).code == 0
+    replace_config(other, "email: servicedesk@example.com", "email: help@example.org")
+    (other / "maintenance.yaml").write_text((desk / "maintenance.yaml").read_text())
+    for args in (("announce", "create", "planned-maintenance", "--from", "maintenance.yaml"),
+                 ("announce", "submit", ann_id), ("--actor", "alice", "announce", "approve", ann_id),
+                 ("announce", "publish", ann_id)):
+        assert arun(*args, cwd=other).code == 0, args
+    ids = [read_feed(d / "public" / "status" / lang / "feed.xml").entries[0].id
+           for d in (desk, other) for lang in ("en", "it", "ru", "ro")]
+    assert len(set(ids)) == 8, ids
+
+
+def test_nothing_is_rewritten_when_nothing_changed(arun, desk, maintenance):
+    ann_id = create_approved(arun)
+    assert arun("announce", "publish", ann_id).code == 0
+    feed = desk / "public" / "status" / "en" / "feed.xml"
+    before = (feed.read_bytes(), feed.stat().st_mtime_ns)
+    later = {"DESKCTL_NOW": "2026-12-01T10:05:00+01:00"}  # the next cron run: nothing changed
+    result = arun("announce", "statuspage", "--json", env=later)
+    assert result.code == 0, result
+    assert result.json()["written"] == []
+    assert (feed.read_bytes(), feed.stat().st_mtime_ns) == before
+    # the window starts: the page and the feed change, and say when
+    during = arun("announce", "statuspage", "--json", env={"DESKCTL_NOW": "2026-12-05T23:00:00+01:00"})
+    assert "public/status/en/feed.xml" in during.json()["written"]
+    assert read_feed(feed).feed.updated.startswith("2026-12-05T22:00:00")

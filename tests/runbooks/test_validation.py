@@ -204,3 +204,14 @@ def test_a_host_parameter_in_targets_names_one_host_never_a_group(drun, desk):
     assert one.code == 0 and [h["host"] for h in one.json()["hosts"]] == ["pc-1"], one
     groups = drun("sop", "run", "disk-cleanup", "--hosts", "localhost,pc-1", "--dry-run", "--json")
     assert groups.code == 0 and len(groups.json()["hosts"]) == 2  # several hosts: the operator says so
+
+
+def test_running_an_invalid_sop_also_names_the_missing_parameters(drun, desk):
+    (desk / "sops" / "broken.yaml").write_text(
+        "name: broken\ndescription: x\nparams:\n  server: {type: string, required: true}\n"
+        "steps:\n  - name: y\n    frobnicate: 1\n")
+    result = drun("sop", "run", "broken")
+    assert result.code == 2
+    assert "sops/broken.yaml:7: step 'y': unknown step type or key 'frobnicate'" in result.stderr
+    assert "sops/broken.yaml:4: parameter 'server' is required: pass -p server=VALUE" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -243,5 +243,10 @@ def test_a_retried_pipeline_reuses_its_change_even_after_it_was_resolved(drun):
     assert retried.code == 0 and retried.stdout.strip() == change, retried
     assert "already exists for this dedup key (resolved)" in retried.stderr
     assert drun("ticket", "show", change, "--json").json()["status"] == "resolved"  # untouched
+    # and its resolve step, retried, succeeds without a second resolution; another text is refused
+    assert drun("ticket", "resolve", change, "--resolution", "Deployed by pipeline 981").code == 0
+    assert drun("ticket", "resolve", change, "--resolution", "Something else").code == 2
+    history = drun("ticket", "show", change, "--json").json()["history"]
+    assert [e["action"] for e in history].count("resolve") == 1
     # the cron default: a key whose ticket is finished opens a new one next time
     assert drun(*args[:-2]).stdout.strip() != change

@@ -18,7 +18,7 @@ from deskctl.errors import BadInput
 
 JINJA_GLOBALS = {"range", "dict", "lipsum", "cycler", "joiner", "namespace"}
 LAYOUT_NAMES = {"t", "section"}  # the layouts import these for the kinds' templates
-STATUSPAGE_NAMES = {"lang", "languages", "now", "current", "recent", "desk", "base_url"}
+STATUSPAGE_NAMES = {"lang", "languages", "now", "current", "recent", "desk", "base_url", "updated", "tag"}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
@@ -155,6 +155,16 @@ def _check_channels(report: _Reporter, channels: dict) -> None:
     webhook = channels.get("webhook")
     if isinstance(webhook, dict) and "url" in webhook and not str(webhook["url"]).startswith(("http://", "https://")):
         report.config(("channels", "webhook", "url"), f"channels.webhook.url {webhook['url']!r} must start with http:// or https://")
+    statuspage = channels.get("statuspage")
+    if isinstance(statuspage, dict) and statuspage.get("base_url") is not None:
+        from urllib.parse import urlsplit
+
+        url = str(statuspage["base_url"])
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            report.config(("channels", "statuspage", "base_url"),
+                          f"channels.statuspage.base_url {url!r} must be an absolute http(s) URL, "
+                          "e.g. https://status.example.com/ (or leave it out: links are then relative)")
     for name in ("smtp", "webhook", "statuspage", "file"):
         if name in channels and not isinstance(channels[name], dict):
             report.config(("channels", name), f"channels.{name} must be a mapping of settings")

@@ -15,12 +15,45 @@ from deskctl.announcements.render import Renderer
 from deskctl.announcements.store import AnnouncementStore
 from deskctl.fileio import atomic_write
 
+EPOCH = "1970-01-01T00:00:00+00:00"  # `updated` of a page that never showed anything
 PAGE = "_statuspage/page.j2"
 FEED = "_statuspage/feed.j2"
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: Path, text: str) -> bool:
+    """Write `text` unless the file already holds it: the 5-minute cron then leaves the page
+    and feeds alone (same bytes, same mtime, no feed reader polling a changed file)."""
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return False
+    except OSError:
+        pass
     atomic_write(path, text)
+    return True
+
+
+def base_url_of(settings: dict[str, Any]) -> str:
+    """`base_url` with its final `/` (links are appended to it), or "" for relative links."""
+    url = str(settings.get("base_url") or "").strip()
+    return url if not url or url.endswith("/") else url + "/"
+
+
+def tag_authority(desk, settings: dict[str, Any]) -> str:
+    """The domain that names the desk's Atom ids (RFC 4151 tag URIs): the status page's host,
+    else the desk's e-mail domain, else a name of the desk's own under `.invalid`."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(base_url_of(settings)).hostname
+    email = str((desk.config.get("desk") or {}).get("email") or "")
+    if host:
+        return host
+    if "@" in email:
+        return email.rsplit("@", 1)[1].lower()
+    return _slug(desk.path.name) + ".invalid"
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in str(text).lower()).strip("-") or "desk"
 
 
 def output_dir(desk, settings: dict[str, Any]) -> Path:
@@ -52,9 +85,12 @@ def _entry(renderer: Renderer, record: dict, lang: str, now: datetime) -> dict[s
         state = "upcoming"
     else:
         state = "active"
+    changed = [version["created_at"], record.get("resolved_at") if state == "resolved" else None,
+               start if state == "active" else None]
     return {
         "id": record["id"],
-        "version": version["version"],
+        "year": record["created_at"][:4],
+        "changed": max(c for c in changed if c),
         "kind": record["kind"],
         "state": state,
         "severity": version["fields"].get("severity", "minor"),
@@ -69,7 +105,8 @@ def _entry(renderer: Renderer, record: dict, lang: str, now: datetime) -> dict[s
 
 def build(desk, settings: dict[str, Any], *, renderer: Renderer | None = None) -> list[Path]:
     """Write `<out>/<lang>/index.html` and `feed.xml` for every desk language, and
-    `<out>/index.html` pointing to the default language. Returns the files written."""
+    `<out>/index.html` pointing to the default language. Returns the files written (a file
+    whose content did not change is not rewritten)."""
     from markupsafe import Markup
 
     renderer = renderer or Renderer(desk)
@@ -86,24 +123,29 @@ def build(desk, settings: dict[str, Any], *, renderer: Renderer | None = None) -
         entries_recent = [_entry(renderer, r, lang, now) for r in recent]
         for entry in entries_now + entries_recent:
             entry["html"] = Markup(entry["html"])  # rendered with autoescape already
+        entries = entries_now + entries_recent
         values = {
             "lang": lang, "languages": languages, "now": now, "current": entries_now, "recent": entries_recent,
             "desk": {"name": desk_info.get("name", ""), "email": desk_info.get("email", ""), "phone": desk_info.get("phone", "")},
-            "base_url": str(settings.get("base_url") or ""),
+            "base_url": base_url_of(settings),
+            # when what the page shows last changed (not when it was rebuilt), and stable ids
+            "updated": datetime.fromisoformat(max((e["changed"] for e in entries), default=EPOCH)),
+            "tag": f"tag:{tag_authority(desk, settings)},{min((e['year'] for e in entries), default='2026')}:"
+                   f"{_slug(desk_info.get('name') or desk.path.name)}",
         }
         env = renderer.env(True)
         page = env.get_template(PAGE).render(values)
         feed = env.get_template(FEED).render(values)
-        _write(out / lang / "index.html", page)
-        _write(out / lang / "feed.xml", feed)
-        written += [out / lang / "index.html", out / lang / "feed.xml"]
+        for path, text in ((out / lang / "index.html", page), (out / lang / "feed.xml", feed)):
+            if _write(path, text):
+                written.append(path)
     default = renderer.default_language
     links = "".join(f'<li><a href="{x}/index.html" hreflang="{x}">{x}</a></li>' for x in languages)
-    _write(out / "index.html", (
+    if _write(out / "index.html", (
         f'<!DOCTYPE html>\n<html lang="{default}"><head><meta charset="utf-8">'
         f'<meta http-equiv="refresh" content="0; url={default}/index.html">'
         f"<title>{Markup.escape(desk_info.get('name', 'Status'))}</title></head>"
-        f"<body><ul>{links}</ul></body></html>\n"
-    ))
-    written.append(out / "index.html")
+        f"<body><main><h1>{Markup.escape(desk_info.get('name', 'Status'))}</h1><ul>{links}</ul></main></body></html>\n"
+    )):
+        written.append(out / "index.html")
     return written

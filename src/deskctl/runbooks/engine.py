@@ -16,7 +16,7 @@ from typing import Any
 from deskctl import clock, redact
 from deskctl.errors import BadInput, ValidationFailed
 from deskctl.runbooks import params as params_mod
-from deskctl.runbooks import records, stepexec, templating
+from deskctl.runbooks import records, requirements, stepexec, templating
 from deskctl.runbooks.context import HostContext, RunContext, templating_choice
 from deskctl.runbooks.model import SECTIONS
 
@@ -59,8 +59,8 @@ def prepare(desk, plugins, name: str, *, raw_params: dict[str, str], actor: str,
 
     inventory = load_inventory(desk)
     library = library_for(desk, plugins, inventory)
-    runbook = library.load(name)
     params_mod.load_protected_accounts(desk)
+    runbook = _load_with_params(library, name, raw_params)
     values, generated = params_mod.resolve(runbook, raw_params)
     settings = desk.setting("runbooks", default={}) or {}
     forks = forks or int(settings.get("forks", 10))
@@ -209,8 +209,10 @@ def _run_host(run: RunContext, host) -> dict[str, Any]:
     hc.sink = steps
     failed = None
     try:
-        failed = run_steps(hc, run.runbook.steps, "steps", steps)
-        if failed is not None and run.runbook.rollback:
+        # a tool the SOP needs is missing: nothing ran, so there is nothing to roll back
+        unmet = requirements.check(hc, run.runbook, steps)
+        failed = unmet or run_steps(hc, run.runbook.steps, "steps", steps)
+        if failed is not None and failed is not unmet and run.runbook.rollback:
             for step in run.runbook.rollback:  # every rollback step is tried
                 result = stepexec.run_step(step, hc, "rollback")
                 steps.append(stepexec.to_record(step, "rollback", result))
@@ -308,6 +310,23 @@ def _new_record(plan: Plan) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _load_with_params(library, name: str, raw_params: dict[str, str]):
+    """The valid runbook; when it is not, its problems and those of the parameters given,
+    in one report (fixing the file, then rerunning to learn of a missing -p, wastes a turn)."""
+    try:
+        return library.load(name)
+    except ValidationFailed as failed:
+        runbook, _ = library.check(library.path_of(name))
+        if runbook is not None and runbook.params is not None:
+            try:
+                params_mod.resolve(runbook, raw_params)
+            except ValidationFailed as also:
+                failed.problems = [*failed.problems, *also.problems]
+            except BadInput as also:
+                failed.problems = [*failed.problems, also.message]
+        raise
+
+
 def dry_run(plan: Plan) -> dict[str, Any]:
     """Every step rendered for every host, secrets masked; connects nowhere."""
     run = plan.run
@@ -320,8 +339,8 @@ def dry_run(plan: Plan) -> dict[str, Any]:
                 stype = run.step_types[step.type]
                 try:
                     text = stype.describe(step, hc)
-                except Exception as exc:  # a template needing a register's real value
-                    text = f"<rendered at run time: {exc}>"
+                except Exception:  # a template needing a register's real value (validated already)
+                    text = "<rendered at run time, from the output of earlier steps>"
                 rows.append({"section": section, "name": step.name, "type": step.type,
                              "when": step.when, "sudo": step.sudo, "would": redact.redact(str(text))})
         hosts.append({"host": host.name, "address": host.address, "connection": host.connection, "steps": rows})

@@ -167,6 +167,18 @@ class _Checker:
         rb.lock = self.typed(data, "lock", bool, "true or false", False)
         rb.resolves = self.typed(data, "resolves", bool, "true or false", False)
         rb.timeout = self.number(data, ("timeout",), data.get("timeout"), 0.001, 86400)
+        rb.requires = self.requires(data.get("requires"))
+
+    def requires(self, value: Any) -> list[str]:
+        from deskctl.runbooks.requirements import TOOL_NAME
+
+        if value is None:
+            return []
+        tools = value if isinstance(value, list) else None
+        if tools is None or not all(isinstance(t, str) and TOOL_NAME.fullmatch(t) for t in tools):
+            self.report(("requires",), "requires must be a list of command names, e.g. [ping, traceroute]")
+            return []
+        return list(dict.fromkeys(tools))
 
     def typed(self, data: dict, key: str, kind: type, word: str, default: Any, keypath: tuple = ()) -> Any:
         value = data.get(key, default)

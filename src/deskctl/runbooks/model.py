@@ -13,7 +13,7 @@ COMMON_STEP_KEYS = (
 PARAM_TYPES = ("string", "int", "bool", "choice", "host", "user", "email", "password", "path", "account")
 TOP_KEYS = (
     "name", "description", "version", "tags", "params", "targets", "confirm", "lock",
-    "resolves", "timeout", "steps", "rollback", "finally",
+    "resolves", "timeout", "requires", "steps", "rollback", "finally",
 )  # fmt: skip
 SECTIONS = ("steps", "rollback", "finally")
 
@@ -114,6 +114,7 @@ class Runbook:
     lock: bool = False
     resolves: bool = False
     timeout: float | None = None
+    requires: list[str] = field(default_factory=list)  # commands every target host must have
     steps: list[Step] = field(default_factory=list)
     rollback: list[Step] = field(default_factory=list)
     finally_: list[Step] = field(default_factory=list)

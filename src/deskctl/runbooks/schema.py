@@ -85,6 +85,7 @@ def json_schema(step_types: list[str] | None = None) -> dict[str, Any]:
             "targets": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
             "confirm": {"type": "boolean"}, "lock": {"type": "boolean"}, "resolves": {"type": "boolean"},
             "timeout": {"type": "number", "exclusiveMinimum": 0},
+            "requires": {"type": "array", "items": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._+-]*$"}},
             "steps": {**steps, "minItems": 1}, "rollback": steps, "finally": steps,
         },
         "$defs": {"step": step, "param": param},

@@ -67,7 +67,9 @@ def _attempt(step, stype, hc) -> StepResult:
     return result
 
 
-def run_step(step, hc, section: str) -> StepResult:
+def run_step(step, hc, section: str, explain=None) -> StepResult:
+    """Run one step on one host (its `when`, retries and expectations); `explain(result)`
+    words the message of a failure when the caller knows better than the last output line."""
     started = time.monotonic()
     stype = hc.run.step_types[step.type]
     result: StepResult
@@ -78,9 +80,9 @@ def run_step(step, hc, section: str) -> StepResult:
             go, result = None, StepResult("failed", message=f"when: {exc.message}")
         if go is not None and not go:
             result = StepResult("skipped", message=f"when {step.when!r} is false")
-            return _finish(step, hc, section, result, started)
+            return _finish(step, hc, section, result, started, explain)
         if go is None:
-            return _finish(step, hc, section, result, started)
+            return _finish(step, hc, section, result, started, explain)
     attempts = 0
     for attempts in range(1, step.retries + 2):
         result = _attempt(step, stype, hc)
@@ -89,13 +91,15 @@ def run_step(step, hc, section: str) -> StepResult:
         if attempts <= step.retries:
             time.sleep(step.delay)
     result.attempts = attempts
-    return _finish(step, hc, section, result, started)
+    return _finish(step, hc, section, result, started, explain)
 
 
-def _finish(step, hc, section: str, result: StepResult, started: float) -> StepResult:
+def _finish(step, hc, section: str, result: StepResult, started: float, explain=None) -> StepResult:
     result.duration = time.monotonic() - started
     result.stdout = decode(result.stdout)
     result.stderr = decode(result.stderr)
+    if result.status == "failed" and explain is not None:
+        result.message = explain(result) or result.message
     result.message = redact.redact(result.message)
     if result.status == "failed" and not result.message:
         last = (result.stderr.strip() or result.stdout.strip()).splitlines()

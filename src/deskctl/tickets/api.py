@@ -324,6 +324,9 @@ def resolve(desk, ticket_id: str, *, actor: str, resolution: str, kb: str | None
         return lifecycle.record(ticket, at=now, actor=actor, action="resolve", changes=changes, note=resolution,
                                 data={"kb": kb} if kb else None)
 
+    current = get_ticket(desk, ticket_id)
+    if current["status"] in ("resolved", "closed") and current.get("resolution") == resolution:
+        return current  # the same resolution again (a retried CI job): already done, not an error
     return change_ticket(desk, ticket_id, actor, "resolve", change)
 
 

@@ -1,0 +1,228 @@
+"""Every example in README.md and docs/*.md runs as written and does what its text says.
+
+A fenced block in `sh`, `bash`, `console` or `cron` is an example; it is preceded by a marker
+`<!-- example: NAME -->` (invisible on GitHub) naming the check below that runs it: in a fresh
+desk, or for the quick start in a fresh copy of the repository with its own virtualenv, with
+the loopback sshd where the text names a host. A new example without a check fails the first
+test, so none is left untested. Blocks in other languages (yaml, python, text) are not run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from tests.runbooks.conftest import fake_bin, ssh_hosts, write_inventory
+from tests.runbooks.test_ssh_runs import JOURNALCTL, SYSTEMCTL
+
+RUNNABLE = ("sh", "bash", "shell", "console", "cron")
+FENCE = re.compile(r"^(?:<!-- example: (?P<name>[\w-]+) -->\n)?```(?P<lang>[\w-]*)\n(?P<body>.*?)^```", re.S | re.M)
+NOW = "2026-12-01T10:00:00+01:00"  # before the example maintenance window of 5 December
+
+
+@dataclass
+class Example:
+    name: str | None
+    lang: str
+    body: str
+    where: str
+
+
+def all_blocks() -> list[Example]:
+    found = []
+    for path in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
+        text = path.read_text(encoding="utf-8")
+        for match in FENCE.finditer(text):
+            line = text.count("\n", 0, match.start()) + 1
+            found.append(Example(match["name"], match["lang"], match["body"], f"{path.relative_to(REPO)}:{line}"))
+    return found
+
+
+def example(name: str) -> Example:
+    matches = [b for b in all_blocks() if b.name == name]
+    assert len(matches) == 1, f"one example named {name!r} expected, found {len(matches)}"
+    return matches[0]
+
+
+def bash(script: str, cwd: Path, env: dict, *, errexit: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
+    options = ["-e", "-o", "pipefail"] if errexit else []
+    return subprocess.run(["bash", *options, "-c", script], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def shown(proc: subprocess.CompletedProcess) -> str:
+    return f"exit {proc.returncode}\n--- stdout\n{proc.stdout[-3000:]}\n--- stderr\n{proc.stderr[-3000:]}"
+
+
+@pytest.fixture
+def desk_env(base_env, tmp_path) -> dict:
+    """The user's environment with deskctl (this test run's) on PATH, as after the install."""
+    env = dict(base_env, PATH=f"{Path(sys.executable).parent}{os.pathsep}{base_env.get('PATH', '')}",
+               DESKCTL_USER_KNOWN_HOSTS=str(tmp_path / "user_known_hosts"))
+    env.pop("SSH_AUTH_SOCK", None)
+    return env
+
+
+def test_every_example_is_named_and_checked():
+    checked = {name[len("test_example_"):].replace("_", "-") for name in globals() if name.startswith("test_example_")}
+    unnamed = [b.where for b in all_blocks() if b.lang in RUNNABLE and not b.name]
+    assert not unnamed, f"examples without an `<!-- example: NAME -->` marker: {unnamed}"
+    names = [b.name for b in all_blocks() if b.name]
+    assert len(names) == len(set(names)), names
+    assert set(names) == checked, (set(names) ^ checked)
+
+
+# -- README -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def installed_copy(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """A copy of the repository's tracked files, where quick start command 1 ran as written."""
+    copy = tmp_path_factory.mktemp("clone") / "deskctl"
+    tracked = subprocess.run(["git", "-C", str(REPO), "ls-files", "-z"], capture_output=True, check=True).stdout
+    for rel in filter(None, tracked.decode().split("\0")):
+        source = REPO / rel
+        if source.is_file():
+            (copy / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, copy / rel)
+    command_1 = example("quickstart").body.split("# 2.")[0]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DESKCTL_", "VIRTUAL_ENV", "PYTHON"))}
+    env["DESKCTL_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    # the PATH of a shell without this test run's virtualenv, as on a fresh machine
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
+                                  if not p.startswith(str(Path(sys.executable).parent.parent)))
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    return copy, bash(command_1, copy, env, errexit=False, timeout=900)
+
+
+def test_example_quickstart(installed_copy):
+    copy, proc = installed_copy
+    assert proc.returncode == 0, shown(proc)
+    assert "network-diagnostics: ok on 1 host(s)" in proc.stderr, shown(proc)
+    assert "Network diagnostics for localhost from localhost" in proc.stdout, shown(proc)
+    assert "Intranet unreachable from pc-ana" in proc.stdout and (copy / ".venv" / "bin" / "deskctl").exists()
+
+
+def test_example_engineer(desk, desk_env, sshd, tmp_path):
+    tools = fake_bin(tmp_path / "fakebin", {"systemctl": SYSTEMCTL, "journalctl": JOURNALCTL})
+    # mx1 as the README asks the reader to add it; its host key is not known yet
+    write_inventory(desk, {"localhost": {"connection": "local"},
+                           **ssh_hosts(sshd, [("mx1", "127.0.0.1")], groups=["mail"], path_prepend=[str(tools)])})
+    proc = bash(example("engineer").body, desk, desk_env)
+    assert proc.returncode == 0, shown(proc)
+    assert "postfix" in (tools / "restarted").read_text()
+    tickets = json.loads(bash("deskctl ticket list --all --json", desk, desk_env).stdout)
+    assert len(tickets) == 1
+    ticket = json.loads(bash(f"deskctl ticket show {tickets[0]['id']} --json", desk, desk_env).stdout)
+    assert ticket["status"] == "resolved" and "KB-email-not-working" in ticket["kb_articles"]
+    actions = [e["action"] for e in ticket["history"]]
+    assert "sop.run" in " ".join(actions) and "kb.guide" in actions, actions
+
+
+def cron_commands(body: str) -> list[str]:
+    """The command of each crontab entry (after its five time fields), continuations joined."""
+    joined = re.sub(r"\\\n\s*", " ", body)
+    return [line.split(None, 5)[5] for line in joined.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_example_cron(desk, desk_env, tmp_path):
+    # the disk-cleanup entry as cron runs it, on a disk that is not full: nothing is deleted
+    tools = fake_bin(tmp_path / "fakebin", {"df": "printf 'Filesystem 1024-blocks Used Available Capacity Mounted on\\n"
+                                                  "/dev/x 100 12 88 12%% /\\n'"})
+    write_inventory(desk, {"localhost": {"connection": "local", "path_prepend": [str(tools)]}})
+    commands = cron_commands(example("cron").body)
+    assert len(commands) == 3 and all("/srv/desk" in c for c in commands)
+    for command in commands:
+        proc = bash(command.replace("/srv/desk", str(desk)), tmp_path, desk_env)
+        assert proc.returncode == 0, (command, shown(proc))
+        assert "Traceback" not in proc.stderr
+    assert (desk / "public" / "status").is_dir()  # the status page cron rebuilds
+    runs = json.loads(bash("deskctl sop history --json", desk, desk_env).stdout)
+    assert runs[0]["sop"] == "disk-cleanup" and runs[0]["status"] == "ok"
+
+
+def maintenance_yaml() -> str:
+    body = example("announcements").body
+    return body.split("<<'EOF'\n", 1)[1].split("\nEOF\n", 1)[0] + "\n"
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self.tags.append(tag)
+
+
+def test_example_admin(desk, desk_env):
+    (desk / "maintenance.yaml").write_text(maintenance_yaml(), encoding="utf-8")
+    env = dict(desk_env, DESKCTL_NOW=NOW)
+    proc = bash(example("admin").body, desk, env)
+    assert proc.returncode == 0, shown(proc)
+    assert "ANN-0001" in proc.stdout and "Manutenzione programmata" in proc.stdout  # the Italian preview
+    record = json.loads(bash("deskctl announce show ANN-1 --json", desk, env).stdout)
+    assert record["status"] == "published" and record["deliveries"]
+    parser = _Tags()
+    parser.feed((desk / "desk-report.html").read_text(encoding="utf-8"))
+    assert {"html", "h1", "svg"} <= set(parser.tags)
+
+
+def test_example_ci(desk, desk_env):
+    deploy = desk / "deploy.sh"
+    deploy.write_text("#!/bin/sh\necho deployed >> deployed.log\n")
+    deploy.chmod(0o755)
+    env = dict(desk_env, CI_PIPELINE_ID="981")
+    first = bash(example("ci").body, desk, env)
+    assert first.returncode == 0, shown(first)
+    retried = bash(example("ci").body, desk, env)  # the job is retried after it succeeded
+    assert retried.returncode == 0, shown(retried)
+    changes = json.loads(bash("deskctl ticket list --all --type change --json", desk, env).stdout)
+    assert [c["status"] for c in changes] == ["resolved"], changes
+    assert (desk / "deployed.log").read_text().count("deployed") == 2
+
+
+# -- docs ---------------------------------------------------------------------------------
+
+def test_example_announcements(desk, desk_env):
+    proc = bash(example("announcements").body, desk, dict(desk_env, DESKCTL_NOW=NOW))
+    assert proc.returncode == 0, shown(proc)
+    record = json.loads(proc.stdout[proc.stdout.index('{"id": "ANN-0001"'):].splitlines()[0])
+    assert record["status"] == "resolved"
+    assert [v["notice"] for v in record["versions"]] == ["announcement", "announcement", "closing"]
+    assert (desk / "rendered" / "ru" / "sms.txt").exists()
+
+
+def test_example_plugin(installed_copy):
+    copy, install = installed_copy
+    assert install.returncode == 0, shown(install)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DESKCTL_", "VIRTUAL_ENV"))}
+    env["PATH"] = f"{copy / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    lines = example("plugin").body.splitlines()
+    i = 0
+    while i < len(lines):
+        assert lines[i].startswith("$ "), lines[i]
+        command, expected = lines[i][2:], []
+        i += 1
+        while i < len(lines) and not lines[i].startswith("$ "):
+            expected.append(lines[i])
+            i += 1
+        proc = bash(command, copy, env, timeout=600)
+        assert proc.returncode == 0, (command, shown(proc))
+        got = [" ".join(line.split()) for line in proc.stdout.splitlines()]
+        position = 0
+        for want in expected:  # in order; `...` stands for any lines
+            if want.strip() == "...":
+                continue
+            want = " ".join(want.split())
+            assert want in got[position:], (command, want, proc.stdout)
+            position = got.index(want, position) + 1
