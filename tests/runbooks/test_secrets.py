@@ -4,9 +4,92 @@ corrupts structured output or hints at the secret, and no secret left in any fil
 
 from __future__ import annotations
 
+import hashlib
 import json
+from pathlib import Path
 
 import pytest
+
+from tests.runbooks.conftest import ssh_hosts, write_inventory
+
+SECRET = "S3cr3t-Value-42"
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def one_host_desk(desk: Path, sshd, tmp_path: Path) -> Path:
+    """web1 = 127.0.0.1 on the session sshd, with `psfile` (where a step saves `ps`); the
+    inventory defaults reach the same sshd, so a host named by its address works too."""
+    psfile = tmp_path / "ps.txt"
+    write_inventory(
+        desk, ssh_hosts(sshd, [("web1", "127.0.0.1")], vars={"psfile": str(psfile)}),
+        defaults={"port": sshd.port, "user": sshd.user, "key": str(sshd.client_key), "vars": {"psfile": str(psfile)}},
+    )
+    return psfile
+
+
+INNER_SOP = """\
+name: inner
+params:
+  value: {type: string}
+  label: {type: string}
+steps:
+  - name: use
+    ssh: printf %s {{ value }} | sha256sum; printf %s {{ label }} | sha256sum; echo got {{ value }}; ps -eo args > {{ psfile }}
+"""
+OUTER_SOP = """\
+name: outer
+params:
+  token: {type: string, secret: true, required: true}
+targets: web1
+steps:
+  - name: hand on
+    include: inner
+    params:
+      value: "{{ token }}"
+      label: "{{ 'pre-' ~ token }}"
+"""
+
+
+def test_a_secret_handed_to_an_included_sop_stays_a_secret(ssh_desk, sshd, sshrun, tmp_path):
+    psfile = one_host_desk(ssh_desk, sshd, tmp_path)
+    (ssh_desk / "sops" / "inner.yaml").write_text(INNER_SOP)
+    (ssh_desk / "sops" / "outer.yaml").write_text(OUTER_SOP)
+    # the secret in the environment, so that deskctl's own command line cannot show it
+    result = sshrun("sop", "run", "outer", "--json", env={"DESKCTL_PARAM_token": SECRET})
+    assert result.code == 0, result
+    step = next(s for s in result.json()["hosts"][0]["steps"] if s["name"] == "use")
+    # the included SOP got the real values ...
+    assert step["stdout_tail"].split()[::2][:2] == [sha(SECRET), sha("pre-" + SECRET)]
+    assert "got ***" in step["stdout_tail"]
+    # ... through its stdin: not on the command line `ps` shows, nor in the record
+    assert SECRET not in psfile.read_text() and "DESKCTL_SECRET_value" in psfile.read_text()
+    assert SECRET not in step["command"] and "$DESKCTL_SECRET_value" in step["command"]
+    stored = (ssh_desk / "data" / "runs" / f"{result.json()['id']}.json").read_text()
+    assert SECRET not in stored
+
+
+def test_a_value_made_from_a_secret_reaches_the_command_and_is_masked(ssh_desk, sshd, sshrun, tmp_path):
+    psfile = one_host_desk(ssh_desk, sshd, tmp_path)
+    (ssh_desk / "sops" / "derived.yaml").write_text(
+        "name: derived\nparams:\n  token: {type: string, secret: true, required: true}\ntargets: web1\nsteps:\n"
+        "  - name: use\n"
+        "    ssh: printf %s {{ 'pre-' ~ token }} | sha256sum; printf %s {{ token | upper }} | sha256sum;"
+        " echo {{ 'Bearer ' ~ token }} {{ token | upper }}; ps -eo args > {{ psfile }}\n"
+    )
+    result = sshrun("sop", "run", "derived", "--json", env={"DESKCTL_PARAM_token": SECRET})
+    assert result.code == 0, result
+    step = result.json()["hosts"][0]["steps"][0]
+    lines = step["stdout_tail"].splitlines()
+    assert [line.split()[0] for line in lines[:2]] == [sha("pre-" + SECRET), sha(SECRET.upper())]
+    assert lines[2] == "Bearer *** ***"  # the value and the value derived from it, masked
+    listing = psfile.read_text()
+    for value in (SECRET, SECRET.upper()):
+        assert value not in listing and value not in step["command"]
+        assert value not in (ssh_desk / "data" / "runs" / f"{result.json()['id']}.json").read_text()
+    assert "DESKCTL_SECRET_" in step["command"]
 
 
 @pytest.mark.parametrize("value", ["1", "s", ":", '"', "o", "hunter2", "password", "12345678", "ABCDEFGHIJ"])
