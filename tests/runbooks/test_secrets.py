@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import deskctl_executable
 from tests.runbooks.conftest import ssh_hosts, write_inventory
 
 SECRET = "S3cr3t-Value-42"
@@ -28,6 +31,72 @@ def one_host_desk(desk: Path, sshd, tmp_path: Path) -> Path:
         defaults={"port": sshd.port, "user": sshd.user, "key": str(sshd.client_key), "vars": {"psfile": str(psfile)}},
     )
     return psfile
+
+
+def start(desk: Path, env: dict, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([deskctl_executable(), *args], cwd=desk, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_holder(locks: Path) -> Path:
+    """The first lock file under `locks` that holds its holder (bounded wait)."""
+    for _ in range(300):
+        held = [p for p in locks.glob("sop-host-*.lock") if p.read_text().strip()] if locks.is_dir() else []
+        if held:
+            return held[0]
+        time.sleep(0.05)
+    raise AssertionError(f"no lock taken under {locks}")
+
+
+SLOW_SOP = """\
+name: slow-secret
+lock: true
+params:
+  token: {type: string, secret: true, required: true}
+  target: {type: host, default: web1}
+targets: "{{ target }}"
+steps:
+  - name: wait
+    ssh: sleep 3; test -n {{ token }}
+"""
+
+
+def test_a_lock_file_and_the_busy_message_hold_no_parameter_value(ssh_desk, sshd, sshrun, isolated_env, tmp_path):
+    one_host_desk(ssh_desk, sshd, tmp_path)
+    (ssh_desk / "sops" / "slow-secret.yaml").write_text(SLOW_SOP)
+    first = start(ssh_desk, isolated_env, "sop", "run", "slow-secret", "-p", f"token={SECRET}")
+    try:
+        lock = wait_for_holder(ssh_desk / "data" / "locks")
+        text = lock.read_text()
+        assert SECRET not in text
+        assert lock.stat().st_mode & 0o077 == 0  # only its owner reads it
+        holder = json.loads(text)
+        assert holder["sop"] == "slow-secret" and holder["pid"] == first.pid and holder["run_id"]
+        assert "command" not in holder
+        second = sshrun("sop", "run", "slow-secret", "-p", f"token={SECRET}")
+        assert second.code == 4, second
+        assert SECRET not in second.stderr
+        assert f"pid {first.pid}" in second.stderr and f"running SOP slow-secret (run {holder['run_id']})" in second.stderr
+        assert second.stderr.count("\n") == 1
+    finally:
+        out, err = first.communicate(timeout=60)
+    assert first.returncode == 0, err
+
+
+def test_a_host_named_by_its_address_is_locked_with_its_name(ssh_desk, sshd, sshrun, isolated_env, tmp_path):
+    one_host_desk(ssh_desk, sshd, tmp_path)
+    (ssh_desk / "sops" / "slow-secret.yaml").write_text(SLOW_SOP)
+    first = start(ssh_desk, dict(isolated_env, DESKCTL_PARAM_token=SECRET), "sop", "run", "slow-secret", "-p", "target=web1")
+    try:
+        wait_for_holder(ssh_desk / "data" / "locks")
+        by_address = sshrun("sop", "run", "slow-secret", "-p", "target=127.0.0.1", env={"DESKCTL_PARAM_token": SECRET})
+        assert by_address.code == 4, by_address
+        assert "127.0.0.1" in by_address.stderr and "SOP run lock" in by_address.stderr
+    finally:
+        out, err = first.communicate(timeout=60)
+    assert first.returncode == 0, err
+    # and the other way round, once the first run is over: the address runs alone
+    assert sshrun("sop", "run", "slow-secret", "-p", "target=127.0.0.1", env={"DESKCTL_PARAM_token": SECRET}).code == 0
 
 
 INNER_SOP = """\
