@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import secrets
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -46,6 +49,12 @@ def wait_for_holder(locks: Path) -> Path:
             return held[0]
         time.sleep(0.05)
     raise AssertionError(f"no lock taken under {locks}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=60)
 
 
 SLOW_SOP = """\
@@ -212,3 +221,42 @@ def test_a_mask_never_shows_the_rest_of_the_word_it_hides(drun, desk):
     record = result.json()
     assert record["hosts"][0]["steps"][0]["stdout_tail"] == "hello ***, ***\n"
     assert record["params"]["user"] == "***"  # a value holding the secret is one
+
+
+def test_no_secret_is_left_in_any_file_after_failed_killed_and_busy_runs(ssh_desk, sshd, sshrun, isolated_env,
+                                                                        cache_dir, tmp_path):
+    secret = "Zq7-sweep-" + secrets.token_hex(6)
+    one_host_desk(ssh_desk, sshd, tmp_path)
+    (ssh_desk / "sops" / "sweep.yaml").write_text(
+        "name: sweep\nlock: true\nparams:\n  token: {type: string, secret: true, required: true}\n"
+        "  nap: {type: int, default: 0}\ntargets: web1\nsteps:\n"
+        "  - name: echo\n    ssh: echo {{ token }}; echo {{ 'pre-' ~ token }} >&2\n    save: out.txt\n"
+        "  - name: ticket\n    ticket: {comment: 'token {{ token }} tried'}\n"
+        "  - name: nap\n    ssh: sleep {{ nap }}\n"
+        "  - name: fail\n    ssh: echo bad {{ token }} >&2; exit 1\n"
+        "finally:\n  - name: note\n    local: echo done with {{ token }}\n"
+    )
+    tid = sshrun("ticket", "create", "--title", "Token reset", "--json").json()["id"]
+    given = ["-p", f"token={secret}", "--ticket", tid]  # on the command line, as people do
+    failed = sshrun("sop", "run", "sweep", *given, "--json")
+    assert failed.code == 1, failed
+    # killed with -9 while it holds the lock, mid-run
+    killed = start(ssh_desk, isolated_env, "sop", "run", "sweep", *given, "-p", "nap=30")
+    try:
+        wait_for_holder(ssh_desk / "data" / "locks")
+        busy = sshrun("sop", "run", "sweep", *given)
+        assert busy.code == 4, busy
+        time.sleep(1)  # into the `nap` step
+    finally:
+        stop(killed)
+    assert killed.returncode == -signal.SIGKILL
+    outputs = failed.stdout + failed.stderr + busy.stdout + busy.stderr + sshrun("ticket", "show", tid, "--json").stdout
+    assert secret not in outputs
+    checked = 0
+    for root in (ssh_desk, cache_dir):
+        for path in root.rglob("*"):
+            assert secret not in str(path)
+            if path.is_file() and not path.is_symlink():
+                assert secret.encode() not in path.read_bytes(), path
+                checked += 1
+    assert checked > 10 and list((ssh_desk / "data" / "locks").glob("*.lock"))
