@@ -90,37 +90,60 @@ def weak_secret(value: Any) -> bool:
     return len(kinds) < 2
 
 
-def _is_word_char(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
+_word_res: dict[type, tuple[Any, Any]] = {}
 
 
-def _is_word_byte(byte: int) -> bool:
-    # bytes of multi-byte UTF-8 characters count as letters: accented words are masked whole
-    return byte >= 0x80 or byte == 0x5F or 0x30 <= byte <= 0x39 or 0x41 <= byte <= 0x5A or 0x61 <= byte <= 0x7A
+def _word_patterns(kind: type) -> tuple[Any, Any]:
+    """(the run of word characters starting at a position, the run ending at one), for str
+    or bytes. The lookbehind makes the backward search try word starts only: linear time."""
+    found = _word_res.get(kind)
+    if found is None:
+        import re
+
+        if kind is bytes:
+            w = rb"[A-Za-z0-9_\x80-\xff]"  # the bytes of a UTF-8 letter count as letters
+            found = (re.compile(w + b"*"), re.compile(b"(?<!" + w + b")" + w + rb"*\Z"))
+        else:
+            found = (re.compile(r"\w*"), re.compile(r"(?<!\w)\w*\Z"))
+        _word_res[kind] = found
+    return found
+
+
+def _mask(data: Any, pattern: Any, mask: Any, longest: int) -> Any:
+    """`data` (str or bytes) with every match of `pattern`, widened to the word it sits in,
+    replaced by `mask`. Overlapping and touching matches make one mask; the work is linear in
+    the length of `data`, so a megabyte-long word costs no more than prose."""
+    after, before = _word_patterns(type(data))
+    spans: list[list[int]] = []  # [start, end) of each mask, in order, not overlapping
+    found = pattern.search(data)
+    while found is not None:
+        start, end = found.span()
+        done = spans[-1][1] if spans else 0
+        if end > done:  # a match inside the last mask adds nothing
+            begin = spans[-1][0] if spans and start <= done else before.search(data, done, start).start()
+            end = after.match(data, end).end()
+            if spans and begin <= done:
+                spans[-1][1] = end
+            else:
+                spans.append([begin, end])
+        # on from the next start that could still reach past the last mask (matches may overlap)
+        found = pattern.search(data, max(start + 1, spans[-1][1] - longest + 1) if spans else start + 1)
+    parts = []
+    done = 0
+    for begin, end in spans:
+        parts += (data[done:begin], mask)
+        done = end
+    parts.append(data[done:])
+    return data[:0].join(parts)
 
 
 def redact(text: Any) -> Any:
     """`text` with every registered secret (and the word it sits in) replaced by ``***``;
     non-strings are returned as is."""
     pattern = _pattern
-    if not isinstance(text, str) or pattern is None:
+    if not isinstance(text, str) or pattern is None or pattern.search(text) is None:
         return text
-    found = pattern.search(text)
-    if found is None:
-        return text
-    parts: list[str] = []
-    done = 0  # everything before `done` is in `parts`
-    while found is not None:  # each pass moves past the match: at most len(text) passes
-        start, end = found.span()
-        while start > done and _is_word_char(text[start - 1]):
-            start -= 1
-        while end < len(text) and _is_word_char(text[end]):
-            end += 1
-        parts += (text[done:start], MASK)
-        done = end
-        found = pattern.search(text, end)
-    parts.append(text[done:])
-    return "".join(parts)
+    return _mask(text, pattern, MASK, len(_ordered[0]))
 
 
 def redact_bytes(data: bytes) -> bytes:
@@ -137,22 +160,9 @@ def redact_bytes(data: bytes) -> bytes:
         with _lock:
             if _ordered is ordered:  # not if a secret was added meanwhile
                 _bytes_pattern = pattern
-    found = pattern.search(data)
-    if found is None:
+    if pattern.search(data) is None:
         return data
-    parts: list[bytes] = []
-    done = 0
-    while found is not None:
-        start, end = found.span()
-        while start > done and _is_word_byte(data[start - 1]):
-            start -= 1
-        while end < len(data) and _is_word_byte(data[end]):
-            end += 1
-        parts += (data[done:start], MASK.encode())
-        done = end
-        found = pattern.search(data, end)
-    parts.append(data[done:])
-    return b"".join(parts)
+    return _mask(data, pattern, MASK.encode(), len(_ordered[0].encode("utf-8", "replace")))
 
 
 def redact_data(value: Any) -> Any:
