@@ -1,7 +1,8 @@
 """Exclusive file locks (fcntl.flock) that say who holds them.
 
-A lock file records the holder (pid, command, actor, since). Waiting is bounded: after the
-timeout the caller gets `Busy` (exit 4) naming the holder, never an endless hang in cron.
+A lock file records the holder (pid, machine, actor, since, and what the caller adds; never
+its command line, which can hold secrets) and only its owner can read it. Waiting is bounded:
+after the timeout the caller gets `Busy` (exit 4) naming the holder, never an endless hang.
 The kernel drops a flock when its process dies, so a crashed holder never leaves it stuck.
 """
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 from datetime import UTC, datetime
 
@@ -32,8 +32,8 @@ def describe_holder(info: dict) -> str:
         parts.append(f"on {info['host']}")
     if info.get("actor"):
         parts.append(f"by {info['actor']}")
-    if info.get("command"):
-        parts.append(f"running `{info['command']}`")
+    if info.get("sop"):
+        parts.append(f"running SOP {info['sop']}" + (f" (run {info['run_id']})" if info.get("run_id") else ""))
     if info.get("since"):
         parts.append(f"since {info['since']}")
     return " ".join(parts)
@@ -53,7 +53,7 @@ class FileLock:
 
     def acquire(self) -> None:
         os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         import fcntl  # here, not at the top: readers of the store never lock
 
         deadline = time.monotonic() + max(self.timeout, 0)
@@ -75,11 +75,14 @@ class FileLock:
         info = {
             "pid": os.getpid(),
             "host": os.uname().nodename,
-            "actor": self.actor,
-            "command": " ".join(["deskctl", *sys.argv[1:]])[:200],
+            "actor": self.actor,  # what runs, never its command line: that holds parameter values
             "since": datetime.now(UTC).isoformat(timespec="seconds"),
             **self.details,
         }
+        try:  # noqa: SIM105 - a lock file left by an older version may be world-readable
+            os.fchmod(fd, 0o600)
+        except OSError:
+            pass
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(info).encode(), 0)
         self._fd = fd

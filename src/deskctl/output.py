@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 
-from deskctl.redact import redact
+from deskctl.redact import redact, redact_data, secrets_registered
 
 TYPE_CHECKING = False  # the typing module costs an import on every start
 if TYPE_CHECKING:
@@ -29,10 +29,10 @@ def _default(value: Any) -> Any:
     return str(value)
 
 
-def to_json(data: Any, indent: bool = False) -> str:
+def to_json(data: Any, indent: bool = False, default: Any = _default) -> str:
     """UTF-8 JSON, compact or indented. The standard library's C encoder: the compact form of
     a few hundred tickets takes a few ms (indenting runs in pure Python, about 4x slower)."""
-    return json.dumps(data, ensure_ascii=False, indent=2 if indent else None, default=_default)
+    return json.dumps(data, ensure_ascii=False, indent=2 if indent else None, default=default)
 
 
 # Everything printed passes through the secret registry (deskctl.redact): a secret that a
@@ -41,8 +41,14 @@ def to_json(data: Any, indent: bool = False) -> str:
 
 def print_json(data: Any) -> None:
     """One JSON document on stdout: indented for a person at a terminal, one compact line
-    for a pipe or a file (what scripts read; `jq .` indents it), as `gh --json` does."""
-    sys.stdout.write(redact(to_json(data, indent=sys.stdout.isatty())) + "\n")
+    for a pipe or a file (what scripts read; `jq .` indents it), as `gh --json` does.
+    Secrets are masked in the values before encoding: masking the encoded text could
+    rewrite keys or JSON syntax, and would miss a secret that JSON escapes."""
+    sys.stdout.write(to_json(redact_data(data), indent=sys.stdout.isatty(), default=_masked_default) + "\n")
+
+
+def _masked_default(value: Any) -> Any:
+    return redact_data(_default(value))
 
 
 def echo(text: str = "") -> None:
@@ -102,6 +108,8 @@ def format_table(rows: Iterable[dict], columns: Sequence[tuple[str, str]], width
         cells = [row.get(key) for row in rows]
         if not all(type(v) is str and "\n" not in v for v in cells):
             cells = [_cell(v) for v in cells]
+        if secrets_registered():  # mask before wrapping: a split secret would no longer match
+            cells = [redact(c) for c in cells]
         table.append(cells)
     titles = [title for _, title in columns]
     widths = [max(len(title), max(map(len, cells), default=0)) for title, cells in zip(titles, table, strict=True)]

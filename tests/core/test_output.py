@@ -56,3 +56,18 @@ def test_output_width_is_columns_then_the_terminal_then_unlimited(monkeypatch):
     assert output.output_width() == 123
     monkeypatch.delenv("COLUMNS")
     assert output.output_width() is None  # pytest's stdout is not a terminal
+
+
+def test_json_is_masked_in_its_values_never_in_keys_or_syntax(capsys):
+    import json
+
+    redact.add_secret('Pa55"word:x')  # JSON escapes the quote: masking the text would miss it
+    redact.add_secret("started_at")  # a key's name: masking the text would rewrite the key
+    output.print_json({"started_at": "t", "note": 'pw Pa55"word:x', "list": ["started_at"]})
+    assert json.loads(capsys.readouterr().out) == {"started_at": "t", "note": "pw ***", "list": ["***"]}
+
+
+def test_a_cut_table_cell_never_shows_part_of_a_secret(capsys):
+    redact.add_secret("Tr0ub4dor&3-horse")
+    output.print_table([{"v": "x" * 45 + " Tr0ub4dor&3-horse"}], [("v", "V")])
+    assert "Tr0ub" not in capsys.readouterr().out

@@ -122,7 +122,7 @@ def test_second_locked_run_on_the_same_host_exits_4(ssh_desk, sshd, run, isolate
     first = subprocess.Popen([deskctl_executable(), "sop", "run", "slow"], cwd=ssh_desk, env=isolated_env,
                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        lock = ssh_desk / "data" / "locks" / "sop-host-web1.lock"
+        lock = ssh_desk / "data" / "locks" / f"sop-host-127.0.0.1_{sshd.port}.lock"  # the machine, not the name
         for _ in range(200):  # wait (bounded) until the first run holds the lock
             if lock.exists() and lock.read_text().strip():
                 break

@@ -31,13 +31,49 @@ def test_a_secret_renders_as_a_variable_reference_and_is_collected():
     assert templating.render("the {{ pw }}", ctx, "text") == "the hunter2"  # text: redacted on output
 
 
+def test_values_made_from_a_secret_are_secrets_with_their_real_value():
+    redact.forget_all()
+    try:
+        redact.add_secret("S3cret-Tok")
+        ctx = {"token": templating.SecretRef("token", "S3cret-Tok"), "user": "bob"}
+        cases = {
+            "{{ 'pre-' ~ token }}": "pre-S3cret-Tok", "{{ token + '!' }}": "S3cret-Tok!",
+            "{{ '%s@x' % token }}": "S3cret-Tok@x", "{{ '%s:%s' | format(user, token) }}": "bob:S3cret-Tok",
+            "{{ token | upper }}": "S3CRET-TOK", "{{ token.lower() }}": "s3cret-tok", "{{ token[3:] }}": "ret-Tok",
+            "{% set t = token ~ '1' %}{{ t | replace('1', '2') }}": "S3cret-Tok2",
+        }
+        for template, value in cases.items():
+            command, secrets = templating.render(f"use {{{{ user }}}} {template}", ctx, "shell")
+            assert command == 'use bob "$DESKCTL_SECRET_1"' and secrets == {"1": value}, template
+        assert templating.render_tracked("x{{ 'a' ~ token }}", ctx) == ("xaS3cret-Tok", True)
+        assert templating.render_tracked("x{{ user }}", ctx) == ("xbob", False)
+        assert redact.redact("S3CRET-TOK") == "***"  # a derived value is masked like its secret
+        with pytest.raises(ValueError, match="single line"):
+            templating.render("echo {{ token ~ '\\n' }}", ctx, "shell")
+    finally:
+        redact.forget_all()
+
+
+def test_a_secret_is_masked_with_its_word_in_linear_time():
+    redact.forget_all()
+    try:
+        redact.add_secret("Bob-2026")
+        assert redact.redact("Bob-2026by: xBob-2026, (Bob-2026)") == "***: ***, (***)"
+        assert redact.redact_bytes("é Bob-2026é\n".encode()) == "é ***\n".encode()
+        word = "a" * 500_000 + "Bob-2026" + "b" * 500_000  # one huge word, as base64 output is
+        assert redact.redact(word * 3) == "***" and redact.redact_bytes(word.encode()) == b"***"
+    finally:
+        redact.forget_all()
+
+
 def test_redaction_masks_longest_first_and_in_nested_data():
     redact.forget_all()
     try:
         redact.add_secret("abc")
         redact.add_secret("abcdef")
         assert redact.redact("x abcdef y abc") == "x *** y ***"
-        assert redact.redact_data({"k abc": ["abcdef", 1]}) == {"k ***": ["***", 1]}
+        # values are masked, keys never: they are the data's structure
+        assert redact.redact_data({"k abc": ["abcdef", 1]}) == {"k abc": ["***", 1]}
         assert redact.redact_bytes(b"-abc-") == b"-***-"
     finally:
         redact.forget_all()

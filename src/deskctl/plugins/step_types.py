@@ -312,10 +312,14 @@ class IncludeStep(StepType):
         from deskctl.runbooks.engine import run_steps
 
         child = step.child_sop
-        given = {k: ctx.render(v) for k, v in (step.option("params") or {}).items()}
+        given, secret = {}, set()
+        for key, text in (step.option("params") or {}).items():
+            given[key], made_from_secret = ctx.render_tracked(text)
+            if made_from_secret:  # a secret stays one under the included SOP's own names
+                secret.add(key)
         values, _ = params.resolve(child, given)
         saved = ctx.params
-        ctx.params = ctx.run.param_context(child, values)
+        ctx.params = ctx.run.param_context(child, values, frozenset(secret))
         try:
             failed = run_steps(ctx, step.children, f"include {child.name}", ctx.sink)
         finally:

@@ -40,11 +40,16 @@ class RunContext:
     def artifacts_dir(self) -> Path:
         return self.desk.data_dir / "runs" / self.run_id
 
-    def param_context(self, runbook, values: dict[str, Any]) -> dict[str, Any]:
-        """Parameters as templates see them: secrets become references in commands."""
+    def param_context(self, runbook, values: dict[str, Any], secret: frozenset[str] = frozenset()) -> dict[str, Any]:
+        """Parameters as templates see them: secrets become references in commands.
+
+        Secrecy follows the value, not the parameter's name: a parameter is a secret when it
+        is declared so, when it is named in `secret` (an `include` handing on a value made
+        from a secret), or when its value is or holds a registered secret."""
         return {
             name: templating.SecretRef(name, str(values[name]))
-            if p.is_secret and values.get(name) is not None else values.get(name)
+            if values.get(name) is not None and (p.is_secret or name in secret or redact.holds_secret(values[name]))
+            else values.get(name)
             for name, p in runbook.params.items()
         }
 
@@ -82,6 +87,13 @@ class HostContext:
         """Render a template; an undefined variable raises BadInput naming it."""
         try:
             return templating.render(text, self.variables(), mode)
+        except Exception as exc:
+            raise BadInput(f"template error: {redact.redact(str(exc))}") from None
+
+    def render_tracked(self, text: Any) -> tuple[Any, bool]:
+        """Render as text; also say whether the result was made from a secret."""
+        try:
+            return templating.render_tracked(text, self.variables())
         except Exception as exc:
             raise BadInput(f"template error: {redact.redact(str(exc))}") from None
 
@@ -149,7 +161,8 @@ class HostContext:
             return value
 
     def artifact_path(self, name: str) -> Path:
-        safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
+        # a file name made from a secret must not write it into the desk's folder listing
+        safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in redact.redact(name))
         folder = self.run.artifacts_dir / self.host.name
         folder.mkdir(parents=True, exist_ok=True)
         return folder / safe

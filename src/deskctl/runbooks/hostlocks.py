@@ -1,5 +1,10 @@
 """`lock: true`: no two runs on the same target host at once. One lock file per host under
-`<data>/locks/`; a held lock fails the second run at once (exit 4) naming the holder."""
+`<data>/locks/`; a held lock fails the second run at once (exit 4) naming the holder.
+
+A host is locked as a machine, not as a name: the key is its inventory address (IP addresses
+in canonical form, names in lower case) and port, so `web1` and `127.0.0.1` (the same sshd)
+exclude each other. A lock file says what holds it (SOP, run id, pid, machine, actor, since),
+never a parameter value, and only its owner can read it."""
 
 from __future__ import annotations
 
@@ -9,6 +14,27 @@ from contextlib import contextmanager
 from deskctl.locking import FileLock
 
 
+def lock_key(host) -> str:
+    """The machine `host` stands for: `ADDRESS:PORT`, or `local` for this machine."""
+    if host.is_local:
+        return "local"
+    address = str(host.address).strip().strip("[]").rstrip(".").lower()
+    import ipaddress  # only runs that lock need it
+
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        pass
+    else:
+        mapped = getattr(ip, "ipv4_mapped", None)  # ::ffff:127.0.0.1 is 127.0.0.1
+        address = (mapped or ip).compressed
+    return f"{address}:{host.port}"
+
+
+def _file_name(key: str) -> str:
+    return "sop-host-" + "".join(c if c.isalnum() or c in ".-" else "_" for c in key) + ".lock"
+
+
 @contextmanager
 def host_locks(plan) -> Iterator[None]:
     runbook, run = plan.runbook, plan.run
@@ -16,15 +42,18 @@ def host_locks(plan) -> Iterator[None]:
         yield
         return
     timeout = float((run.desk.setting("runbooks", default={}) or {}).get("lock_timeout", 0))
+    by_key: dict[str, list[str]] = {}  # two names of one machine take its lock once
+    for host in plan.hosts:
+        by_key.setdefault(lock_key(host), []).append(host.name)
     held: list[FileLock] = []
     try:
         # a fixed order, so two runs on overlapping hosts cannot deadlock each other
-        for host in sorted(plan.hosts, key=lambda h: h.name):
-            safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in host.name)
+        for key in sorted(by_key):
+            names = ", ".join(by_key[key])
             lock = FileLock(
-                run.desk.data_dir / "locks" / f"sop-host-{safe}.lock", timeout=timeout,
-                what=f"host {host.name} (SOP run lock)", actor=run.actor,
-                details={"sop": runbook.name, "run_id": run.run_id},
+                run.desk.data_dir / "locks" / _file_name(key), timeout=timeout,
+                what=f"host {names} ({key}, SOP run lock)", actor=run.actor,
+                details={"sop": runbook.name, "run_id": run.run_id, "target": key},
             )  # fmt: skip
             lock.acquire()
             held.append(lock)

@@ -92,10 +92,12 @@ def _show(param: Param, raw: Any) -> str:
 def resolve(runbook: Runbook, given: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Typed values for every parameter and the names of generated ones.
 
-    Secrets are registered for redaction before anything else can print them.
+    Secrets are registered for redaction before anything else can print them; one too short
+    or too plain to mask safely is refused (and never registered: masking it would hide or
+    hint at ordinary output).
     """
     for name, param in runbook.params.items():
-        if param.is_secret and name in given:
+        if param.is_secret and name in given and not redact.weak_secret(given[name]):
             redact.add_secret(given[name])
     problems: list[str] = []
     values: dict[str, Any] = {}
@@ -108,6 +110,8 @@ def resolve(runbook: Runbook, given: dict[str, Any]) -> tuple[dict[str, Any], li
         where = f"{runbook.label}:{param.line}: parameter {name!r}"
         if name in given:
             value, problem = coerce(param, given[name])
+            if not problem and param.is_secret and value and redact.weak_secret(value):
+                problem = f"the value is refused: {redact.SECRET_RULE}"
             if problem:
                 problems.append(f"{where}: {problem}")
                 continue
@@ -117,6 +121,9 @@ def resolve(runbook: Runbook, given: dict[str, Any]) -> tuple[dict[str, Any], li
             redact.add_secret(values[name])
             generated.append(name)
         elif param.default is not None:
+            if param.is_secret and redact.weak_secret(param.default):
+                problems.append(f"{where}: its default is refused: {redact.SECRET_RULE}")
+                continue
             values[name] = param.default
         elif param.required:
             hint = f"pass -p {name}=VALUE" + (f" ({param.description})" if param.description else "")
@@ -124,7 +131,7 @@ def resolve(runbook: Runbook, given: dict[str, Any]) -> tuple[dict[str, Any], li
         else:
             values[name] = None if param.type != "bool" else False
     for name, param in runbook.params.items():
-        if param.is_secret and values.get(name):
+        if param.is_secret and values.get(name) and not redact.weak_secret(values[name]):
             redact.add_secret(values[name])
     if problems:
         raise ValidationFailed(problems, f"invalid parameters for {runbook.name}")
