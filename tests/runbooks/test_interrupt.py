@@ -297,3 +297,51 @@ finally:
     ok = sshrun("sop", "run", "outer", "--json")
     assert ok.code == 0, ok  # the included SOP's finally runs on success too, its rollback not
     assert order.read_text().split() == ["inner-work", "inner-finally", "outer-after", "outer-finally"]
+
+
+def test_ctrl_c_at_a_prompt_stops_the_run_and_runs_rollback_and_finally(ssh_desk, sshd, isolated_env, tmp_path):
+    import pty
+
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    write_sop(ssh_desk, "ask", f"""name: ask
+targets: [web1, web2]
+steps:
+  - name: question
+    prompt: Has the user saved their work?
+    choices: [yes, no]
+    register: saved
+  - name: act
+    ssh: touch {marks}/acted-{{{{ host.name }}}}-{{{{ saved }}}}
+rollback:
+  - name: undo
+    ssh: touch {marks}/rollback-{{{{ host.name }}}}
+finally:
+  - name: cleanup
+    ssh: touch {marks}/finally-{{{{ host.name }}}}
+""")
+    for attempt, answer in (("answered", b"maybe\nyes\n"), ("interrupted", None)):
+        master, terminal = pty.openpty()
+        err = tmp_path / f"{attempt}.stderr"
+        with open(err, "wb") as err_file:
+            proc = subprocess.Popen([deskctl_executable(), "sop", "run", "ask"], cwd=ssh_desk, env=isolated_env,
+                                    stdin=terminal, stdout=subprocess.DEVNULL, stderr=err_file, start_new_session=True)
+        try:
+            wait_until(lambda e=err: "saved their work? (yes, no): " in e.read_text(), 30, f"the question ({attempt})")
+            if answer:
+                os.write(master, answer)  # a wrong answer is asked again
+                assert proc.wait(30) == 0, err.read_text()
+                assert "'maybe' is not one of" in err.read_text()
+                assert marks_of(marks, "acted", ("web1-yes", "web2-yes")) == ["web1-yes", "web2-yes"]
+            else:
+                os.killpg(proc.pid, signal.SIGINT)
+                assert proc.wait(30) == 130, err.read_text()
+                assert marks_of(marks, "rollback", ("web1", "web2")) == ["web1", "web2"]
+                assert len(list(marks.glob("acted-*"))) == 2  # only the first, answered run acted
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(30)
+            os.close(master)
+            os.close(terminal)
+    assert marks_of(marks, "finally", ("web1", "web2")) == ["web1", "web2"]

@@ -15,6 +15,7 @@ from deskctl.commands._common import (
     pass_app,
     yes_option,
 )
+from deskctl.errors import OperationFailed
 
 
 @click.group()
@@ -109,9 +110,34 @@ def _problem_key(problem: str) -> tuple:
     return (file, int(line) if line.isdigit() else 0, problem)
 
 
-def _ask(question: str, choices: list[str], default: str | None) -> str:
-    kind = click.Choice(choices) if choices else str
-    return str(click.prompt(question, type=kind, default=default, err=True))
+def _ask(question: str, choices: list[str], default: str | None, cancel=None) -> str:
+    """Ask on the terminal. The question waits in a host's thread, where a signal cannot
+    break a blocking read: the answer is read only once a line is there, and `cancel` (the
+    run's stop) ends the wait."""
+    import select
+
+    if cancel is None or not sys.stdin.isatty():
+        kind = click.Choice(choices) if choices else str
+        return str(click.prompt(question, type=kind, default=default, err=True))
+    shown = question + (f" ({', '.join(choices)})" if choices else "") + (f" [{default}]" if default is not None else "")
+    for _ in range(1000):  # bounded: an operator retyping a wrong answer a thousand times
+        sys.stderr.write(shown + ": ")
+        sys.stderr.flush()
+        while not select.select([sys.stdin], [], [], 0.2)[0]:
+            if cancel.is_set():
+                sys.stderr.write("\n")
+                raise OperationFailed("prompt not answered: the run was interrupted")
+        line = sys.stdin.readline()
+        if not line:
+            raise OperationFailed("prompt not answered: end of input")
+        value = line.strip() or default
+        if value is None:
+            continue
+        if choices and value not in choices:
+            output.error(f"{value!r} is not one of {', '.join(choices)}")
+            continue
+        return value
+    raise OperationFailed("prompt not answered")
 
 
 def _progress(host: str, section: str, step: str, result) -> None:
@@ -138,7 +164,7 @@ def _progress(host: str, section: str, step: str, result) -> None:
 def run(app, name, params, hosts, limit, ticket_id, dry_run, answers, forks, serial, assume_yes, as_json) -> None:
     """Run SOP NAME on its targets (exit 0 all ok, 1 a host failed, 2 bad input, 4 busy,
     130/143 stopped by Ctrl-C/SIGTERM after rollback and finally ran)."""
-    from deskctl.errors import BadInput, Interrupted, OperationFailed
+    from deskctl.errors import BadInput, Interrupted
     from deskctl.runbooks import engine, hostlocks, interrupts
 
     tty = interactive(False)

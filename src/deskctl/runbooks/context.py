@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from deskctl import redact
-from deskctl.errors import BadInput
+from deskctl.errors import BadInput, OperationFailed
 from deskctl.executor import CommandResult, ConnectionFailed, connect, shell
 from deskctl.runbooks import templating
 from deskctl.runbooks.interrupts import Stop
@@ -34,7 +34,7 @@ class RunContext:
     ticket: dict | None = None
     dry_run: bool = False
     step_timeout: float = 600.0
-    ask: Any = None  # ask(question, choices, default) -> str, when a person is there
+    ask: Any = None  # ask(question, choices, default, cancel=Event) -> str, when a person is there
     progress: Any = None  # progress(host, section, step, result)
     notify: Any = None  # notify(message): the run is stopping (a signal arrived)
     stop: Stop = field(default_factory=Stop)
@@ -174,10 +174,12 @@ class HostContext:
                 return self.run.answers[key]
             if self.run.ask is None:
                 raise BadInput(f"prompt {step.name!r} needs an answer: pass --answer {key}=VALUE")
+            if self.cancelled():  # stopped while another host's question waited
+                raise OperationFailed("prompt not asked: the run was interrupted")
             choices = [templating_choice(c) for c in step.option("choices") or []]
             default = step.option("default")
             text = self.render(step.action)
-            value = self.run.ask(text, choices, None if default is None else templating_choice(default))
+            value = self.run.ask(text, choices, None if default is None else templating_choice(default), cancel=self.watch)
             self.run.answers[key] = value
             return value
 
