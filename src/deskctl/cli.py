@@ -206,9 +206,11 @@ def run(args: list[str]) -> int:
         store_help(text, warnings)
         return 0
 
-    def call() -> None:
+    def call() -> int | None:
         try:
-            root.main(args=args, prog_name="deskctl", obj=app, standalone_mode=False)
+            # without standalone mode click returns an `Exit`'s code instead of exiting
+            code = root.main(args=args, prog_name="deskctl", obj=app, standalone_mode=False)
+            return code if isinstance(code, int) else None
         finally:
             if _command_name(args) not in changed:  # no plugin touched it: the fast path may run it
                 _export_for_fastpath(root, args)
