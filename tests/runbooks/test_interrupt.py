@@ -345,3 +345,28 @@ finally:
             os.close(master)
             os.close(terminal)
     assert marks_of(marks, "finally", ("web1", "web2")) == ["web1", "web2"]
+
+
+def test_a_signal_while_waiting_for_a_host_lock_ends_the_command_at_once(
+        ssh_desk, sshd, sshrun, isolated_env, tmp_path, token, sleeper):
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    long_sop(ssh_desk, marks, sleeper)
+    config = ssh_desk / "config" / "deskctl.yaml"
+    config.write_text(config.read_text().replace("lock_timeout: 0 ", "lock_timeout: 60 "))
+    first = Run(ssh_desk, isolated_env, tmp_path, "longrun", "--hosts", "web1")
+    (tmp_path / "second").mkdir()
+    second = None
+    try:
+        wait_until(lambda: marks_of(marks, "started", ["web1"]), 60, f"the first run: {first.stderr}")
+        second = Run(ssh_desk, isolated_env, tmp_path / "second", "longrun", "--hosts", "web1")
+        time.sleep(1.5)  # it waits for web1's lock
+        assert second.proc.poll() is None, second.stderr
+        second.signal(signal.SIGTERM)
+        assert second.wait(10) == 143, second.stderr
+        assert "nothing was run" in second.stderr
+        assert first.proc.poll() is None  # the first run goes on
+    finally:
+        if second is not None:
+            second.stop()
+        first.stop()

@@ -201,8 +201,11 @@ def run(app, name, params, hosts, limit, ticket_id, dry_run, answers, forks, ser
     plan.run.notify = output.info
     # SIGINT/SIGTERM from here on stop the run properly (runbooks/interrupts.py): commands
     # killed on every host, rollback and finally run, the record says `interrupted`
-    with interrupts.trapped(plan.run.stop) as stop:
+    stop = plan.run.stop
+    stop.armed = False  # while waiting for host locks a signal ends the command at once
+    with interrupts.trapped(stop):
         with hostlocks.host_locks(plan):
+            stop.armed = True
             output.info(f"run {plan.run.run_id}: {runbook.name} on {len(plan.hosts)} host(s)")
             record = engine.execute(plan)
         _report(app, plan, record, ticket_id, as_json)

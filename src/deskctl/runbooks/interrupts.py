@@ -30,9 +30,16 @@ class Stop:
         self.signum: int | None = None  # the first signal received
         self._count = 0  # written by the handler only
         self._told = 0  # how many signals `sync()` has turned into events
+        self.armed = True  # false: a signal ends the command at once (see `handler`)
 
     def handler(self, signum: int, frame) -> None:
-        """The signal handler: count, nothing else (see the module docstring)."""
+        """The signal handler: count, nothing else (see the module docstring). Before the
+        run started (`armed` false: waiting for a host lock), nothing needs undoing: the
+        command ends at once, as without a handler."""
+        if not self.armed:
+            from deskctl.errors import Interrupted
+
+            raise Interrupted(f"interrupted by {signal.Signals(signum).name}; nothing was run", exit_code=128 + signum)
         if self.signum is None:
             self.signum = signum
         self._count += 1
