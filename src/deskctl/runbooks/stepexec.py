@@ -93,7 +93,7 @@ def run_step(step, hc, section: str) -> StepResult:
             break  # an unreachable host stays unreachable: do not wait out the retries
         if attempts <= step.retries and hc.wait(step.delay):
             break  # told to stop while waiting to retry
-    if not result.ok and result.status != "interrupted" and hc.cancelled():
+    if not result.ok and result.status != "interrupted" and hc.cancelled() and not hc.connect_error:
         stopped = _stopped(hc, started_it=True)
         if result.message and not result.message.startswith("interrupted"):  # not the executor's own word
             stopped.message = f"{stopped.message}: {result.message}"
