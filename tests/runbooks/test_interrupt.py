@@ -236,7 +236,7 @@ targets: web1
 steps:
   - name: hangs
     ssh: pgrep -fc '^{sleeper}' >> {counts}; {sleeper} 30
-    timeout: 1
+    timeout: 3
     retries: 1
     delay: 0
 """)
