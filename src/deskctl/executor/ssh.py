@@ -195,6 +195,13 @@ class SshConnection:
                     break
                 if chan.closed:
                     break
+            # output closed: the exit status follows, unless the command closed its output
+            # and goes on running (then a stop or the timeout must still reach it)
+            while not why and not chan.status_event.wait(POLL):
+                if cancel is not None and cancel.is_set():
+                    why = "interrupted"
+                elif deadline is not None and time.monotonic() >= deadline:
+                    why = f"timed out after {timeout:g} s"
             if why:
                 pgid = self._stop_remote(chan, pgid, err, marker)
                 return CommandResult(None, bytes(out), bytes(err), time.monotonic() - started,
