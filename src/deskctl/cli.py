@@ -208,8 +208,7 @@ def run(args: list[str]) -> int:
 
     def call() -> int | None:
         try:
-            # not standalone, click returns the code of an explicit Exit (kb guide --run passes
-            # on the SOP's); commands themselves return None
+            # without standalone mode click returns an `Exit`'s code instead of exiting
             code = root.main(args=args, prog_name="deskctl", obj=app, standalone_mode=False)
             return code if type(code) is int else None
         finally:

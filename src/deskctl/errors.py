@@ -16,6 +16,8 @@ class ExitCode:
     BAD_INPUT = 2  # usage, validation, unknown id
     NOT_PERMITTED = 3
     BUSY = 4  # a lock is held by someone else
+    INTERRUPTED = 130  # SIGINT (Ctrl-C); SIGTERM gives 143: 128 + the signal's number
+    TERMINATED = 143
 
 
 class DeskError(Exception):
@@ -62,3 +64,9 @@ class NotPermitted(DeskError):
 
 class Busy(DeskError):
     exit_code = ExitCode.BUSY
+
+
+class Interrupted(DeskError):
+    """Stopped by a signal: exit 130 (SIGINT) or 143 (SIGTERM)."""
+
+    exit_code = ExitCode.INTERRUPTED

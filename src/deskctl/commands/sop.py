@@ -15,6 +15,7 @@ from deskctl.commands._common import (
     pass_app,
     yes_option,
 )
+from deskctl.errors import OperationFailed
 
 
 @click.group()
@@ -109,15 +110,40 @@ def _problem_key(problem: str) -> tuple:
     return (file, int(line) if line.isdigit() else 0, problem)
 
 
-def _ask(question: str, choices: list[str], default: str | None) -> str:
-    kind = click.Choice(choices) if choices else str
-    return str(click.prompt(question, type=kind, default=default, err=True))
+def _ask(question: str, choices: list[str], default: str | None, cancel=None) -> str:
+    """Ask on the terminal. The question waits in a host's thread, where a signal cannot
+    break a blocking read: the answer is read only once a line is there, and `cancel` (the
+    run's stop) ends the wait."""
+    import select
+
+    if cancel is None or not sys.stdin.isatty():
+        kind = click.Choice(choices) if choices else str
+        return str(click.prompt(question, type=kind, default=default, err=True))
+    shown = question + (f" ({', '.join(choices)})" if choices else "") + (f" [{default}]" if default is not None else "")
+    for _ in range(1000):  # bounded: an operator retyping a wrong answer a thousand times
+        sys.stderr.write(shown + ": ")
+        sys.stderr.flush()
+        while not select.select([sys.stdin], [], [], 0.2)[0]:
+            if cancel.is_set():
+                sys.stderr.write("\n")
+                raise OperationFailed("prompt not answered: the run was interrupted")
+        line = sys.stdin.readline()
+        if not line:
+            raise OperationFailed("prompt not answered: end of input")
+        value = line.strip() or default
+        if value is None:
+            continue
+        if choices and value not in choices:
+            output.error(f"{value!r} is not one of {', '.join(choices)}")
+            continue
+        return value
+    raise OperationFailed("prompt not answered")
 
 
 def _progress(host: str, section: str, step: str, result) -> None:
     where = "" if section == "steps" else f"{section}: "
     line = f"[{host}] {where}{step}: {result.status} ({result.duration:.1f}s)"
-    if result.status in ("failed", "ignored") and result.message:
+    if result.status in ("failed", "ignored", "interrupted") and result.message:
         line += f" - {result.message}"
     output.info(line)
 
@@ -136,9 +162,10 @@ def _progress(host: str, section: str, step: str, result) -> None:
 @json_option
 @pass_app
 def run(app, name, params, hosts, limit, ticket_id, dry_run, answers, forks, serial, assume_yes, as_json) -> None:
-    """Run SOP NAME on its targets (exit 0 all ok, 1 a host failed, 2 bad input, 4 busy)."""
-    from deskctl.errors import BadInput, OperationFailed
-    from deskctl.runbooks import engine, hostlocks, secret_sink
+    """Run SOP NAME on its targets (exit 0 all ok, 1 a host failed, 2 bad input, 4 busy,
+    130/143 stopped by Ctrl-C/SIGTERM after rollback and finally ran)."""
+    from deskctl.errors import BadInput, Interrupted
+    from deskctl.runbooks import engine, hostlocks, interrupts
 
     tty = interactive(False)
     # DESKCTL_PARAM_<name> passes a value (a secret above all) without showing it in `ps`
@@ -171,9 +198,34 @@ def run(app, name, params, hosts, limit, ticket_id, dry_run, answers, forks, ser
             raise OperationFailed("not confirmed; nothing was run")
     plan.run.ask = _ask if tty else None
     plan.run.progress = _progress
-    with hostlocks.host_locks(plan):
-        output.info(f"run {plan.run.run_id}: {runbook.name} on {len(plan.hosts)} host(s)")
-        record = engine.execute(plan)
+    plan.run.notify = output.info
+    # SIGINT/SIGTERM from here on stop the run properly (runbooks/interrupts.py): commands
+    # killed on every host, rollback and finally run, the record says `interrupted`
+    stop = plan.run.stop
+    stop.armed = False  # while waiting for host locks a signal ends the command at once
+    with interrupts.trapped(stop):
+        with hostlocks.host_locks(plan):
+            stop.armed = True
+            output.info(f"run {plan.run.run_id}: {runbook.name} on {len(plan.hosts)} host(s)")
+            record = engine.execute(plan)
+        _report(app, plan, record, ticket_id, as_json)
+        stop.sync(output.info)
+    if stop.requested:
+        done = sum(1 for h in record["hosts"] if h["status"] == "ok")
+        raise Interrupted(
+            f"{runbook.name} interrupted by {stop.name}: ok on {done} of {len(record['hosts'])} host(s) (run {record['id']})",
+            f"details: deskctl sop show-run {record['id']}", exit_code=stop.exit_code,
+        )  # fmt: skip
+    failed = [h for h in record["hosts"] if h["status"] != "ok"]
+    if failed:
+        raise OperationFailed(f"{runbook.name} failed on {len(failed)} of {len(record['hosts'])} host(s) (run {record['id']})", f"details: deskctl sop show-run {record['id']}")
+    output.info(f"{runbook.name}: ok on {len(record['hosts'])} host(s) (run {record['id']})")
+
+
+def _report(app, plan, record: dict, ticket_id: str | None, as_json: bool) -> None:
+    """Generated secrets, the ticket's history event, and the summary (also after a stop)."""
+    from deskctl.runbooks import secret_sink
+
     generated = {n: str(plan.run.params[n]) for n in plan.run.generated}
     for line in secret_sink.deliver(app.desk, record, generated):
         # shown once, to the person who ran it; the record holds only ***
@@ -181,16 +233,12 @@ def run(app, name, params, hosts, limit, ticket_id, dry_run, answers, forks, ser
     if ticket_id:
         from deskctl.runbooks import ticketing
 
-        record["ticket_actions"] = ticketing.report_run(app.desk, ticket_id, record, actor=app.actor, resolves=runbook.resolves)
+        record["ticket_actions"] = ticketing.report_run(app.desk, ticket_id, record, actor=app.actor, resolves=plan.runbook.resolves)
     if as_json:
         output.print_json(record)
     else:
         rows = [{**h, "duration": f"{h['duration']:.1f}s", "failed_step": h["failed_step"] or ""} for h in record["hosts"]]
         output.print_table(rows, [("host", "HOST"), ("status", "RESULT"), ("failed_step", "FAILED STEP"), ("reason", "REASON"), ("duration", "TIME")])
-    failed = [h for h in record["hosts"] if h["status"] != "ok"]
-    if failed:
-        raise OperationFailed(f"{runbook.name} failed on {len(failed)} of {len(record['hosts'])} host(s) (run {record['id']})", f"details: deskctl sop show-run {record['id']}")
-    output.info(f"{runbook.name}: ok on {len(record['hosts'])} host(s) (run {record['id']})")
 
 
 @sop.command()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from deskctl.executor import CommandResult, ConnectionFailed, HostKeyProblem
 from deskctl.executor.hostkeys import entry_name, fingerprint
-from deskctl.executor.local import MAX_OUTPUT
+from deskctl.executor.local import GRACE, MAX_OUTPUT, POLL
 
 _import_lock = threading.Lock()
 _paramiko = None
@@ -144,29 +144,43 @@ class SshConnection:
             raise ConnectionFailed(f"SSH connection to {where} failed: {exc or type(exc).__name__}") from None
         return cls(host, client)
 
-    def run(self, command: str, *, stdin: bytes = b"", timeout: float | None = None) -> CommandResult:
+    def run(self, command: str, *, stdin: bytes = b"", timeout: float | None = None, cancel=None) -> CommandResult:
+        """Run `command` on the host. On timeout, or when `cancel` (a threading.Event) is
+        set, the command's whole process group on the host is stopped (SIGTERM, SIGKILL
+        after a grace period) before this returns, so nothing of it runs on (a retry never
+        meets the previous attempt). The command reports its process group first: see
+        `_wrap`."""
         paramiko = paramiko_module()
         started = time.monotonic()
+        if cancel is not None and cancel.is_set():
+            return CommandResult(None, error="interrupted before it started", extra={"interrupted": True})
         transport = self.client.get_transport()
         if transport is None or not transport.is_active():
             return CommandResult(None, error="connection lost")
+        marker = f"deskctl-pgid-{os.urandom(4).hex()}:".encode()
         try:
             chan = transport.open_session(timeout=timeout or 30)
-            chan.exec_command(command)
+            chan.exec_command(_wrap(command, marker))
             if stdin:
                 chan.sendall(stdin)
             chan.shutdown_write()
         except (paramiko.SSHException, OSError, EOFError) as exc:
             return CommandResult(None, error=f"cannot run the command: {exc or type(exc).__name__}")
         out, err = bytearray(), bytearray()
+        pgid: int | None = None
         deadline = started + timeout if timeout else None
+        why = None
         try:
             for _ in range(100_000_000):  # bounded; each pass waits on select
                 remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    return CommandResult(None, bytes(out), bytes(err), time.monotonic() - started,
-                                         error=f"timed out after {timeout:g} s")
-                readable, _, _ = select.select([chan], [], [], remaining)
+                if cancel is not None and cancel.is_set():
+                    why = "interrupted"
+                elif remaining is not None and remaining <= 0:
+                    why = f"timed out after {timeout:g} s"
+                if why:
+                    break
+                wait = POLL if remaining is None else min(POLL, remaining)
+                readable, _, _ = select.select([chan], [], [], wait)
                 if not readable:
                     continue
                 while chan.recv_ready():
@@ -174,19 +188,132 @@ class SshConnection:
                     del out[:-MAX_OUTPUT]
                 while chan.recv_stderr_ready():
                     err += chan.recv_stderr(65536)
+                    if pgid is None:
+                        pgid = _take_pgid(err, marker)
                     del err[:-MAX_OUTPUT]
                 if chan.eof_received and not chan.recv_ready() and not chan.recv_stderr_ready():
                     break
                 if chan.closed:
                     break
+            # output closed: the exit status follows, unless the command closed its output
+            # and goes on running (then a stop or the timeout must still reach it)
+            while not why and not chan.status_event.wait(POLL):
+                if cancel is not None and cancel.is_set():
+                    why = "interrupted"
+                elif deadline is not None and time.monotonic() >= deadline:
+                    why = f"timed out after {timeout:g} s"
+            if why:
+                pgid = self._stop_remote(chan, pgid, err, marker)
+                return CommandResult(None, bytes(out), bytes(err), time.monotonic() - started,
+                                     error=why, extra={"interrupted": why == "interrupted", "pgid": pgid})
             rc = chan.recv_exit_status()
         finally:
             chan.close()
+        if pgid is None:
+            _take_pgid(err, marker)  # a command that printed nothing else
         duration = time.monotonic() - started
         if rc == -1:
             return CommandResult(None, bytes(out), bytes(err), duration, error="the command ended without an exit status (killed?)")
         return CommandResult(rc, bytes(out), bytes(err), duration)
 
+    def _stop_remote(self, chan, pgid: int | None, err: bytearray, marker: bytes) -> int | None:
+        """Stop a command still running on the host: `kill` of its process group from a
+        second channel (SIGTERM, then SIGKILL for what is left after the grace period); the
+        caller then closes the channel. Without the group's id (a shell that never reported
+        it) the RFC 4254 signal request is the fallback (OpenSSH's sshd honours it only
+        with privilege separation in the session, so not always). Bounded: a dead
+        connection costs at most a few seconds."""
+        if pgid is None:  # the command had not reported it yet: wait for it a moment
+            for _ in range(int(GRACE / POLL)):
+                if chan.recv_stderr_ready():
+                    err += chan.recv_stderr(65536)
+                    pgid = _take_pgid(err, marker)
+                    if pgid is not None:
+                        break
+                if chan.closed or chan.exit_status_ready():
+                    break
+                time.sleep(POLL)
+        if pgid is not None:
+            self._kill_group(pgid)
+        else:
+            _send_signal(chan, "TERM")
+            _send_signal(chan, "KILL")
+        for _ in range(int(GRACE / POLL)):  # the channel closes once the command is gone
+            if chan.closed or chan.exit_status_ready():
+                break
+            time.sleep(POLL)
+        return pgid
+
+    def _kill_group(self, pgid: int) -> None:
+        """SIGTERM the process group `pgid` on the host, wait until it is gone (at most
+        GRACE), SIGKILL what is left; returns when that command has ended."""
+        paramiko = paramiko_module()
+        steps = int(GRACE / POLL)
+        script = (
+            f"kill -s TERM -- -{pgid} 2>/dev/null; n=0; "
+            f"while kill -0 -- -{pgid} 2>/dev/null && [ $n -lt {steps} ]; do sleep {POLL}; n=$((n+1)); done; "
+            f"kill -s KILL -- -{pgid} 2>/dev/null; exit 0"
+        )
+        transport = self.client.get_transport()
+        if transport is None or not transport.is_active():
+            return
+        try:
+            killer = transport.open_session(timeout=GRACE * 2)
+        except (paramiko.SSHException, OSError, EOFError):
+            return
+        try:
+            killer.settimeout(GRACE * 3)
+            killer.exec_command(script)
+            killer.shutdown_write()
+            for _ in range(int(GRACE * 3 / POLL)):
+                if killer.exit_status_ready() or killer.closed:
+                    break
+                time.sleep(POLL)
+        except (paramiko.SSHException, OSError, EOFError):
+            pass
+        finally:
+            killer.close()
+
     def close(self) -> None:
         with contextlib.suppress(Exception):  # closing a dead connection must not fail the run
             self.client.close()
+
+
+def _wrap(command: str, marker: bytes) -> str:
+    """The command preceded by a line that reports its process group on stderr. sshd
+    starts every session's command as a session leader, so the shell's `$$` is the id of
+    the process group holding the command and everything it starts; `_take_pgid` removes
+    the line from stderr again. The command still runs in the user's own shell."""
+    return f"printf '%s%s\\n' {marker.decode()} \"$$\" >&2\n{command}"
+
+
+def _take_pgid(err: bytearray, marker: bytes) -> int | None:
+    """Cut the marker line out of stderr; the process group id it names, or None while
+    the line has not fully arrived."""
+    at = err.find(marker)
+    if at < 0:
+        return None
+    end = err.find(b"\n", at)
+    if end < 0:
+        return None
+    digits = bytes(err[at + len(marker):end])
+    del err[at:end + 1]
+    return int(digits) if digits.isdigit() else None
+
+
+def _send_signal(chan, name: str) -> None:
+    """RFC 4254 "signal" request: sshd sends it to the session's process group (when it
+    supports it). paramiko has no method for it; a server that does not ignores it."""
+    try:
+        from paramiko.common import cMSG_CHANNEL_REQUEST
+        from paramiko.message import Message
+
+        msg = Message()
+        msg.add_byte(cMSG_CHANNEL_REQUEST)
+        msg.add_int(chan.remote_chanid)
+        msg.add_string("signal")
+        msg.add_boolean(False)
+        msg.add_string(name)
+        chan.transport._send_user_message(msg)
+    except Exception:  # noqa: BLE001 - best effort; the kill over a second channel follows
+        pass

@@ -5,8 +5,11 @@ when the operator types the command."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,12 +92,41 @@ def shown_command(argv: list[str], missing: dict[str, str] | None = None) -> str
 
 
 def run_sop(argv: list[str], *, capture: bool) -> SopRun:
-    """Run it; the terminal sees its progress. With `capture`, its JSON output is kept."""
+    """Run it; the terminal sees its progress. With `capture`, its JSON output is kept.
+    While it runs, a Ctrl-C is the child's to handle (it reaches it from the terminal and
+    the run stops with rollback and finally) and a SIGTERM is passed on to it: this
+    process waits for it to finish instead of killing it half-way."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE if capture else None, text=True)
+    with _forwarding_signals(proc.pid):
+        out, _ = proc.communicate()
     if not capture:
-        return SopRun(argv, subprocess.run(argv, check=False).returncode)
-    proc = subprocess.run(argv, check=False, stdout=subprocess.PIPE, text=True)
+        return SopRun(argv, proc.returncode)
     try:
-        result = json.loads(proc.stdout) if proc.stdout.strip() else None
+        result = json.loads(out) if out.strip() else None
     except ValueError:
-        result = {"output": proc.stdout}
+        result = {"output": out}
     return SopRun(argv, proc.returncode, result)
+
+
+@contextmanager
+def _forwarding_signals(pid: int) -> Iterator[None]:
+    """SIGINT ignored here (the terminal sends it to the child too), SIGTERM sent on to the
+    child; main thread only, where Python allows signal handlers."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def forward(signum, frame) -> None:
+        with suppress(ProcessLookupError):
+            os.kill(pid, signum)
+
+    previous = {signal.SIGINT: signal.signal(signal.SIGINT, lambda signum, frame: None),
+                signal.SIGTERM: signal.signal(signal.SIGTERM, forward)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)

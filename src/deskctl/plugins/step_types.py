@@ -178,6 +178,8 @@ class WaitForStep(StepType):
         attempts = 0
         while True:  # bounded by the deadline
             attempts += 1
+            if ctx.cancelled():
+                return StepResult("interrupted", message=f"stopped: {ctx.run.stop.name}", attempts=attempts)
             if "port" in spec:
                 address = ctx.render(spec.get("host", ctx.host.address))
                 try:
@@ -194,7 +196,7 @@ class WaitForStep(StepType):
                 last = result.error or f"exit code {result.rc}"
             if time.monotonic() + interval > deadline:
                 return StepResult("failed", message=f"still failing after {timeout:g} s: {last}", attempts=attempts)
-            time.sleep(interval)
+            ctx.wait(interval)  # returns early when the run is told to stop
 
 
 class HttpStep(StepType):
@@ -308,8 +310,11 @@ class IncludeStep(StepType):
         return f"include {step.action} {given}"
 
     def run(self, step, ctx) -> StepResult:
+        """The included SOP's steps, then its own rollback (when one of them failed or was
+        interrupted) and its own `finally`, as a nested try block: they run before the
+        including SOP's rollback and `finally` (docs/runbooks.md, "Rollback and finally")."""
         from deskctl.runbooks import params
-        from deskctl.runbooks.engine import run_steps
+        from deskctl.runbooks.engine import run_cleanup, run_steps
 
         child = step.child_sop
         given, secret = {}, set()
@@ -320,12 +325,16 @@ class IncludeStep(StepType):
         values, _ = params.resolve(child, given)
         saved = ctx.params
         ctx.params = ctx.run.param_context(child, values, frozenset(secret))
+        section = f"include {child.name}"
         try:
-            failed = run_steps(ctx, step.children, f"include {child.name}", ctx.sink)
+            failed = run_steps(ctx, step.children, section, ctx.sink)
+            finally_failed = run_cleanup(ctx, failed, child.rollback, child.finally_, section + " ", ctx.sink)
         finally:
             ctx.params = saved
         if failed is not None:
             return StepResult("failed", message=f"{child.name}: step {failed.name!r} failed")
+        if finally_failed is not None:
+            return StepResult("failed", message=f"{child.name}: finally step {finally_failed.name!r} failed")
         return StepResult("ok", message=f"{child.name}: {len(step.children)} step(s) done")
 
 

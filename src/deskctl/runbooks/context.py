@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from deskctl import redact
-from deskctl.errors import BadInput
+from deskctl.errors import BadInput, OperationFailed
 from deskctl.executor import CommandResult, ConnectionFailed, connect, shell
 from deskctl.runbooks import templating
+from deskctl.runbooks.interrupts import Stop
 
 
 @dataclass
@@ -31,8 +34,10 @@ class RunContext:
     ticket: dict | None = None
     dry_run: bool = False
     step_timeout: float = 600.0
-    ask: Any = None  # ask(question, choices, default) -> str, when a person is there
+    ask: Any = None  # ask(question, choices, default, cancel=Event) -> str, when a person is there
     progress: Any = None  # progress(host, section, step, result)
+    notify: Any = None  # notify(message): the run is stopping (a signal arrived)
+    stop: Stop = field(default_factory=Stop)
     generated: list[str] = field(default_factory=list)
     prompt_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -66,6 +71,10 @@ class HostContext:
         self.connect_error: str | None = None
         self.dry_run = run.dry_run
         self.sink: list[dict] = []  # the host's step records (an include appends its steps)
+        # the stop this host's commands obey: the first signal during the steps, the
+        # second during rollback and finally (see `cleanup`)
+        self.watch: threading.Event = run.stop.steps
+        self.interrupted = False  # a step was stopped or not started because of a signal
         for step in run.runbook.all_steps():
             if step.register:
                 self.registers[step.register] = run.step_types[step.type].registers(step)
@@ -99,6 +108,30 @@ class HostContext:
 
     def evaluate(self, expression: str) -> Any:
         return self.render(expression, "expr")
+
+    # --- stopping ------------------------------------------------------------------
+    def cancelled(self) -> bool:
+        """True once the run is told to stop what this host is doing now."""
+        return self.watch.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to `seconds`; True (at once) when the run is told to stop."""
+        return self.watch.wait(max(0.0, seconds))
+
+    @property
+    def in_cleanup(self) -> bool:
+        return self.watch is self.run.stop.cleanup
+
+    @contextmanager
+    def cleanup(self) -> Iterator[None]:
+        """Inside: rollback and `finally` steps, which a first signal does not stop (they
+        run because of it), a second one does."""
+        saved = self.watch
+        self.watch = self.run.stop.cleanup
+        try:
+            yield
+        finally:
+            self.watch = saved
 
     # --- commands ------------------------------------------------------------------
     def connect(self):
@@ -136,7 +169,7 @@ class HostContext:
             rendered, env=env, path_prepend=path, secrets=secrets, sudo=sudo,
             sudo_password=password, is_root=conn.is_root, stdin=stdin,
         )  # fmt: skip
-        result = conn.run(line, stdin=feed, timeout=timeout)
+        result = conn.run(line, stdin=feed, timeout=timeout, cancel=self.watch)
         return result, rendered
 
     def close(self) -> None:
@@ -153,10 +186,12 @@ class HostContext:
                 return self.run.answers[key]
             if self.run.ask is None:
                 raise BadInput(f"prompt {step.name!r} needs an answer: pass --answer {key}=VALUE")
+            if self.cancelled():  # stopped while another host's question waited
+                raise OperationFailed("prompt not asked: the run was interrupted")
             choices = [templating_choice(c) for c in step.option("choices") or []]
             default = step.option("default")
             text = self.render(step.action)
-            value = self.run.ask(text, choices, None if default is None else templating_choice(default))
+            value = self.run.ask(text, choices, None if default is None else templating_choice(default), cancel=self.watch)
             self.run.answers[key] = value
             return value
 

@@ -183,61 +183,97 @@ def _check_host_variables(runbook, targets: list, step_types: dict) -> None:
 
 # --- execution ------------------------------------------------------------------------------
 
+# after a second signal, how long the workers get to kill their commands before the run's
+# record is finalised without them (their commands are stopped within ~2 x GRACE)
+HARD_STOP_WAIT = 8.0
+STOPPED = ("failed", "interrupted")
+
+
 def run_steps(hc: HostContext, steps: list, section: str, sink: list) -> Any:
-    """Run `steps` in order; returns the first failed step (after which it stops) or None."""
+    """Run `steps` in order; returns the first step that failed or was interrupted (after
+    which it stops) or None."""
     for step in steps:
         result = stepexec.run_step(step, hc, section)
         sink.append(stepexec.to_record(step, section, result))
-        if result.status == "failed":
+        if result.status in STOPPED:
             return step
     return None
 
 
-def run_host(run: RunContext, host) -> dict[str, Any]:
+def run_cleanup(hc: HostContext, failed: Any, rollback: list, finally_: list, section: str, sink: list) -> Any:
+    """A SOP's rollback steps (every one is tried) when `failed` is a step, then its
+    `finally` steps (always). A first signal does not stop them: they run because of it.
+    Returns the first `finally` step that failed, or None."""
+    finally_failed = None
+    with hc.cleanup():
+        if failed is not None:
+            for step in rollback:
+                result = stepexec.run_step(step, hc, f"{section}rollback")
+                sink.append(stepexec.to_record(step, f"{section}rollback", result))
+        for step in finally_:
+            result = stepexec.run_step(step, hc, f"{section}finally")
+            sink.append(stepexec.to_record(step, f"{section}finally", result))
+            if result.status in STOPPED and finally_failed is None:
+                finally_failed = step
+    return finally_failed
+
+
+def run_host(run: RunContext, host, live: dict | None = None) -> dict[str, Any]:
     try:
-        return _run_host(run, host)
+        return _run_host(run, host, live)
     except Exception as exc:  # a bug must fail this host, not lose the others' results
         outcome = _not_run(host, redact.redact(f"internal error: {type(exc).__name__}: {exc}"))
         outcome["status"] = "failed"
         return outcome
 
 
-def _run_host(run: RunContext, host) -> dict[str, Any]:
+def _run_host(run: RunContext, host, live: dict | None = None) -> dict[str, Any]:
     started = time.monotonic()
     hc = HostContext(run, host)
     steps: list[dict] = []
     hc.sink = steps
-    failed = None
+    if live is not None:
+        live[host.name] = (hc, started)  # what a hard stop records for a host still busy
+    failed = finally_failed = None
     try:
         # a tool the SOP needs is missing: nothing ran, so there is nothing to roll back
         unmet = requirements.check(hc, run.runbook, steps)
         failed = unmet or run_steps(hc, run.runbook.steps, "steps", steps)
-        if failed is not None and failed is not unmet and run.runbook.rollback:
-            for step in run.runbook.rollback:  # every rollback step is tried
-                result = stepexec.run_step(step, hc, "rollback")
-                steps.append(stepexec.to_record(step, "rollback", result))
-        finally_failed = None
-        for step in run.runbook.finally_:
-            result = stepexec.run_step(step, hc, "finally")
-            steps.append(stepexec.to_record(step, "finally", result))
-            if result.status == "failed" and finally_failed is None:
-                finally_failed = step
+        rollback = run.runbook.rollback if failed is not unmet else []
+        finally_failed = run_cleanup(hc, failed, rollback, run.runbook.finally_, "", steps)
     finally:
         hc.close()
-    failed = failed or finally_failed
-    reason = next((s["message"] for s in steps if s["status"] == "failed"), "")
-    status = "ok" if failed is None else ("unreachable" if hc.connect_error else "failed")
+    return _outcome(hc, failed or finally_failed, steps, started)
+
+
+def _outcome(hc: HostContext, failed: Any, steps: list[dict], started: float) -> dict[str, Any]:
+    """A host's result. `interrupted` when a signal stopped or skipped any of its steps;
+    `failed_step` and `reason` name the first step that failed or was stopped."""
+    host = hc.host
+    first = next((s for s in steps if s["status"] in STOPPED), None)
+    if hc.interrupted:
+        status = "interrupted"
+        first = first or next((s for s in steps if s["status"] == "skipped" and s["message"].startswith("not run:")), None)
+    elif failed is None:
+        status = "ok"
+    else:
+        status = "unreachable" if hc.connect_error else "failed"
+    if status == "ok":
+        first = None
     return {
         "host": host.name, "address": host.address, "connection": host.connection,
-        "status": status, "failed_step": failed.name if failed else None,
-        "reason": reason if failed else "", "duration": round(time.monotonic() - started, 3),
+        "status": status, "failed_step": (failed.name if failed else first["name"] if first else None),
+        "reason": first["message"] if first else "", "duration": round(time.monotonic() - started, 3),
         "steps": steps,
     }  # fmt: skip
 
 
 def execute(plan: Plan, *, locks: list | None = None) -> dict[str, Any]:
-    """Run the plan; returns the run record (already saved, secrets masked)."""
+    """Run the plan; returns the run record (already saved, secrets masked). When the run
+    is told to stop (`run.stop`, see `interrupts`), the record says `interrupted`, with
+    each host's own state, and `exit_code` 130/143."""
     run = plan.run
+    stop = run.stop
     record = _new_record(plan)
     records.save(run.desk, record)
     started = time.monotonic()
@@ -246,21 +282,29 @@ def execute(plan: Plan, *, locks: list | None = None) -> dict[str, Any]:
     stopped = False
     try:
         for batch in batches:
-            if stopped:
+            stop.sync(run.notify)
+            if stopped or stop.requested:
+                why = f"not started: {stop.name}" if stop.requested else "an earlier batch failed (--serial)"
                 for host in batch:
-                    results[host.name] = _not_run(host, "an earlier batch failed (--serial)")
+                    results[host.name] = _not_run(host, why)
                 continue
             results.update(_parallel(run, batch, plan.forks))
             if plan.serial and any(r["status"] != "ok" for r in (results[h.name] for h in batch)):
                 stopped = True
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # no signal handler (a library caller): still a true record
         record["status"] = "interrupted"
+        record["exit_code"] = 130
         raise
     finally:
+        stop.sync(run.notify)
         record["hosts"] = [results.get(h.name) or _not_run(h, "interrupted") for h in plan.hosts]
         record["finished_at"] = clock.now_iso()
         record["duration"] = round(time.monotonic() - started, 3)
-        if record["status"] != "interrupted":
+        if stop.requested:
+            record["status"] = "interrupted"
+            record["exit_code"] = stop.exit_code
+            record["signal"] = stop.name
+        elif record["status"] != "interrupted":
             ok = all(h["status"] == "ok" for h in record["hosts"])
             record["status"] = "ok" if ok else "failed"
             record["exit_code"] = 0 if ok else 1
@@ -269,26 +313,46 @@ def execute(plan: Plan, *, locks: list | None = None) -> dict[str, Any]:
 
 
 def _parallel(run: RunContext, hosts: list, forks: int) -> dict[str, dict]:
-    """Run hosts on up to `forks` threads (plain threads: concurrent.futures costs start-up)."""
+    """Run hosts on up to `forks` threads (plain threads: concurrent.futures costs start-up).
+    The main thread waits in short slices so that it notices signals (`stop.sync`); a host
+    not started when the run is told to stop is not started at all."""
     todo: queue.SimpleQueue = queue.SimpleQueue()
     for host in hosts:
         todo.put(host)
     done: dict[str, dict] = {}
+    live: dict[str, tuple] = {}
+    stop = run.stop
 
     def worker() -> None:
-        while True:
+        while not stop.requested:
             try:
                 host = todo.get_nowait()
             except queue.Empty:
                 return
-            done[host.name] = run_host(run, host)
+            done[host.name] = run_host(run, host, live)
 
     threads = [threading.Thread(target=worker, name=f"deskctl-host-{i}", daemon=True)
                for i in range(max(1, min(forks, len(hosts))))]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    hard_since = None
+    for _ in range(100_000_000):  # bounded; each pass waits up to 0.1 s
+        alive = [t for t in threads if t.is_alive()]
+        if not alive:
+            break
+        alive[0].join(0.1)
+        stop.sync(run.notify)
+        if stop.cleanup.is_set():
+            hard_since = hard_since or time.monotonic()
+            if time.monotonic() - hard_since > HARD_STOP_WAIT:
+                break  # a worker stuck (a prompt, a slow http step): record it as it is
+    for host in hosts:
+        if host.name not in done and host.name in live:
+            hc, began = live[host.name]
+            hc.interrupted = True
+            done[host.name] = _outcome(hc, None, list(hc.sink), began)
+        elif host.name not in done:
+            done[host.name] = _not_run(host, f"not started: {stop.name}")
     return done
 
 
@@ -352,5 +416,5 @@ def _flatten(steps: list) -> list:
     out = []
     for step in steps:
         out.append(step)
-        out += _flatten(step.children)
+        out += _flatten(step.nested)
     return out

@@ -80,6 +80,13 @@ class Step:
     def line(self) -> int:
         return self.locate(self.keypath) if self.locate else 1
 
+    @property
+    def nested(self) -> list[Step]:
+        """The steps an `include` runs: the included SOP's steps, rollback and finally."""
+        if self.child_sop is None:
+            return list(self.children)
+        return [*self.children, *self.child_sop.rollback, *self.child_sop.finally_]
+
     def line_of(self, key: str) -> int:
         return self.locate((*self.keypath, key)) if self.locate else 1
 
@@ -130,7 +137,7 @@ class Runbook:
         def walk(steps: list[Step]) -> None:
             for step in steps:
                 found.append(step)
-                walk(step.children)
+                walk(step.nested)
 
         for section in SECTIONS:
             walk(self.section(section))

@@ -68,11 +68,15 @@ def _attempt(step, stype, hc) -> StepResult:
 
 
 def run_step(step, hc, section: str, explain=None) -> StepResult:
-    """Run one step on one host (its `when`, retries and expectations); `explain(result)`
-    words the message of a failure when the caller knows better than the last output line."""
+    """Run one step; a step the run was told to stop (see `interrupts`) ends `interrupted`
+    (its command killed, or not started), or `skipped` in rollback/finally after a second
+    signal. Retries never start once the run is stopping. `explain(result)` words the message
+    of a failure when the caller knows better than the last output line."""
     started = time.monotonic()
     stype = hc.run.step_types[step.type]
     result: StepResult
+    if hc.cancelled():
+        return _finish(step, hc, section, _stopped(hc, started_it=False), started)
     if step.when is not None:
         try:
             go = hc.evaluate(step.when)
@@ -86,12 +90,29 @@ def run_step(step, hc, section: str, explain=None) -> StepResult:
     attempts = 0
     for attempts in range(1, step.retries + 2):
         result = _attempt(step, stype, hc)
-        if result.ok or hc.connect_error:
+        if result.ok or hc.connect_error or hc.cancelled():
             break  # an unreachable host stays unreachable: do not wait out the retries
-        if attempts <= step.retries:
-            time.sleep(step.delay)
+        if attempts <= step.retries and hc.wait(step.delay):
+            break  # told to stop while waiting to retry
+    if not result.ok and result.status != "interrupted" and hc.cancelled() and not hc.connect_error:
+        stopped = _stopped(hc, started_it=True)
+        if result.message and not result.message.startswith("interrupted"):  # not the executor's own word
+            stopped.message = f"{stopped.message}: {result.message}"
+        result.status, result.message = stopped.status, stopped.message
+    if result.status == "interrupted":
+        hc.interrupted = True
     result.attempts = attempts
     return _finish(step, hc, section, result, started, explain)
+
+
+def _stopped(hc, *, started_it: bool) -> StepResult:
+    """The result of a step the run's stop request cut short or kept from starting."""
+    hc.interrupted = True
+    why = hc.run.stop.name
+    if hc.in_cleanup:
+        return StepResult("skipped" if not started_it else "interrupted",
+                          message=f"{'stopped' if started_it else 'not run'}: {why} received twice")
+    return StepResult("interrupted", message=f"{'stopped' if started_it else 'not started'}: {why}")
 
 
 def _finish(step, hc, section: str, result: StepResult, started: float, explain=None) -> StepResult:
@@ -101,9 +122,9 @@ def _finish(step, hc, section: str, result: StepResult, started: float, explain=
     if result.status == "failed" and explain is not None:
         result.message = explain(result) or result.message
     result.message = redact.redact(result.message)
-    if result.status == "failed" and not result.message:
+    if result.status in ("failed", "interrupted") and not result.message:
         last = (result.stderr.strip() or result.stdout.strip()).splitlines()
-        result.message = last[-1][:300] if last else "failed"
+        result.message = last[-1][:300] if last else result.status
     if step.register:
         hc.registers[step.register] = register_value(result)
     if result.status == "failed" and step.continue_on_error:

@@ -21,7 +21,7 @@ from deskctl.errors import ValidationFailed
 class StepResult:
     """What one step did on one host."""
 
-    status: str  # ok | failed | skipped | ignored (failed with continue_on_error)
+    status: str  # ok | failed | skipped | ignored (failed with continue_on_error) | interrupted
     rc: int | None = None
     stdout: str = ""
     stderr: str = ""

@@ -40,10 +40,14 @@ def report_run(desk, ticket_id: str, record: dict[str, Any], *, actor: str, reso
     api = _api()
     hosts = record.get("hosts", [])
     ok = [h["host"] for h in hosts if h.get("status") == "ok"]
-    failed = [f"{h['host']} ({h.get('failed_step') or h.get('status')}: {h.get('reason', '')})" for h in hosts if h.get("status") != "ok"]
-    note = f"SOP {record['sop']} run {record['id']}: {record['status']}; ok: {', '.join(ok) or 'none'}"
+    failed = [f"{h['host']} ({h.get('failed_step') or h.get('status')}: {h.get('reason', '')})" for h in hosts if h.get("status") not in ("ok", "interrupted", "not run")]
+    stopped = [f"{h['host']} ({h.get('status')}: {h.get('reason', '')})" for h in hosts if h.get("status") in ("interrupted", "not run")]
+    status = record["status"] + (f" by {record['signal']}" if record.get("signal") else "")
+    note = f"SOP {record['sop']} run {record['id']}: {status}; ok: {', '.join(ok) or 'none'}"
     if failed:
         note += f"; failed: {'; '.join(failed)}"
+    if stopped:
+        note += f"; stopped: {'; '.join(stopped)}"
     data = {"run_id": record["id"], "sop": record["sop"], "sop_hash": record.get("sop_hash"),
             "status": record["status"], "params": record.get("params"), "hosts": len(hosts)}
     api.add_event(desk, ticket_id, actor=actor, action="sop.run", note=redact.redact(note), data=redact.redact_data(data))
