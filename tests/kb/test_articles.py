@@ -11,7 +11,7 @@ def test_show_prints_the_article_with_links_named(drun):
     lines = result.stdout.splitlines()
     assert lines[0] == 'Printer shows "Offline"'
     assert "KB-printer-offline · hardware-fault · en" in lines[1]
-    assert "also in: it KB-stampante-offline" in result.stdout
+    assert "also in: ro KB-imprimanta-offline, ru KB-printer-otklyuchen, it KB-stampante-offline" in result.stdout
     assert "Print queue is stuck and documents do not print [KB-print-queue-stuck]" in result.stdout
     assert "SYMPTOMS" in result.stdout and "[[" not in result.stdout
 
@@ -22,7 +22,7 @@ def test_show_json_and_case_insensitive_id(drun):
     assert data["translation_of"] == "KB-printer-offline"
     assert "KB-carta-inceppata" in data["links"]
     assert data["path"] == "kb/articles/KB-stampante-offline.md"
-    assert {t["id"] for t in data["translations"]} == {"KB-printer-offline"}
+    assert {t["id"] for t in data["translations"]} == {"KB-printer-offline", "KB-printer-otklyuchen", "KB-imprimanta-offline"}
 
 
 def test_show_unknown_id_suggests_close_ones(drun):
@@ -33,19 +33,27 @@ def test_show_unknown_id_suggests_close_ones(drun):
 
 def test_list_and_filters(drun):
     everything = drun("kb", "list", "--json").json()
-    assert len(everything) == 20 and all("len" not in row for row in everything)
+    assert len(everything) == 54 and all("len" not in row for row in everything)
     italian = drun("kb", "list", "--lang", "it", "--json").json()
     assert {row["id"] for row in italian} == {"KB-carta-inceppata", "KB-password-dimenticata", "KB-stampante-offline"}
     tagged = drun("kb", "list", "--tag", "vpn", "--json").json()
-    assert [row["id"] for row in tagged] == ["KB-vpn-cannot-connect"]
+    assert [row["id"] for row in tagged] == ["KB-vpn-cannot-connect", "KB-vpn-ne-podklyuchaetsya", "KB-vpn-nu-se-conecteaza"]
+    for language in ("ru", "ro"):
+        rows = drun("kb", "list", "--lang", language, "--json").json()
+        assert len(rows) == 17 and {row["language"] for row in rows} == {language}
     table = drun("kb", "list", "--category", "security")
     assert table.stdout.splitlines()[0].split() == ["ID", "LANG", "CATEGORY", "UPDATED", "TITLE"]
 
 
 def test_flows_lists_the_shipped_flows(drun):
     rows = {row["id"]: row for row in drun("kb", "flows", "--json").json()}
-    assert set(rows) == {"cannot-log-in", "no-network", "printer-not-printing", "stampante-non-stampa"}
+    assert set(rows) == {"cannot-log-in", "no-network", "printer-not-printing", "stampante-non-stampa",
+                         "printer-ne-pechataet", "net-seti", "ne-udaetsya-voiti",
+                         "imprimanta-nu-printeaza", "fara-retea", "nu-se-poate-autentifica"}
     assert rows["no-network"]["questions"] == 2 and rows["stampante-non-stampa"]["language"] == "it"
+    assert {rows[f]["language"] for f in ("printer-ne-pechataet", "net-seti", "ne-udaetsya-voiti")} == {"ru"}
+    assert {rows[f]["language"] for f in ("imprimanta-nu-printeaza", "fara-retea", "nu-se-poate-autentifica")} == {"ro"}
+    assert rows["printer-ne-pechataet"]["questions"] == rows["printer-not-printing"]["questions"] == 8
 
 
 def test_new_scaffolds_a_valid_article_that_search_finds(krun, kbdesk):
@@ -97,7 +105,7 @@ def test_stats_counts_tickets_resolved_with_an_article(krun):
     assert top["id"] == "KB-network-cable" and top["resolved"] == 2
     assert top["last_useful"].startswith("2026-11-25T09:00") and sorted(top["tickets"]) == sorted([first, second])
     assert data["tickets_resolved"] == 3 and data["tickets_resolved_with_kb"] == 2
-    assert data["articles_used"] == 1 and data["articles"] == 20
+    assert data["articles_used"] == 1 and data["articles"] == 54
     assert any(r["id"] == "flow:no-network" and r["resolved"] == 0 for r in data["rows"])
     since = krun("kb", "stats", "--since", "2026-11-25", "--json").json()
     assert since["rows"][0]["resolved"] == 1 and since["tickets_resolved"] == 2

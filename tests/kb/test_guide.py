@@ -300,3 +300,61 @@ def test_at_the_prompt_the_operator_confirms_the_account(kbdesk, krun, identity)
     assert "user (from the ticket; Enter confirms it) [jdoe@example.com]" in err, err
     assert "running: deskctl sop run reset-password -p user=jdoe@example.com" in err, err
     assert not (identity / "changed").exists()
+
+
+# --- Russian and Romanian flows --------------------------------------------------------------
+
+def test_russian_flow_walks_to_the_russian_article(krun):
+    result = krun("kb", "guide", "printer-ne-pechataet", "--answers", "да,да,замятие", "--json")
+    assert result.code == 0, result
+    data = result.json()
+    assert data["flow"]["language"] == "ru"
+    assert [s["answer"] for s in data["path"]] == ["yes", "yes", "замятие-бумаги"]
+    assert data["outcome"]["article"] == "KB-zamyatie-bumagi" and data["article"]["language"] == "ru"
+    human = krun("kb", "guide", "printer-ne-pechataet", "--answers", "да,нет,да,да")
+    assert human.code == 0, human
+    assert "Outcome: read article KB-printer-otklyuchen" in human.stdout
+    assert "Принтер в состоянии «Отключен» и не печатает" in human.stdout  # the article itself
+    cable = krun("kb", "guide", "net-seti", "--answers", "нет", "--json").json()
+    assert cable["outcome"]["article"] == "KB-setevoi-kabel"
+    login = krun("kb", "guide", "ne-udaetsya-voiti", "--answers", "да,да,проблема,да", "--json").json()
+    assert login["outcome"]["article"] == "KB-mfa-novyi-telefon"
+
+
+def test_romanian_flow_walks_to_the_romanian_article_with_or_without_diacritics(krun):
+    for answers in ("da,da,blocaj-hârtie", "da,da,blocaj-hartie", "da,da,1"):
+        data = krun("kb", "guide", "imprimanta-nu-printeaza", "--answers", answers, "--json").json()
+        assert data["outcome"]["article"] == "KB-blocaj-hartie", answers
+    assert krun("kb", "guide", "fara-retea", "--answers", "nu", "--json").json()["outcome"]["article"] == "KB-cablu-retea"
+    login = krun("kb", "guide", "nu-se-poate-autentifica", "--answers", "da,da,problema,da", "--json").json()
+    assert login["outcome"]["article"] == "KB-mfa-telefon-nou"
+
+
+# --- `?` at the prompt ------------------------------------------------------------------------
+
+def test_question_mark_at_the_prompt_explains_the_question_and_asks_again(kbdesk):
+    # ? at the first question; yes; help at the second; back; no -> the cable article
+    code, out, err = _interactive(kbdesk, ["kb", "guide", "no-network"], "?\nyes\nhelp\nb\nno\n")
+    assert code == 0, err
+    assert "is not an answer" not in err
+    first, _, rest = err.partition("[2] Do colleagues nearby")
+    assert "Question 'cable' of flow 'no-network' (The user has no network connection):" in first
+    assert "1) yes (y) -> next question: Do colleagues nearby have the same problem?" in first
+    assert "2) no (n) -> read article KB-network-cable (Check the network cable or Wi-Fi switch)" in first
+    assert "q = quit" in first and "b = back" not in first  # nothing to go back to yet
+    assert first.count("[1] Is the network cable plugged in") == 2  # asked again after the help
+    assert "1) yes (y) -> escalate to network (Possible network outage)" in rest
+    assert "2) no (n) -> offer to run SOP network-diagnostics" in rest
+    assert "b = back to the previous question (Is the network cable plugged in, or Wi-Fi switched on?)" in rest
+    assert "Outcome: read article KB-network-cable" in out
+    assert "-> no" in out and "-> yes" not in out
+
+
+def test_question_mark_in_a_russian_flow_lists_the_choices_and_their_articles(kbdesk):
+    code, out, err = _interactive(kbdesk, ["kb", "guide", "printer-ne-pechataet"], "да\nда\n?\n1\n")
+    assert code == 0, err
+    assert "Question 'tip-oshibki'" in err and "Что написано на дисплее принтера?" in err
+    assert "1) замятие-бумаги -> read article KB-zamyatie-bumagi (Принтер сообщает о замятии бумаги)" in err
+    assert "2) тонер-или-чернила -> escalate to desktop (Нужно заменить картридж" in err
+    assert "b = back to the previous question" in err
+    assert "Outcome: read article KB-zamyatie-bumagi" in out

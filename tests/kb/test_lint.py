@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 BROKEN_FLOW = """\
 id: broken
@@ -31,6 +32,70 @@ def test_shipped_kb_is_clean(krun):
     assert result.code == 0, result
     assert "OK" in result.stderr
     assert krun("kb", "lint", "--json").json() == {"ok": True, "problems": []}
+    articles = krun("kb", "list", "--json").json()
+    assert len(articles) == 54
+    assert Counter(a["language"] for a in articles) == {"en": 17, "ru": 17, "ro": 17, "it": 3}
+    assert len(krun("kb", "flows", "--json").json()) == 10
+
+
+def test_every_english_starter_article_is_translated_into_russian_and_romanian(krun, kbdesk):
+    articles = {a["id"]: a for a in krun("kb", "list", "--json").json()}
+    english = {i for i, a in articles.items() if a["language"] == "en"}
+    for language in ("ru", "ro"):
+        translations = {a["translation_of"]: a for a in articles.values() if a["language"] == language}
+        assert set(translations) == english, language
+        for original, article in translations.items():
+            source = articles[original]
+            assert (article["category"], article["sops"]) == (source["category"], source["sops"]), article["id"]
+            body = (kbdesk / article["path"]).read_text(encoding="utf-8")
+            # links go to articles in the same language, apart from the one to the original
+            for target in set(re.findall(r"\[\[(KB-[^]|]+)", body)) - {original}:
+                assert articles[target]["language"] == language, (article["id"], target)
+    romanian = "".join((kbdesk / a["path"]).read_text(encoding="utf-8") for a in articles.values() if a["language"] == "ro")
+    assert "ș" in romanian and "ț" in romanian and not set("şţŞŢ") & set(romanian)  # comma below, never cedilla
+
+
+FLOW_TRANSLATIONS = {"printer-not-printing": ["printer-ne-pechataet", "imprimanta-nu-printeaza"],
+                     "no-network": ["net-seti", "fara-retea"],
+                     "cannot-log-in": ["ne-udaetsya-voiti", "nu-se-poate-autentifica"]}
+
+
+def _shape(desk, flow_id: str, articles: dict) -> tuple[str, list]:
+    """The flow as a tree of node kinds from its start, answers in order, articles and
+    SOPs named by the English article they translate."""
+    import yaml
+
+    flow = yaml.safe_load((desk / "kb" / "flows" / f"{flow_id}.yaml").read_text(encoding="utf-8"))
+    nodes = flow["nodes"]
+
+    def walk(node_id):
+        node = nodes[node_id]
+        if "answers" in node:
+            return ("ask", [(str(label).lower() if isinstance(label, bool) or label in ("yes", "no") else "choice", walk(t))
+                            for label, t in node["answers"].items()])
+        if "article" in node:
+            article = articles[node["article"]]
+            return ("article", article["translation_of"] or article["id"])
+        if "sop" in node:
+            return ("sop", node["sop"], sorted(node["params"].items()))
+        if "escalate" in node:
+            return ("escalate", node["escalate"]["group"])
+        return ("resolve",)
+
+    return flow["language"], walk(flow["start"])
+
+
+def test_russian_and_romanian_flows_keep_the_english_structure(krun, kbdesk):
+    articles = {a["id"]: a for a in krun("kb", "list", "--json").json()}
+    for original, translations in FLOW_TRANSLATIONS.items():
+        language, shape = _shape(kbdesk, original, articles)
+        assert language == "en"
+        for flow_id, expected_language in zip(translations, ("ru", "ro"), strict=True):
+            language, translated = _shape(kbdesk, flow_id, articles)
+            assert (flow_id, language, translated) == (flow_id, expected_language, shape)
+            text = (kbdesk / "kb" / "flows" / f"{flow_id}.yaml").read_text(encoding="utf-8")
+            for target in re.findall(r"article:\s*(KB-\S+)", text):
+                assert articles[target]["language"] == expected_language, (flow_id, target)
 
 
 def test_cycle_and_missing_sop_are_reported_with_file_and_line(krun, kbdesk):

@@ -174,3 +174,74 @@ def test_shipped_kb_has_the_promised_content(desk: Path):
     flows = {p.stem for p in (desk / "kb" / "flows").glob("*.yaml")}
     assert {"printer-not-printing", "no-network", "cannot-log-in"} <= flows
     assert any("language: it" in (desk / "kb" / "flows" / f"{f}.yaml").read_text(encoding="utf-8") for f in flows)
+
+
+# --- Russian and Romanian: the starter KB speaks the desks' four languages ----------------
+
+RU_PRINTER_ARTICLES = {"KB-printer-otklyuchen", "KB-zamyatie-bumagi", "KB-printer-pechataet-simvoly",
+                       "KB-ochered-pechati-zavisla"}
+RO_PRINTER_ARTICLES = {"KB-imprimanta-offline", "KB-blocaj-hartie", "KB-imprimanta-caractere-ciudate",
+                       "KB-coada-imprimare-blocata"}
+
+
+def test_russian_printer_query_finds_the_russian_printer_article_first(drun):
+    result = drun("kb", "search", "принтер не печатает", "--json")
+    assert result.code == 0, result
+    hits = result.json()["results"]
+    assert hits and hits[0]["id"] == "KB-printer-otklyuchen", [h["id"] for h in hits]
+    assert set(ids(result)[:4]) == RU_PRINTER_ARTICLES
+    assert hits[0]["language"] == "ru"
+    human = drun("kb", "search", "принтер", "не", "печатает")
+    assert human.code == 0 and human.stdout.startswith("KB-printer-otklyuchen")
+    assert "**Принтер**" in human.stdout.splitlines()[0]
+
+
+def test_russian_word_forms_and_yo_are_matched(drun):
+    assert ids(drun("kb", "search", "принтеры", "--json"))[0] in RU_PRINTER_ARTICLES
+    # "учётная" with or without ё
+    assert ids(drun("kb", "search", "учетная запись заблокирована", "--json"))[0] == "KB-uchetnaya-zapis-zablokirovana"
+    assert ids(drun("kb", "search", "учётная запись заблокирована", "--json"))[0] == "KB-uchetnaya-zapis-zablokirovana"
+
+
+def test_romanian_printer_query_finds_the_romanian_article_with_or_without_diacritics(drun):
+    with_marks = drun("kb", "search", "imprimanta nu printează", "--json")
+    assert with_marks.code == 0, with_marks
+    assert ids(with_marks)[0] == "KB-imprimanta-offline"
+    assert set(ids(with_marks)[:4]) == RO_PRINTER_ARTICLES
+    plain = drun("kb", "search", "imprimanta nu printeaza", "--json")
+    assert ids(plain) == ids(with_marks)
+    # all capitals fold the same way
+    assert ids(drun("kb", "search", "IMPRIMANTĂ", "--json")) == ids(drun("kb", "search", "imprimanta", "--json"))
+    assert ids(drun("kb", "search", "parolă uitată", "--json"))[0] == "KB-parola-uitata"
+    assert ids(drun("kb", "search", "parola uitata", "--json"))[0] == "KB-parola-uitata"
+    assert ids(drun("kb", "search", "coadă de imprimare blocată", "--json"))[0] == "KB-coada-imprimare-blocata"
+    assert ids(drun("kb", "search", "coada de imprimare blocata", "--json"))[0] == "KB-coada-imprimare-blocata"
+    # ş/ţ with a cedilla (old keyboards) find the articles written with ș/ț (comma below)
+    comma_below = ids(drun("kb", "search", "pagini șterse", "--json"))
+    assert comma_below[0] == "KB-imprimanta-caractere-ciudate"
+    assert ids(drun("kb", "search", "pagini şterse", "--json")) == comma_below
+
+
+def test_lang_ru_and_ro_limit_the_search(drun):
+    russian = drun("kb", "search", "принтер", "--lang", "ru", "--json").json()["results"]
+    assert russian and {h["language"] for h in russian} == {"ru"}
+    assert {h["id"] for h in russian} >= RU_PRINTER_ARTICLES
+    romanian = drun("kb", "search", "imprimanta", "--lang", "ro", "--json").json()["results"]
+    assert romanian and {h["language"] for h in romanian} == {"ro"}
+    assert {h["id"] for h in romanian} >= RO_PRINTER_ARTICLES
+    # a Russian query in the Romanian articles finds nothing, and the other way round
+    assert drun("kb", "search", "принтер", "--lang", "ro", "--json").json()["results"] == []
+    assert drun("kb", "search", "imprimanta", "--lang", "ru", "--json").json()["results"] == []
+    # the English SOP name in a Russian article is still found with --lang ru
+    assert "KB-ochered-pechati-zavisla" in ids(drun("kb", "search", "clear-print-queue", "--lang", "ru", "--json"))
+
+
+def test_an_english_query_lists_the_russian_and_romanian_translations_once(drun):
+    data = drun("kb", "search", "printer offline", "--json").json()
+    top = data["results"][0]
+    assert top["id"] == "KB-printer-offline"
+    found = ids_of(data)
+    assert not ({"KB-printer-otklyuchen", "KB-imprimanta-offline"} & set(found))
+    translated = drun("kb", "search", "imprimanta offline", "--json").json()["results"][0]
+    assert translated["id"] == "KB-imprimanta-offline"
+    assert "KB-printer-offline" in {t["id"] for t in translated["translations"]}

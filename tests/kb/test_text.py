@@ -45,3 +45,11 @@ def test_unknown_language_is_indexed_unstemmed():
 def test_one_stemmer_is_loaded_without_importing_every_language():
     text.stemmer("en")("testing")
     assert "snowballstemmer.yiddish_stemmer" not in sys.modules
+
+
+def test_russian_and_romanian_common_words_are_stop_words():
+    assert text.query_terms("принтер уже совсем не печатает, что делать?", "ru") == \
+        text.query_terms("принтер совсем печатает делать", "ru")
+    assert text.query_terms("dacă imprimanta nu mai printează după ce s-a blocat", "ro") == \
+        text.query_terms("imprimanta printeaza blocat", "ro")
+

@@ -25,28 +25,47 @@ def _load_flow(desk, flow_id: str):
     return flow, broken
 
 
-def _terminal_asker():
-    from deskctl.kb.guide import BACK, QUIT
+def _terminal_asker(desk, flow):
+    from deskctl.kb.guide import BACK, HELP_WORDS, QUIT, help_lines
+
+    titles: dict[str, str] = {}
+
+    def article_titles() -> dict[str, str]:
+        if not titles:
+            try:
+                from deskctl.kb.index import load_index
+
+                index = load_index(desk)
+                titles.update({i.casefold(): t for i, t in zip(index.cols["id"], index.cols["title"], strict=True)})
+            except Exception:  # help without titles is still help
+                pass
+        return titles
 
     def ask(node, path, error):
         if error:
             click.echo(f"  {error}", err=True)
-        click.echo("", err=True)
-        click.echo(click.style(f"[{len(path) + 1}] {node.question}", bold=True), err=True)
-        if node.answers:
-            labels = node.labels()
-            if labels in (["yes", "no"], ["yes"], ["no"]):
-                click.echo("  yes / no", err=True)
-            else:
-                click.echo("  " + "   ".join(f"{i}) {label}" for i, label in enumerate(labels, 1)), err=True)
-        click.echo("  (b = back, q = quit)", err=True)
-        raw = click.prompt(">", prompt_suffix=" ", err=True, default="", show_default=False)
-        word = raw.strip().casefold()
-        if word in ("b", "back"):
-            return BACK
-        if word in ("q", "quit"):
-            return QUIT
-        return raw
+        while True:
+            click.echo("", err=True)
+            click.echo(click.style(f"[{len(path) + 1}] {node.question}", bold=True), err=True)
+            if node.answers:
+                labels = node.labels()
+                if labels in (["yes", "no"], ["yes"], ["no"]):
+                    click.echo("  yes / no", err=True)
+                else:
+                    click.echo("  " + "   ".join(f"{i}) {label}" for i, label in enumerate(labels, 1)), err=True)
+            click.echo("  (b = back, q = quit, ? = help)" if path else "  (q = quit, ? = help)", err=True)
+            raw = click.prompt(">", prompt_suffix=" ", err=True, default="", show_default=False)
+            word = raw.strip().casefold()
+            if word in HELP_WORDS:
+                click.echo("", err=True)
+                for line in help_lines(flow, node, path, article_titles()):
+                    click.echo(line, err=True)
+                continue  # and ask again
+            if word in ("b", "back"):
+                return BACK
+            if word in ("q", "quit"):
+                return QUIT
+            return raw
 
     return ask
 
@@ -74,7 +93,7 @@ def guide(app, *, flow_id: str, ticket_id: str | None, answers: str | None, keye
     if can_ask and not as_json:
         output.info(f"{flow.title}  ({flow.id})")
     walk = walker.walk(flow, answers=_split_answers(answers), keyed=keyed,
-                       ask=_terminal_asker() if can_ask else None)
+                       ask=_terminal_asker(desk, flow) if can_ask else None)
     report: dict[str, Any] = {
         "flow": {"id": flow.id, "title": flow.title, "language": flow.language, "path": flow.label},
         "ticket": ticket_id,

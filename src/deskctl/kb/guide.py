@@ -73,6 +73,48 @@ def describe(node: Node) -> str:
     return node.kind
 
 
+HELP_WORDS = {"?", "help"}  # reserved: no flow may use them as answers
+
+
+def leads_to(flow: Flow, target: str | None, titles: dict[str, str] | None = None) -> str:
+    """What an answer leads to, in a few words: the next question or the outcome."""
+    node = flow.nodes.get(target or "")
+    if node is None:
+        return "nowhere (run deskctl kb lint)"
+    if node.is_question:
+        return f"next question: {node.question}"
+    if node.kind == "article":
+        title = (titles or {}).get(node.article.casefold())
+        return f"read article {node.article}" + (f" ({title})" if title else "")
+    if node.kind == "sop":
+        return f"offer to run SOP {node.sop}"
+    return describe(node)
+
+
+def help_lines(flow: Flow, node: Node, path: list[Step], titles: dict[str, str] | None = None) -> list[str]:
+    """The help shown for `?` at a question: what it asks, each answer and where it leads,
+    and the keys that go back or quit."""
+    lines = [f"Question {node.id!r} of flow {flow.id!r} ({flow.title}):", f"  {node.question}"]
+    if node.note:
+        lines.append(f"  Note: {node.note}")
+    if node.answers:
+        lines.append("Answers (type one, its number or an unambiguous start of it):")
+        labels = node.labels()
+        for number, label in enumerate(labels, 1):
+            spelled = {"yes": "yes (y)", "no": "no (n)"}.get(label, label)
+            lines.append(f"  {number}) {spelled} -> {leads_to(flow, node.target_of(label), titles)}")
+    else:
+        lines.append("Type the answer as text: it is kept for the SOP's parameters "
+                     f"(answers['{node.id}']), then -> {leads_to(flow, node.next, titles)}")
+    keys = []
+    if path:
+        keys.append(f"b = back to the previous question ({path[-1].question})")
+    keys += ["q = quit (nothing is run; with --ticket the answers so far are recorded)", "? = this help"]
+    lines.append("Keys:")
+    lines += [f"  {key}" for key in keys]
+    return lines
+
+
 def match_answer(node: Node, given: str) -> str | None:
     """The answer label that `given` means: the label itself (any case or accents), yes/no in
     several languages, the number shown in the menu, or an unambiguous prefix."""

@@ -36,13 +36,20 @@ STOP_WORDS: dict[str, frozenset[str]] = {
         "delle dello degli di e ed gli ha hanno i il in io la le lo l ma mi ne nei nel nella "
         "nelle o per piu se si sono su sua suo sul sulla tra tu un una uno"
     ),
+    # "ё" is written "е": folded text has no diaeresis ("ещё" -> "еще"); "й" stays.
     "ru": _word_set(
-        "а в во вы да для до если еще же за и из или их к как ко ли мне мы на над не нет но о "
-        "об он она они от по при с со так то у что это я"
+        "а без бы был была были было быть в вам вас ваш ваша ваше вот во вы где да для до его "
+        "ее если есть еще же за и из или им их к как какой когда кто ко ли либо мне мы на над "
+        "не него нее нет ни но ну о об он она они оно от по под после при с себя со так также "
+        "там то тоже том тот тут у уже чем что чтобы эта эти это этого этой этот я"
     ),
+    # without diacritics: "și" -> "si", "în" -> "in", "să" -> "sa", "dacă" -> "daca";
+    # hyphenated forms split ("s-a", "nu-l", "v-ați") leave "s", "l", "v", "ati"
     "ro": _word_set(
-        "a acest aceasta al ale am ar are asa ca care cu dar de din este eu fi in la mai nu o "
-        "ori pe pentru sa se si sunt tu un una"
+        "a acest acesta aceasta aceste acel acea ai al ale am ar are asa ati au ca care ce cea "
+        "cei cel cele cu cum dar daca de despre din doar dupa ea ei el este eu fara fi fie fost "
+        "i ii il in iar l la le lor lui mai ne nici nu o ori pe pentru prin s sa sau se si spre "
+        "sunt tu un una unde v va"
     ),
 }
 
