@@ -189,3 +189,17 @@ def test_resolve_with_a_kb_article_records_it_and_refuses_unknown_ones(drun):
     assert done.code == 0, done
     assert done.json()["kb_articles"] == ["KB-printer-offline"]
     assert done.json()["history"][-1]["data"] == {"kb": "KB-printer-offline"}
+
+
+def test_attachments_are_stored_readable_by_their_owner_only(drun, desk, tmp_path):
+    t = create(drun, "--title", "Share a log")
+    for n, mode in enumerate((0o644, 0o666, 0o600)):
+        log = tmp_path / f"shared-{n}.log"
+        log.write_text(f"log {n}\n")
+        log.chmod(mode)
+        attached = drun("ticket", "attach", t["id"], str(log), "--json")  # the fast path and click alike
+        assert attached.code == 0, attached
+    stored = [p for p in desk.rglob("*") if "attachments" in p.parts and p.is_file()]
+    assert len(stored) == 3
+    assert {p.stat().st_mode & 0o777 for p in stored} == {0o600}
+    assert not [p for p in stored if p.name.startswith(".")]
