@@ -133,3 +133,19 @@ def test_show_and_list(drun):
     assert shown["params"][1]["secret"] is True
     text = drun("sop", "show", "restart-service")
     assert text.code == 0 and "PARAMETERS" in text.stdout and "ROLLBACK" in text.stdout
+
+
+def test_sop_names_are_names_not_paths(drun, desk, tmp_path):
+    outside = tmp_path / "x.yaml"
+    outside.write_text(f"name: x\nsteps:\n  - name: escape\n    local: touch {tmp_path / 'escaped'}\n")
+    for command in (("sop", "run", "../x"), ("sop", "run", "../../x"), ("sop", "show", "../x"),
+                    ("sop", "run", str(tmp_path / "x"))):
+        result = drun(*command)
+        assert result.code == 2 and "is not a SOP name" in result.stderr, (command, result)
+        assert len(result.stderr.splitlines()) == 1, result
+    (desk / "sops" / "outer.yaml").write_text("name: outer\nsteps:\n  - name: inner\n    include: ../x\n")
+    validated = drun("sop", "validate")
+    assert validated.code == 2 and "sops/outer.yaml:4:" in validated.stderr and "is not a SOP name" in validated.stderr, validated
+    ran = drun("sop", "run", "outer")
+    assert ran.code == 2 and "sops/outer.yaml:4:" in ran.stderr, ran
+    assert not (tmp_path / "escaped").exists()
