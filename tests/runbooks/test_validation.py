@@ -135,6 +135,40 @@ def test_show_and_list(drun):
     assert text.code == 0 and "PARAMETERS" in text.stdout and "ROLLBACK" in text.stdout
 
 
+def test_an_alias_bomb_in_a_sop_or_the_inventory_fails_in_one_line(drun, desk):
+    from tests.core.test_yamlio import bomb
+
+    (desk / "sops" / "bomb.yaml").write_text("name: bomb\nsteps:\n  - name: a\n    local: 'true'\n" + bomb(levels=7, width=10))
+    for command in (("sop", "validate"), ("sop", "run", "bomb"), ("config", "check")):
+        result = drun(*command, timeout=30)
+        assert result.code == 2, (command, result)
+        assert "sops/bomb.yaml:10: too many nodes once aliases are expanded" in result.stderr, result
+    (desk / "sops" / "bomb.yaml").unlink()
+    inventory = desk / "config" / "inventory.yaml"
+    line = len(inventory.read_text().splitlines()) + 6
+    inventory.write_text(inventory.read_text() + bomb(levels=7, width=10))
+    for command in (("config", "check"), ("sop", "run", "restart-service", "-p", "service=x")):
+        result = drun(*command, timeout=30)
+        assert result.code == 2, (command, result)
+        assert f"config/inventory.yaml:{line}: too many nodes" in result.stderr, result
+
+
+def test_an_edited_parse_cache_never_changes_what_runs(drun, desk, tmp_path):
+    marker = tmp_path / "marker"
+    (desk / "sops" / "mark.yaml").write_text(
+        f"name: mark\ntargets: localhost\nsteps:\n  - name: write\n    local: echo from-the-sop >> {marker}\n")
+    cache = tmp_path / "own-cache"
+    env = {"DESKCTL_CACHE_DIR": str(cache)}
+    assert drun("sop", "run", "mark", env=env).code == 0
+    entries = [p for p in cache.glob("yaml-*.json") if b"from-the-sop" in p.read_bytes()]
+    assert entries
+    for entry in entries:
+        entry.write_bytes(entry.read_bytes().replace(b"echo from-the-sop", b"echo from-the-cache"))
+    assert drun("sop", "run", "mark", env=env).code == 0
+    assert drun("sop", "run", "mark", env=env).code == 0
+    assert marker.read_text() == "from-the-sop\n" * 3
+
+
 def test_sop_names_are_names_not_paths(drun, desk, tmp_path):
     outside = tmp_path / "x.yaml"
     outside.write_text(f"name: x\nsteps:\n  - name: escape\n    local: touch {tmp_path / 'escaped'}\n")
