@@ -183,3 +183,28 @@ def test_sop_names_are_names_not_paths(drun, desk, tmp_path):
     ran = drun("sop", "run", "outer")
     assert ran.code == 2 and "sops/outer.yaml:4:" in ran.stderr, ran
     assert not (tmp_path / "escaped").exists()
+
+
+def test_a_cache_folder_others_can_write_is_not_used(drun, desk, tmp_path):
+    """Someone who can write the folder can forge an entry that checks out: so such a folder
+    (group or world-writable) is never read, only warned about."""
+    from deskctl import cache as cache_module
+
+    marker = tmp_path / "marker"
+    (desk / "sops" / "mark.yaml").write_text(
+        f"name: mark\ntargets: localhost\nsteps:\n  - name: write\n    local: echo from-the-sop >> {marker}\n")
+    cache = tmp_path / "shared-cache"
+    env = {"DESKCTL_CACHE_DIR": str(cache)}
+    assert drun("sop", "run", "mark", env=env).code == 0
+    cache.chmod(0o777)
+    for entry in cache.glob("yaml-*.json"):
+        raw = entry.read_bytes().replace(b"echo from-the-sop", b"echo forged")
+        head, _, body = raw.partition(b"\n")
+        magic = getattr(cache_module, "_MAGIC", None)
+        if magic and head.startswith(magic):  # forge the digest too, as such a writer could
+            raw = magic + cache_module.content_hash(body).encode() + b"\n" + body
+        entry.write_bytes(raw)
+    result = drun("sop", "run", "mark", env=env)
+    assert result.code == 0, result
+    assert "not using the cache folder" in result.stderr, result
+    assert marker.read_text() == "from-the-sop\n" * 2
