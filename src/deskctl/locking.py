@@ -25,7 +25,7 @@ def open_lock_file(path: str) -> int:
     by the open itself (no O_TRUNC); the holder rewrites it once it holds the lock."""
     flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
-        fd = os.open(path, flags, 0o644)
+        fd = os.open(path, flags, 0o600)  # holder details are nobody else's business
     except OSError as exc:
         if os.path.islink(path):
             raise BadInput(f"{path}: lock file is a symbolic link; refusing to follow it",
