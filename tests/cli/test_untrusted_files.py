@@ -25,3 +25,11 @@ def test_an_oversize_config_is_refused(drun, desk):
     result = drun("ticket", "list", timeout=30)
     assert result.code == 2 and "config/deskctl.yaml:1: file too large" in result.stderr, result
 
+
+
+def test_an_alias_bomb_in_an_announcement_file_fails_in_one_line(drun, tmp_path):
+    fields = tmp_path / "fields.yaml"
+    fields.write_text("title: Maintenance\n" + bomb(levels=7, width=10))
+    result = drun("announce", "create", "outage", "--from", str(fields), timeout=30)
+    assert result.code == 2 and f"{fields}:7: too many nodes once aliases are expanded" in result.stderr, result
+    assert len(result.stderr.splitlines()) == 1, result
