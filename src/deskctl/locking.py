@@ -26,11 +26,11 @@ def open_lock_file(path: str) -> int:
     flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
         fd = os.open(path, flags, 0o600)  # holder details are nobody else's business
-    except OSError as exc:
+    except OSError:
         if os.path.islink(path):
             raise BadInput(f"{path}: lock file is a symbolic link; refusing to follow it",
                            "remove the link (deskctl creates its lock files itself)") from None
-        raise BadInput(f"{path}: cannot open lock file: {exc.strerror}") from None
+        raise  # a full or read-only disk, say: the caller's own handling
     import stat
 
     st = os.fstat(fd)
