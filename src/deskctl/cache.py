@@ -2,18 +2,28 @@
 
 Entries are keyed by a fingerprint of what they derive from, so a stale entry is never used:
 it is simply recomputed. A cache that cannot be written (read-only home) is not an error.
+
+Several entries decide what runs (the parsed SOPs, which plugin modules are imported, which
+command function the fast path calls), so the cache is never a way in: its folder must belong
+to the user and be writable by nobody else (it is created 0700), every entry file likewise,
+and each entry carries a digest of its own text, so a damaged or edited entry is ignored and
+rebuilt. Anything that fails these checks is simply a miss.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 
 # Paths here (and in the rest of the ticket commands' path: desk_finder, desk, yamlio,
 # locking, fileio, the store) are plain strings: importing pathlib (and urllib.parse,
 # ipaddress with it) costs about a fifth of a bare start-up. Desk.path and friends still
 # offer Path objects to the rest of the code, created on first use.
+
+_MAGIC = b"deskctl-cache 2 "  # first line of an entry: this, then the digest of the rest
+_warned: set[str] = set()  # folders refused, said once per process
 
 
 def short_hash(text: str) -> str:
@@ -26,6 +36,20 @@ def short_hash(text: str) -> str:
     return f"{h:016x}"
 
 
+def _blake2b():
+    try:  # the built-in module: `hashlib` also loads OpenSSL, about 10 ms on every start
+        from _blake2 import blake2b
+    except ImportError:  # an interpreter without it
+        from hashlib import blake2b
+    return blake2b
+
+
+def content_hash(data: bytes) -> str:
+    """A cryptographic digest of `data` (BLAKE2b, 256 bits): what keys an entry derived from
+    a file's content, and what checks an entry's own text."""
+    return _blake2b()(data, digest_size=32).hexdigest()
+
+
 def cache_dir() -> str:
     base = os.environ.get("DESKCTL_CACHE_DIR")
     if base:
@@ -34,12 +58,43 @@ def cache_dir() -> str:
     return os.path.join(xdg or os.path.join(os.path.expanduser("~"), ".cache"), "deskctl")
 
 
+def _private(st: os.stat_result) -> bool:
+    """Owned by this user and writable by nobody else."""
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+def trusted_dir(create: bool = False) -> str | None:
+    """The cache folder if only this user can write it (made 0700 when `create`), else None."""
+    folder = cache_dir()
+    try:
+        if create:
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+        st = os.stat(folder)
+    except OSError:
+        return None
+    ok = stat.S_ISDIR(st.st_mode) and _private(st)
+    if not ok and create and folder not in _warned:
+        _warned.add(folder)
+        sys.stderr.write(f"deskctl: warning: not using the cache folder {folder}: it must belong to you "
+                         "and be writable by you alone (chmod 700 it, or set DESKCTL_CACHE_DIR)\n")
+    return folder if ok else None
+
+
 def stat_key(path: str) -> list:
     try:
         st = os.stat(path)
     except OSError:
         return [path, None]
     return [path, st.st_mtime_ns, st.st_size]
+
+
+def content_key(path: str) -> list:
+    """`[path, digest of its bytes]`: a key that changes whenever the content does."""
+    try:
+        with open(path, "rb") as fh:
+            return [path, content_hash(fh.read())]
+    except OSError:
+        return [path, None]
 
 
 def installed_fingerprint() -> list:
@@ -56,6 +111,7 @@ def installed_fingerprint() -> list:
 
 
 def desk_plugins_fingerprint(desk: str | os.PathLike | None) -> list:
+    """The desk's own plugin files, by content: they are code that runs."""
     if desk is None:
         return []
     folder = os.path.join(desk, "plugins")
@@ -63,28 +119,69 @@ def desk_plugins_fingerprint(desk: str | os.PathLike | None) -> list:
         names = sorted(n for n in os.listdir(folder) if n.endswith(".py"))
     except OSError:
         return []
-    return [stat_key(os.path.join(folder, n)) for n in names]
+    return [content_key(os.path.join(folder, n)) for n in names]
+
+
+def _read_entry(path: str) -> bytes | None:
+    """The body of a private, intact entry file, else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or not _private(st):
+            return None
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        raw = b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    head, _, body = raw.partition(b"\n")
+    if not head.startswith(_MAGIC) or head[len(_MAGIC):].decode("ascii", "replace") != content_hash(body):
+        return None
+    return body
 
 
 def read(name: str, key: object) -> object | None:
     """The cached value for `name` if it was stored with the same `key`, else None."""
-    try:
-        with open(os.path.join(cache_dir(), f"{name}.json"), encoding="utf-8") as fh:
-            entry = json.load(fh)
-    except (OSError, ValueError):
+    folder = trusted_dir()
+    if folder is None:
         return None
-    if entry.get("key") != json.loads(json.dumps(key)):
+    body = _read_entry(os.path.join(folder, f"{name}.json"))
+    if body is None:
+        return None
+    try:
+        entry = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(entry, dict) or entry.get("key") != json.loads(json.dumps(key)):
         return None
     return entry.get("value")
 
 
 def write(name: str, key: object, value: object) -> None:
-    folder = cache_dir()
+    folder = trusted_dir(create=True)
+    if folder is None:
+        return
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
-        os.makedirs(folder, exist_ok=True)
-        tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump({"key": key, "value": value}, fh, ensure_ascii=False)
+        body = json.dumps({"key": key, "value": value}, ensure_ascii=False).encode("utf-8")
+        data = _MAGIC + content_hash(body).encode("ascii") + b"\n" + body
+        # O_EXCL|O_NOFOLLOW: never write through a planted file or link; 0600: entries are private
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
         os.replace(tmp, os.path.join(folder, f"{name}.json"))
-    except OSError:
-        pass
+    except (OSError, TypeError, ValueError):
+        try:  # noqa: SIM105 - not contextlib.suppress: its import costs on every start
+            os.unlink(tmp)
+        except OSError:
+            pass

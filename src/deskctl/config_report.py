@@ -6,6 +6,7 @@ from typing import Any
 
 from deskctl import yamlio
 from deskctl.desk import Desk
+from deskctl.errors import BadInput
 
 
 def _flatten(value: Any, prefix: tuple = ()) -> list[tuple[tuple, Any]]:
@@ -41,6 +42,9 @@ def check_desk(desk: Desk, plugins) -> list[str]:
     for impl in plugins.pm.hook.check_desk.get_hookimpls():
         try:
             found = impl.function(desk=desk)
+        except BadInput as exc:  # a desk file it could not read (an alias bomb, say): that problem
+            problems.append(exc.message)
+            continue
         except Exception as exc:  # a checker's bug must not hide the other checks' findings
             problems.append(f"(plugin {impl.plugin_name}): check failed: {type(exc).__name__}: {exc}")
             continue

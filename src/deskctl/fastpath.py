@@ -168,7 +168,8 @@ def plan(args: list[str]) -> tuple[dict, str, dict] | None:
         return None
     spec = read_spec(rest[0])
     command = spec and spec["commands"].get(rest[1])
-    if not command:
+    # only ever a built-in action function, whatever a cache entry says
+    if not command or not str(command.get("action", "")).startswith("deskctl.commands."):
         return None
     params = parse(command, rest[2:])
     if params is None:

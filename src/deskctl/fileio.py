@@ -17,6 +17,19 @@ def fsync_dir(folder: str | os.PathLike) -> None:
         os.close(fd)
 
 
+def create_new(path: str | os.PathLike, mode: int = 0o666) -> int:
+    """A file descriptor of a new file at `path` (a temporary name beside a target).
+
+    Such names are predictable: a stale one is removed first (unlinking a link removes the
+    link, not its target) and the file is created with O_EXCL|O_NOFOLLOW, so nothing planted
+    there is ever followed or truncated. `mode` is filtered by the umask as usual."""
+    try:  # noqa: SIM105 - not contextlib.suppress: its import costs on every start
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+
+
 def atomic_write(path: str | os.PathLike, data: bytes | str, sync_dir: bool = True) -> None:
     """Replace `path` with `data` (text is written as UTF-8) atomically and durably.
 
@@ -28,7 +41,7 @@ def atomic_write(path: str | os.PathLike, data: bytes | str, sync_dir: bool = Tr
     payload = data.encode("utf-8") if isinstance(data, str) else data
     tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "wb") as fh:
+        with open(create_new(tmp), "wb") as fh:
             fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())

@@ -13,13 +13,42 @@ import os
 import time
 from datetime import UTC, datetime
 
-from deskctl.errors import Busy
+from deskctl.errors import BadInput, Busy
+
+
+def open_lock_file(path: str) -> int:
+    """Open (or create) a lock file for read and write, never through a link.
+
+    The path is predictable, so a symlink or hard link planted there must not make deskctl
+    truncate or overwrite what it points to: O_NOFOLLOW refuses a symlink, and anything that
+    is not a plain file with one name is refused as well. Existing content is never truncated
+    by the open itself (no O_TRUNC); the holder rewrites it once it holds the lock."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags, 0o600)  # holder details are nobody else's business
+    except OSError:
+        if os.path.islink(path):
+            raise BadInput(f"{path}: lock file is a symbolic link; refusing to follow it",
+                           "remove the link (deskctl creates its lock files itself)") from None
+        raise  # a full or read-only disk, say: the caller's own handling
+    import stat
+
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
+        os.close(fd)
+        raise BadInput(f"{path}: lock file is not a plain file with a single name; refusing to use it",
+                       "remove it (deskctl creates its lock files itself)")
+    return fd
 
 
 def _holder(path: str) -> dict:
     try:
-        with open(path, encoding="utf-8") as fh:
-            return json.loads(fh.read() or "{}")
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            info = json.loads(os.read(fd, 65536) or "{}")
+        finally:
+            os.close(fd)
+        return info if isinstance(info, dict) else {}
     except (OSError, ValueError):
         return {}
 
@@ -53,7 +82,7 @@ class FileLock:
 
     def acquire(self) -> None:
         os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = open_lock_file(self.path)
         import fcntl  # here, not at the top: readers of the store never lock
 
         deadline = time.monotonic() + max(self.timeout, 0)

@@ -1,7 +1,12 @@
 """Read YAML files with errors that name `file:line`, and find the line of any key later.
 
-Parsed files are cached as JSON (keyed by path, size and mtime), so the commands people run
-all day do not import PyYAML at all once the desk's files have been read once.
+Parsed files are cached as JSON, keyed by a digest of the file's bytes (see `cache` for why
+the entries can be trusted), so the commands people run all day do not import PyYAML at all
+once the desk's files have been read once.
+
+Every document is bounded before it is parsed or walked: at most `MAX_BYTES` of text, and at
+most `MAX_NODES` nodes once aliases are expanded, so an alias bomb ("billion laughs") is one
+`file:line` message instead of a hang in every command that reads the file.
 """
 
 from __future__ import annotations
@@ -15,6 +20,10 @@ TYPE_CHECKING = False  # the typing module costs an import on every start
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any
+
+
+MAX_BYTES = 4 * 1024 * 1024  # far above any desk file (the shipped ones are a few KiB)
+MAX_NODES = 1_000_000  # nodes counted with every alias expanded
 
 
 def _loader():
@@ -32,17 +41,86 @@ def display_path(path: str | os.PathLike, base: str | os.PathLike | None = None)
     return os.fspath(path)
 
 
+def _too_large(label: str, size: int) -> BadInput:
+    return BadInput(f"{label}:1: file too large ({size:,} bytes; the limit is {MAX_BYTES:,})",
+                    "split it or remove what does not belong in it")
+
+
+def _read_bytes(path: str, label: str) -> bytes:
+    """The file's bytes, refused before reading past `MAX_BYTES`."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise BadInput(f"{label}: file not found") from None
+    except IsADirectoryError:
+        raise BadInput(f"{label}: is a folder, not a file") from None
+    except OSError as exc:
+        raise BadInput(f"{label}: cannot read: {exc.strerror}") from None
+    if len(raw) > MAX_BYTES:
+        raise _too_large(label, os.path.getsize(path))
+    return raw
+
+
 def _read_text(path: str | os.PathLike) -> str:
+    """Text for the line finders (which never fail): over the limit, nothing."""
     with open(path, encoding="utf-8") as fh:
-        return fh.read()
+        text = fh.read(MAX_BYTES + 1)
+    return "" if len(text) > MAX_BYTES else text
+
+
+def _children(node: Any) -> list:
+    if node.id == "mapping":
+        return [n for pair in node.value for n in pair]
+    return node.value if node.id == "sequence" else []
+
+
+def check_expansion(root: Any, label: str) -> None:
+    """Refuse a node graph that is too big once aliases are expanded, or that contains itself.
+
+    Aliases are the same node object in the graph, so the expanded size is computed once per
+    distinct node (memoised, iterative: deep nesting cannot exhaust the stack). The first node
+    found over the limit is the smallest such one: its line is where the bomb is."""
+    sizes: dict[int, int] = {}
+    open_ids: set[int] = set()  # nodes whose children are being counted: their ancestors
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        nid = id(node)
+        if done:
+            total = 1 + sum(sizes[id(c)] for c in _children(node))
+            open_ids.discard(nid)
+            if total > MAX_NODES:
+                raise BadInput(f"{label}:{node.start_mark.line + 1}: too many nodes once aliases are expanded "
+                               f"(over {MAX_NODES:,}): an alias bomb?", "remove the aliases that repeat each other")
+            sizes[nid] = total
+            continue
+        if nid in sizes:
+            continue
+        open_ids.add(nid)
+        stack.append((node, True))
+        for child in _children(node):
+            if id(child) in open_ids:
+                raise BadInput(f"{label}:{child.start_mark.line + 1}: this anchor is used inside itself (an alias to a node that contains it)",
+                               "a desk file cannot contain itself: replace the alias by a copy")
+            if id(child) not in sizes:
+                stack.append((child, False))
 
 
 def parse_text(text: str, label: str) -> Any:
-    """Parse YAML text; a syntax error becomes `label:line: problem`."""
+    """Parse YAML text; a syntax error becomes `label:line: problem`. Too much text, or too
+    many nodes once aliases are expanded, is refused the same way before anything is built."""
     import yaml
 
+    if len(text) > MAX_BYTES:
+        raise _too_large(label, len(text.encode("utf-8")))
+    loader = _loader()(text)
     try:
-        return yaml.load(text, Loader=_loader())  # noqa: S506 - a safe loader
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        check_expansion(node, label)
+        return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -52,28 +130,26 @@ def parse_text(text: str, label: str) -> Any:
         ) from None
     except yaml.YAMLError as exc:
         raise BadInput(f"{label}: invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
 
 
 def load(path: str | os.PathLike, label: str | None = None, *, use_cache: bool = True) -> Any:
     """Load one YAML file (cached); errors name `label` (default: the path)."""
     path = os.fspath(path)
     label = label or path
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise BadInput(f"{label}: file not found") from None
-    key = [path, st.st_mtime_ns, st.st_size]
+    raw = _read_bytes(path, label)
+    # keyed by the content itself: an entry stands for these exact bytes, whatever the mtime
+    key = [path, cache.content_hash(raw)] if use_cache else None
     name = f"yaml-{cache.short_hash(path)}"
     if use_cache:
         hit = cache.read(name, key)
         if isinstance(hit, dict) and "data" in hit:
             return _decode(hit["data"]) if hit.get("tagged") else hit["data"]
     try:
-        text = _read_text(path)
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BadInput(f"{label}: not UTF-8 text ({exc.reason})") from None
-    except OSError as exc:
-        raise BadInput(f"{label}: cannot read: {exc.strerror}") from None
     data = parse_text(text, label)
     if use_cache:
         if _json_safe(data):
@@ -152,7 +228,7 @@ def line_of(path: str | os.PathLike, keypath: Sequence[str | int]) -> int:
 
     try:
         node = yaml.compose(_read_text(path), Loader=_loader())
-    except (OSError, yaml.YAMLError):
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return 1
     line = node.start_mark.line + 1 if node is not None else 1
     for part in keypath:
@@ -188,7 +264,9 @@ def line_index(path: str | os.PathLike) -> dict[tuple, int]:
 
     try:
         root = yaml.compose(_read_text(path), Loader=_loader())
-    except (OSError, yaml.YAMLError):
+        if root is not None:
+            check_expansion(root, os.fspath(path))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, BadInput):
         return {}
     index: dict[tuple, int] = {}
     stack: list[tuple[tuple, Any]] = [((), root)] if root is not None else []

@@ -215,3 +215,78 @@ def test_running_an_invalid_sop_also_names_the_missing_parameters(drun, desk):
     assert "sops/broken.yaml:7: step 'y': unknown step type or key 'frobnicate'" in result.stderr
     assert "sops/broken.yaml:4: parameter 'server' is required: pass -p server=VALUE" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_alias_bomb_in_a_sop_or_the_inventory_fails_in_one_line(drun, desk):
+    from tests.core.test_yamlio import bomb
+
+    (desk / "sops" / "bomb.yaml").write_text("name: bomb\nsteps:\n  - name: a\n    local: 'true'\n" + bomb(levels=7, width=10))
+    for command in (("sop", "validate"), ("sop", "run", "bomb"), ("config", "check")):
+        result = drun(*command, timeout=30)
+        assert result.code == 2, (command, result)
+        assert "sops/bomb.yaml:10: too many nodes once aliases are expanded" in result.stderr, result
+    (desk / "sops" / "bomb.yaml").unlink()
+    inventory = desk / "config" / "inventory.yaml"
+    line = len(inventory.read_text().splitlines()) + 6
+    inventory.write_text(inventory.read_text() + bomb(levels=7, width=10))
+    for command in (("config", "check"), ("sop", "run", "restart-service", "-p", "service=x")):
+        result = drun(*command, timeout=30)
+        assert result.code == 2, (command, result)
+        assert f"config/inventory.yaml:{line}: too many nodes" in result.stderr, result
+
+
+def test_an_edited_parse_cache_never_changes_what_runs(drun, desk, tmp_path):
+    marker = tmp_path / "marker"
+    (desk / "sops" / "mark.yaml").write_text(
+        f"name: mark\ntargets: localhost\nsteps:\n  - name: write\n    local: echo from-the-sop >> {marker}\n")
+    cache = tmp_path / "own-cache"
+    env = {"DESKCTL_CACHE_DIR": str(cache)}
+    assert drun("sop", "run", "mark", env=env).code == 0
+    entries = [p for p in cache.glob("yaml-*.json") if b"from-the-sop" in p.read_bytes()]
+    assert entries
+    for entry in entries:
+        entry.write_bytes(entry.read_bytes().replace(b"echo from-the-sop", b"echo from-the-cache"))
+    assert drun("sop", "run", "mark", env=env).code == 0
+    assert drun("sop", "run", "mark", env=env).code == 0
+    assert marker.read_text() == "from-the-sop\n" * 3
+
+
+def test_sop_names_are_names_not_paths(drun, desk, tmp_path):
+    outside = tmp_path / "x.yaml"
+    outside.write_text(f"name: x\nsteps:\n  - name: escape\n    local: touch {tmp_path / 'escaped'}\n")
+    for command in (("sop", "run", "../x"), ("sop", "run", "../../x"), ("sop", "show", "../x"),
+                    ("sop", "run", str(tmp_path / "x"))):
+        result = drun(*command)
+        assert result.code == 2 and "is not a SOP name" in result.stderr, (command, result)
+        assert len(result.stderr.splitlines()) == 1, result
+    (desk / "sops" / "outer.yaml").write_text("name: outer\nsteps:\n  - name: inner\n    include: ../x\n")
+    validated = drun("sop", "validate")
+    assert validated.code == 2 and "sops/outer.yaml:4:" in validated.stderr and "is not a SOP name" in validated.stderr, validated
+    ran = drun("sop", "run", "outer")
+    assert ran.code == 2 and "sops/outer.yaml:4:" in ran.stderr, ran
+    assert not (tmp_path / "escaped").exists()
+
+
+def test_a_cache_folder_others_can_write_is_not_used(drun, desk, tmp_path):
+    """Someone who can write the folder can forge an entry that checks out: so such a folder
+    (group or world-writable) is never read, only warned about."""
+    from deskctl import cache as cache_module
+
+    marker = tmp_path / "marker"
+    (desk / "sops" / "mark.yaml").write_text(
+        f"name: mark\ntargets: localhost\nsteps:\n  - name: write\n    local: echo from-the-sop >> {marker}\n")
+    cache = tmp_path / "shared-cache"
+    env = {"DESKCTL_CACHE_DIR": str(cache)}
+    assert drun("sop", "run", "mark", env=env).code == 0
+    cache.chmod(0o777)
+    for entry in cache.glob("yaml-*.json"):
+        raw = entry.read_bytes().replace(b"echo from-the-sop", b"echo forged")
+        head, _, body = raw.partition(b"\n")
+        magic = getattr(cache_module, "_MAGIC", None)
+        if magic and head.startswith(magic):  # forge the digest too, as such a writer could
+            raw = magic + cache_module.content_hash(body).encode() + b"\n" + body
+        entry.write_bytes(raw)
+    result = drun("sop", "run", "mark", env=env)
+    assert result.code == 0, result
+    assert "not using the cache folder" in result.stderr, result
+    assert marker.read_text() == "from-the-sop\n" * 2

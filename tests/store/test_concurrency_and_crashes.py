@@ -300,3 +300,14 @@ def test_a_store_written_with_one_file_per_index_is_converted_on_first_use(desk,
     assert json.loads((root / "meta.json").read_text())["schema"] == 2
     assert [r["id"] for r in drun("ticket", "list", "--all", "--json").json()] == ids
     assert drun("store", "check").code == 0
+
+
+def test_a_backup_is_readable_by_its_owner_only_and_never_written_through_a_link(desk, drun, tmp_path):
+    drun("ticket", "create", "--title", "one", "--requester-email", "ann@example.org")
+    out = tmp_path / "b.tar.gz"
+    target = tmp_path / "precious.txt"
+    target.write_text("keep me\n")
+    (tmp_path / ".b.tar.gz.tmp").symlink_to(target)
+    assert drun("store", "backup", "--out", str(out)).code == 0
+    assert out.stat().st_mode & 0o777 == 0o600 and not out.is_symlink()
+    assert target.read_text() == "keep me\n"

@@ -250,3 +250,17 @@ def test_a_retried_pipeline_reuses_its_change_even_after_it_was_resolved(drun):
     assert [e["action"] for e in history].count("resolve") == 1
     # the cron default: a key whose ticket is finished opens a new one next time
     assert drun(*args[:-2]).stdout.strip() != change
+
+
+def test_attachments_are_stored_readable_by_their_owner_only(drun, desk, tmp_path):
+    t = create(drun, "--title", "Share a log")
+    for n, mode in enumerate((0o644, 0o666, 0o600)):
+        log = tmp_path / f"shared-{n}.log"
+        log.write_text(f"log {n}\n")
+        log.chmod(mode)
+        attached = drun("ticket", "attach", t["id"], str(log), "--json")  # the fast path and click alike
+        assert attached.code == 0, attached
+    stored = [p for p in desk.rglob("*") if "attachments" in p.parts and p.is_file()]
+    assert len(stored) == 3
+    assert {p.stat().st_mode & 0o777 for p in stored} == {0o600}
+    assert not [p for p in stored if p.name.startswith(".")]

@@ -4,6 +4,7 @@ cycles, and references to articles, SOPs and groups that do not exist. Every pro
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from deskctl.kb.flows import Flow, flow_files, read_flow
@@ -12,6 +13,9 @@ TEMPLATE_NAMES = {"ticket", "answers", "flow"}
 
 
 def sop_exists(desk, name: str) -> bool:
+    # a SOP name as `sop run` takes it (runbooks.loader.NAME_RE): never a path out of sops/
+    if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
+        return False
     folder = desk.path / "sops"
     return any((folder / f"{name}{suffix}").is_file() for suffix in (".yaml", ".yml"))
 

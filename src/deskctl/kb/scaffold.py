@@ -109,8 +109,11 @@ def new_article(desk, *, title: str, article_id: str | None = None, tags: list[s
         body.append(f"- [[{index.find(translation_of)['id']}]]")
         body.append("")
     path.parent.mkdir(parents=True, exist_ok=True)
+    from deskctl.fileio import create_new
+
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text("\n".join(lines + body), encoding="utf-8")
+    with open(create_new(tmp), "w", encoding="utf-8") as fh:  # never through a planted link
+        fh.write("\n".join(lines + body))
     tmp.replace(path)
     forget(desk)
     return path

@@ -70,6 +70,11 @@ class Library:
         return sorted(p for p in self.folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
     def path_of(self, name: str) -> Path:
+        """The file of the SOP called `name` in sops/. A name is a name, never a path: `../x`
+        or `/tmp/x` would run (or include) a SOP from outside the desk."""
+        if not isinstance(name, str) or not NAME_RE.match(name):
+            raise BadInput(f"{name!r} is not a SOP name: lower-case letters, digits, - and _ (no paths)",
+                           f"give the name of a SOP in {self.desk.rel(self.folder)}/: `deskctl sop list` shows them")
         for suffix in (".yaml", ".yml"):
             path = self.folder / f"{name}{suffix}"
             if path.is_file():
@@ -387,7 +392,11 @@ class _Checker:
 
     def include(self, step: Step, kp: tuple, registers: set[str]) -> None:
         target = step.action
-        if not isinstance(target, str) or not NAME_RE.match(target):
+        if not isinstance(target, str):
+            return  # the step type reports it
+        if not NAME_RE.match(target):
+            self.report((*kp, "include"), f"step {step.name!r}: include {target!r} is not a SOP name: "
+                                          "lower-case letters, digits, - and _ (no paths)")
             return
         if target in self.stack or target == self.path.stem or len(self.stack) >= MAX_INCLUDE_DEPTH:
             self.report(kp, f"step {step.name!r}: include {target!r} makes a cycle ({' -> '.join([*self.stack, self.path.stem, target])})")

@@ -29,8 +29,11 @@ def backup(store: TinyTicketStore, out: Path | None = None) -> Path:
     stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
     out = out or store.desk.data_dir / "backups" / f"tickets-{stamp}.tar.gz"
     out.parent.mkdir(parents=True, exist_ok=True)
+    from deskctl.fileio import create_new
+
     tmp = out.with_name(f".{out.name}.tmp")
-    with store.transaction(), tarfile.open(tmp, "w:gz") as tar:
+    # 0600: a backup holds every ticket (requesters' names and addresses); never through a link
+    with store.transaction(), open(create_new(tmp, 0o600), "wb") as fh, tarfile.open(fileobj=fh, mode="w:gz") as tar:
         for path in store.all_files():
             tar.add(path, arcname=str(Path("tickets") / path.relative_to(store.root)))
     tmp.replace(out)

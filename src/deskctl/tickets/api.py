@@ -14,6 +14,7 @@ from deskctl.tickets.ids import normalise_id
 
 TYPE_CHECKING = False  # the typing module costs an import on every start
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 
@@ -381,6 +382,23 @@ def link(desk, ticket_id: str, other_id: str, *, actor: str, kind: str = "relate
     return first
 
 
+def _copy_private(source: Path, dest: Path) -> None:
+    """Copy `source` to `dest` as a file only its owner can read (0600): an attachment may
+    hold anything (logs, screenshots, exports), whatever mode it had where it came from."""
+    import shutil
+
+    from deskctl.fileio import create_new
+
+    tmp = dest.with_name(f".{dest.name}.tmp")
+    try:
+        with open(source, "rb") as src, open(create_new(tmp, 0o600), "wb") as out:
+            shutil.copyfileobj(src, out, 1 << 20)
+        tmp.replace(dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def attach(desk, ticket_id: str, path: str, *, actor: str) -> dict:
     from pathlib import Path
 
@@ -400,11 +418,7 @@ def attach(desk, ticket_id: str, path: str, *, actor: str) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     dest = folder / f"{sha[:12]}-{source.name}"
     if not dest.exists():
-        import shutil
-
-        tmp = dest.with_name(f".{dest.name}.tmp")
-        shutil.copyfile(source, tmp)
-        tmp.replace(dest)
+        _copy_private(source, dest)
     info = {"name": source.name, "sha256": sha, "size": source.stat().st_size,
             "path": str(dest.relative_to(desk.data_dir))}
 
