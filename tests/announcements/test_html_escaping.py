@@ -305,3 +305,20 @@ def test_a_published_title_changes_only_after_approval(arun, desk, maintenance):
     assert arun("announce", "publish", ann_id).code == 0
     prefixes = ("Update", "Aggiornamento", "Обновление", "Actualizare")
     assert public_titles() == {f"{p}: Hacked <img src=x onerror=alert(1)>" for p in prefixes} | {"Hacked"}
+
+
+def test_config_check_refuses_templates_that_turn_escaping_off(drun, desk):
+    root = desk / "templates" / "announcements"
+    (root / "planned-maintenance" / "web.it.j2").write_text(
+        '{% extends "_layouts/web.j2" %}\n{% block subject %}Manutenzione{% endblock %}\n'
+        "{% block lead %}\n{{ impact|safe }}\n{% endblock %}\n", encoding="utf-8")
+    (root / "planned-maintenance" / "email.ro.j2").write_text(
+        '{% extends "_layouts/email.j2" %}\n{% block subject %}Mentenanță{% endblock %}\n'
+        "{% block lead %}\n{% autoescape false %}{{ impact }}{% endautoescape %}\n{% endblock %}\n", encoding="utf-8")
+    result = drun("config", "check")
+    assert result.code == 2, result
+    lines = result.stderr.splitlines()
+    assert any(l.startswith("templates/announcements/planned-maintenance/web.it.j2:4: `|safe` shows a value unescaped")
+               for l in lines), lines
+    assert any(l.startswith("templates/announcements/planned-maintenance/email.ro.j2:4: `autoescape false`")
+               for l in lines), lines

@@ -172,10 +172,26 @@ def _static_problems(env, path: Path, rel: str, allowed: set[str]) -> list[str]:
     except TemplateSyntaxError as exc:
         return [f"{rel}:{exc.lineno}: template syntax error: {exc.message}"]
     unknown = sorted(meta.find_undeclared_variables(tree) - allowed)
-    problems = []
+    problems = _unescaped(tree, rel)
     for name in unknown:
         line = next((n.lineno for n in tree.find_all(nodes.Name) if n.name == name and n.ctx == "load"), 1)
         problems.append(f"{rel}:{line}: unknown field {name!r} (this template may use: {', '.join(sorted(allowed - JINJA_GLOBALS - CONTEXT_NAMES - LAYOUT_NAMES))})")
+    return problems
+
+
+def _unescaped(tree, rel: str) -> list[str]:
+    """`|safe` and `{% autoescape false %}` turn escaping off: a field shown through them
+    reaches the HTML e-mail, the status page and the feed as markup."""
+    from jinja2 import nodes
+
+    problems = [
+        f"{rel}:{node.lineno}: `|safe` shows a value unescaped in HTML outputs; remove it (values are escaped for you)"
+        for node in tree.find_all(nodes.Filter) if node.name == "safe"
+    ]
+    for node in tree.find_all((nodes.EvalContextModifier, nodes.ScopedEvalContextModifier)):
+        for option in node.options:
+            if option.key == "autoescape" and not (isinstance(option.value, nodes.Const) and option.value.value):
+                problems.append(f"{rel}:{node.lineno}: `autoescape false` shows values unescaped in HTML outputs; remove it")
     return problems
 
 
