@@ -322,3 +322,12 @@ def test_config_check_refuses_templates_that_turn_escaping_off(drun, desk):
                for l in lines), lines
     assert any(l.startswith("templates/announcements/planned-maintenance/email.ro.j2:4: `autoescape false`")
                for l in lines), lines
+
+
+def test_config_check_refuses_a_script_url_for_the_feed_links(drun, desk):
+    replace_config(desk, "statuspage: {out: public/status}",
+                   'statuspage: {out: public/status, base_url: "javascript:alert(1)//"}')
+    result = drun("config", "check")
+    assert result.code == 2, result
+    assert ("channels.statuspage.base_url 'javascript:alert(1)//' must start with http://, https:// or /"
+            in result.stderr), result.stderr

@@ -155,6 +155,12 @@ def _check_channels(report: _Reporter, channels: dict) -> None:
     webhook = channels.get("webhook")
     if isinstance(webhook, dict) and "url" in webhook and not str(webhook["url"]).startswith(("http://", "https://")):
         report.config(("channels", "webhook", "url"), f"channels.webhook.url {webhook['url']!r} must start with http:// or https://")
+    statuspage = channels.get("statuspage")
+    base_url = statuspage.get("base_url") if isinstance(statuspage, dict) else None
+    if base_url and not str(base_url).startswith(("http://", "https://", "/")):
+        # the feed's links: a javascript: or data: URL there would run in a reader's page
+        report.config(("channels", "statuspage", "base_url"),
+                      f"channels.statuspage.base_url {base_url!r} must start with http://, https:// or /")
     for name in ("smtp", "webhook", "statuspage", "file"):
         if name in channels and not isinstance(channels[name], dict):
             report.config(("channels", name), f"channels.{name} must be a mapping of settings")
