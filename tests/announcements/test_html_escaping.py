@@ -303,6 +303,10 @@ def test_a_published_title_changes_only_after_approval(arun, desk, maintenance):
     assert arun("--actor", "bob", "announce", "approve", ann_id).code == 0
     assert public_titles() == {"Mail maintenance"}  # approved, not yet published
     assert arun("announce", "publish", ann_id).code == 0
+    # resolving is no way round it: the closing notice takes only the closing facts
+    during = {"DESKCTL_NOW": "2026-12-06T01:00:00+01:00"}
+    sneaky = arun("announce", "resolve", ann_id, "--set", "title=Hacked again", "--set", "resolution=done", env=during)
+    assert sneaky.code == 3 and "resolve sets only end, resolution, not title" in sneaky.stderr, sneaky
     prefixes = ("Update", "Aggiornamento", "Обновление", "Actualizare")
     assert public_titles() == {f"{p}: Hacked <img src=x onerror=alert(1)>" for p in prefixes} | {"Hacked"}
 

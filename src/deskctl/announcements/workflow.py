@@ -22,6 +22,7 @@ from deskctl.errors import BadInput, NotPermitted, ValidationFailed
 
 STATUSES = ("draft", "submitted", "rejected", "approved", "published", "resolved", "archived")
 EDITABLE = ("draft", "rejected", "submitted", "approved", "published")
+CLOSING_FACTS = {"resolution", "end"}  # what `resolve` may set without a new approval
 
 
 def event(record: dict, actor: str, action: str, note: str = "", **data: Any) -> dict:
@@ -263,9 +264,17 @@ def update(desk, ann_id: str, raw: dict, *, actor: str, where: Where, note: str 
 
 def resolve(desk, ann_id: str, raw: dict, *, actor: str, where: Where, at: str | None = None) -> dict:
     """Close a published announcement: a new version rendered with the closing-notice
-    templates, `end` set to when it was resolved (now unless `at`)."""
+    templates, `end` set to when it was resolved (now unless `at`). Only the closing facts
+    (`resolution`, `end`) are set here: changing what was published (a title, the impact)
+    is an update, which needs approval."""
     config = desk.config
     zone_now: datetime = clock.now().astimezone(desk_zone(config))
+    others = sorted(set(raw) - CLOSING_FACTS)
+    if others:
+        raise NotPermitted(
+            f"{ann_id}: resolve sets only {', '.join(sorted(CLOSING_FACTS))}, not {', '.join(others)}",
+            "change the published text with `deskctl announce update` (it needs approval), then resolve",
+        )
 
     def change(record: dict) -> None:
         _require(record, ("published",), "resolve it",
