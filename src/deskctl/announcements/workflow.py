@@ -280,8 +280,10 @@ def resolve(desk, ann_id: str, raw: dict, *, actor: str, where: Where, at: str |
         _require(record, ("published",), "resolve it",
                  "only a published announcement is resolved; a draft that is not needed can be archived")
         # the closing notice follows what the public saw, not a change still awaiting approval
-        base = dict(public_version(record)["fields"])
-        dropped = record.pop("pending", None)
+        shown = public_version(record)
+        base = dict(shown["fields"])
+        unpublished = record["version"] if shown["version"] != record["version"] else None
+        record.pop("pending", None)
         record.pop("public_version", None)  # from now on the closing notice is what is shown
         kinds = load_kinds(config)
         closing = kinds[CLOSING_KIND]
@@ -297,8 +299,8 @@ def resolve(desk, ann_id: str, raw: dict, *, actor: str, where: Where, at: str |
         record["status"] = "resolved"
         record["resolved_at"] = fields["end"]
         note = f"resolved at {fields['end']}"
-        if dropped:
-            note += f"; version {dropped['version']} (not approved) is not published"
+        if unpublished:
+            note += f"; version {unpublished} was never published and is not"
         event(record, actor, "resolved", note)
 
     return _change(desk, ann_id, actor, change)
