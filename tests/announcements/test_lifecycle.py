@@ -1,4 +1,4 @@
-"""Updates until it is over: a new version published at once, the closing notice, and
+"""Updates until it is over: a new version approved and published, the closing notice, and
 `show --json` with versions, approvals, deliveries and timeline."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import datetime
 from tests.announcements.conftest import NOW, create_approved
 
 
-def test_update_publishes_version_2_and_resolve_publishes_the_closing_notice(arun, smtp_desk, smtp_sink, maintenance):
+def test_approved_update_publishes_version_2_and_resolve_publishes_the_closing_notice(arun, smtp_desk, smtp_sink, maintenance):
     ann_id = create_approved(arun)
     assert arun("announce", "publish", ann_id).code == 0
     assert len(smtp_sink.messages) == 2
@@ -17,7 +17,12 @@ def test_update_publishes_version_2_and_resolve_publishes_the_closing_notice(aru
     updated = arun("announce", "update", ann_id, "--set", "end=2026-12-06T04:00:00+01:00",
                    "--note", "the storage migration takes longer", "--json", env=during)
     assert updated.code == 0, updated
-    report = updated.json()
+    assert updated.json()["pending"] == {"version": 2, "status": "submitted", "by": "tester"}
+    assert len(smtp_sink.messages) == 2  # nothing goes out before the change is approved
+    assert arun("--actor", "bob", "announce", "approve", ann_id, env=during).code == 0
+    published = arun("announce", "publish", ann_id, "--json", env=during)
+    assert published.code == 0, published
+    report = published.json()
     assert report["version"] == 2 and report["status"] == "published" and report["failed"] == []
     v2 = {m["message"]["Content-Language"]: m["message"] for m in smtp_sink.messages[2:]}
     assert sorted(v2) == ["en", "it"]
@@ -46,7 +51,7 @@ def test_update_publishes_version_2_and_resolve_publishes_the_closing_notice(aru
     assert [(v["version"], v["notice"]) for v in data["versions"]] == [(1, "announcement"), (2, "announcement"), (3, "closing")]
     assert data["versions"][1]["note"] == "the storage migration takes longer"
     assert data["versions"][1]["fields"]["end"] == "2026-12-06T04:00:00+01:00"
-    assert [(a["actor"], a["decision"]) for a in data["approvals"]] == [("alice", "approved")]
+    assert [(a["actor"], a["decision"]) for a in data["approvals"]] == [("alice", "approved"), ("bob", "approved")]
     smtp_sent = sorted((d["version"], d["language"]) for d in data["deliveries"] if d["channel"] == "smtp")
     assert smtp_sent == [(1, "en"), (1, "it"), (2, "en"), (2, "it"), (3, "en"), (3, "it")]
     assert all(d["status"] == "sent" for d in data["deliveries"])
@@ -61,12 +66,15 @@ def test_update_publishes_version_2_and_resolve_publishes_the_closing_notice(aru
     assert arun("announce", "publish", ann_id).code == 2
 
 
-def test_update_without_publish_records_the_version_only(arun, smtp_desk, smtp_sink, maintenance):
+def test_an_update_is_sent_only_once_approved(arun, smtp_desk, smtp_sink, maintenance):
     ann_id = create_approved(arun)
     assert arun("announce", "publish", ann_id).code == 0
     result = arun("announce", "update", ann_id, "--set", "impact.it=Posta ferma", "--no-publish", "--json")
     assert result.code == 0, result
     assert result.json()["version"] == 2 and len(smtp_sink.messages) == 2
+    assert arun("announce", "publish", ann_id).code == 0
+    assert len(smtp_sink.messages) == 2  # still awaiting approval
+    assert arun("--actor", "alice", "announce", "approve", ann_id).code == 0
     assert arun("announce", "publish", ann_id).code == 0
     assert len(smtp_sink.messages) == 4
     nothing = arun("announce", "update", ann_id, "--set", "impact.it=Posta ferma")

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from deskctl import clock
 from deskctl.announcements import ID_PREFIX
-from deskctl.announcements.records import languages_of, version_of
+from deskctl.announcements.records import languages_of, public_version
 
 # The rendering machinery (render, kinds, the store with pathlib and typing) is imported
 # inside the functions, once a published announcement is known to matter: `ticket create`
@@ -45,14 +45,14 @@ def _published(desk) -> list[dict]:
 
 
 def _window(record: dict) -> tuple[datetime | None, datetime | None]:
-    fields = version_of(record).get("fields") or {}
+    fields = public_version(record).get("fields") or {}
     start = datetime.fromisoformat(fields["start"]) if fields.get("start") else None
     end = datetime.fromisoformat(fields["end"]) if fields.get("end") else None
     return start, end
 
 
 def _bulletin(renderer: Renderer, record: dict, lang: str | None) -> dict[str, Any]:
-    version = version_of(record)
+    version = public_version(record)
     languages = languages_of(record, version, renderer.config)
     shown = lang if lang and lang in languages else renderer.default_language
     rendered = renderer.render(record, version, shown, "bulletin")
@@ -81,7 +81,7 @@ def active_outages_for_service(desk, service: str, now: datetime | None = None, 
     candidates = []
     for record in _published(desk):
         start, _ = _window(record)
-        if start is not None and start <= now and service in ((version_of(record).get("fields") or {}).get("services") or []):
+        if start is not None and start <= now and service in ((public_version(record).get("fields") or {}).get("services") or []):
             candidates.append(record)
     if not candidates:
         return []

@@ -159,12 +159,15 @@ def _check_channels(report: _Reporter, channels: dict) -> None:
     if isinstance(statuspage, dict) and statuspage.get("base_url") is not None:
         from urllib.parse import urlsplit
 
+        # the feed's links: a javascript: or data: URL there would run in a reader's page
         url = str(statuspage["base_url"])
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        rooted = url.startswith("/") and not url.startswith("//")
+        if not rooted and (parts.scheme not in ("http", "https") or not parts.hostname):
             report.config(("channels", "statuspage", "base_url"),
-                          f"channels.statuspage.base_url {url!r} must be an absolute http(s) URL, "
-                          "e.g. https://status.example.com/ (or leave it out: links are then relative)")
+                          f"channels.statuspage.base_url {url!r} must be an absolute http(s) URL or a path "
+                          "from the site's root, e.g. https://status.example.com/ or /status/ "
+                          "(or leave it out: links are then relative)")
     for name in ("smtp", "webhook", "statuspage", "file"):
         if name in channels and not isinstance(channels[name], dict):
             report.config(("channels", name), f"channels.{name} must be a mapping of settings")
@@ -182,10 +185,26 @@ def _static_problems(env, path: Path, rel: str, allowed: set[str]) -> list[str]:
     except TemplateSyntaxError as exc:
         return [f"{rel}:{exc.lineno}: template syntax error: {exc.message}"]
     unknown = sorted(meta.find_undeclared_variables(tree) - allowed)
-    problems = []
+    problems = _unescaped(tree, rel)
     for name in unknown:
         line = next((n.lineno for n in tree.find_all(nodes.Name) if n.name == name and n.ctx == "load"), 1)
         problems.append(f"{rel}:{line}: unknown field {name!r} (this template may use: {', '.join(sorted(allowed - JINJA_GLOBALS - CONTEXT_NAMES - LAYOUT_NAMES))})")
+    return problems
+
+
+def _unescaped(tree, rel: str) -> list[str]:
+    """`|safe` and `{% autoescape false %}` turn escaping off: a field shown through them
+    reaches the HTML e-mail, the status page and the feed as markup."""
+    from jinja2 import nodes
+
+    problems = [
+        f"{rel}:{node.lineno}: `|safe` shows a value unescaped in HTML outputs; remove it (values are escaped for you)"
+        for node in tree.find_all(nodes.Filter) if node.name == "safe"
+    ]
+    for node in tree.find_all((nodes.EvalContextModifier, nodes.ScopedEvalContextModifier)):
+        for option in node.options:
+            if option.key == "autoescape" and not (isinstance(option.value, nodes.Const) and option.value.value):
+                problems.append(f"{rel}:{node.lineno}: `autoescape false` shows values unescaped in HTML outputs; remove it")
     return problems
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from deskctl import clock, redact
-from deskctl.announcements.records import languages_of, version_of
+from deskctl.announcements.records import languages_of, release_version
 from deskctl.announcements.render import TEMPLATE_CHANNELS, Rendered, Renderer
 from deskctl.announcements.store import AnnouncementStore
 from deskctl.announcements.workflow import event
@@ -100,7 +100,7 @@ def _check_publishable(record: dict) -> None:
 def plan(desk, record: dict, channels: dict[str, Any], names: list[str], renderer: Renderer) -> tuple[list[Outgoing], PublishReport]:
     """Everything this publish would deliver, rendered up front: a template error stops the
     publish before anything is sent."""
-    version = version_of(record)
+    version = release_version(record)
     report = PublishReport(record["id"], version["version"])
     unknown = [n for n in names if n not in channels]
     if unknown:
@@ -175,6 +175,12 @@ def _record_results(store: AnnouncementStore, ann_id: str, actor: str, version: 
     store.update(ann_id, change)
 
 
+def _as_released(record: dict, number: int) -> dict:
+    """The record as channels see it: `version` and the last of `versions` are the version
+    being delivered, never a later change still awaiting approval."""
+    return {**record, "version": number, "versions": [v for v in record["versions"] if v["version"] <= number]}
+
+
 def publish(desk, ann_id: str, *, actor: str, channels: dict[str, Any], only: list[str] | None = None) -> PublishReport:
     """Publish the current version of an approved (or already published) announcement."""
     store = AnnouncementStore.for_desk(desk, actor)
@@ -188,23 +194,33 @@ def publish(desk, ann_id: str, *, actor: str, channels: dict[str, Any], only: li
         renderer = Renderer(desk)
         names = publish_channels(desk, only)
         outgoing, report = plan(desk, record, channels, names, renderer)
+        if record.get("pending"):
+            pending = record["pending"]
+            report.notes.append(f"{ann_id} v{pending['version']} is a change awaiting approval "
+                                f"({pending['status']}): version {report.version} stays what the public sees")
         if record["status"] == "approved":
             def mark(rec: dict) -> None:
                 _check_publishable(rec)
                 rec["status"] = "published"
                 rec["published_at"] = rec.get("published_at") or clock.now_iso()
+                rec["public_version"] = report.version
                 event(rec, actor, "published", f"version {rec['version']} to {', '.join(names)}")
             record = store.update(ann_id, mark)
-        elif outgoing:
-            event_note = f"version {record['version']} to {', '.join(sorted({o.channel for o in outgoing}))}"
-            record = store.update(ann_id, lambda rec: event(rec, actor, "publishing", event_note))
+        elif outgoing or record.get("public_version", report.version) != report.version:
+            def release(rec: dict) -> None:
+                if rec.get("public_version") is not None:
+                    rec["public_version"] = report.version  # an approved change: now the public one
+                if outgoing:
+                    event(rec, actor, "publishing", f"version {report.version} to "
+                          f"{', '.join(sorted({o.channel for o in outgoing}))}")
+            record = store.update(ann_id, release)
         for name in names:
             batch = [o for o in outgoing if o.channel == name]
             if not batch:
                 continue
             settings = channel_settings(desk, name)
             try:
-                results = list(channels[name].deliver(record, batch, settings) or [])
+                results = list(channels[name].deliver(_as_released(record, report.version), batch, settings) or [])
             except Exception as exc:  # a channel's failure is recorded, not a crash
                 results = [{"key": o.key, "status": "failed", "error": f"{type(exc).__name__}: {exc}"} for o in batch]
             _record_results(store, ann_id, actor, report.version, batch, results)

@@ -65,11 +65,15 @@ def describe(desk, ann_id: str) -> dict[str, Any]:
     severity = severity_of(record)
     rules = roles.rules_for(desk.config, severity)
     approvals = valid_approvals(record)
-    done = record["status"] in ("approved", "published", "resolved", "archived") or roles.satisfied(rules, approvals)
+    pending = record.get("pending")
+    done = (record["status"] in ("approved", "published", "resolved", "archived") and not pending) \
+        or roles.satisfied(rules, approvals)
     approved_by = ", ".join(a["actor"] for a in approvals)
     summary = (f"complete ({approved_by})" if approved_by else "complete") if done else \
         f"needs {roles.describe(rules)}" + (f"; so far: {approved_by}" if approved_by else "")
     data = dict(record)
     data["fields"] = current_fields(record)
+    if pending:
+        summary = f"version {pending['version']} is a change {pending['status']}: {summary}"
     data["approval"] = {"severity": severity, "rule": rules, "complete": done, "summary": summary}
     return data

@@ -5,12 +5,13 @@ serves half a page. Page and feed come from `templates/announcements/_statuspage
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from deskctl import clock
-from deskctl.announcements.records import languages_of, version_of
+from deskctl.announcements.records import languages_of, public_version
 from deskctl.announcements.render import Renderer
 from deskctl.announcements.store import AnnouncementStore
 from deskctl.fileio import atomic_write
@@ -18,6 +19,11 @@ from deskctl.fileio import atomic_write
 EPOCH = "1970-01-01T00:00:00+00:00"  # `updated` of a page that never showed anything
 PAGE = "_statuspage/page.j2"
 FEED = "_statuspage/feed.j2"
+
+
+# Characters XML 1.0 forbids even escaped (C0 controls but tab and newlines, lone
+# surrogates, U+FFFE/U+FFFF): one of them in a field would make the whole feed unreadable.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _write(path: Path, text: str) -> bool:
@@ -56,6 +62,11 @@ def _slug(text: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in str(text).lower()).strip("-") or "desk"
 
 
+def xml_text(text: str) -> str:
+    """`text` without the characters XML 1.0 does not allow anywhere."""
+    return _NOT_XML.sub("", text)
+
+
 def output_dir(desk, settings: dict[str, Any]) -> Path:
     return desk.path / os.path.expanduser(str(settings.get("out") or "public/status"))
 
@@ -63,7 +74,7 @@ def output_dir(desk, settings: dict[str, Any]) -> Path:
 def select(records: list[dict], now: datetime, recent_days: float) -> tuple[list[dict], list[dict]]:
     """(current: published, soonest first; recent: resolved within `recent_days`, newest first)."""
     current = [r for r in records if r["status"] == "published"]
-    current.sort(key=lambda r: version_of(r)["fields"].get("start") or "")
+    current.sort(key=lambda r: public_version(r)["fields"].get("start") or "")
     horizon = now - timedelta(days=recent_days)
     recent = [
         r for r in records
@@ -75,7 +86,7 @@ def select(records: list[dict], now: datetime, recent_days: float) -> tuple[list
 
 
 def _entry(renderer: Renderer, record: dict, lang: str, now: datetime) -> dict[str, Any]:
-    version = version_of(record)
+    version = public_version(record)
     shown = lang if lang in languages_of(record, version, renderer.config) else renderer.default_language
     rendered = renderer.render(record, version, shown, "web")
     start = version["fields"].get("start")
@@ -85,12 +96,14 @@ def _entry(renderer: Renderer, record: dict, lang: str, now: datetime) -> dict[s
         state = "upcoming"
     else:
         state = "active"
+    # when what this entry shows last changed: its version, its resolution, its window starting
     changed = [version["created_at"], record.get("resolved_at") if state == "resolved" else None,
                start if state == "active" else None]
     return {
         "id": record["id"],
+        "version": version["version"],
         "year": record["created_at"][:4],
-        "changed": max(c for c in changed if c),
+        "changed": max(datetime.fromisoformat(c).astimezone(UTC) for c in changed if c).isoformat(),
         "kind": record["kind"],
         "state": state,
         "severity": version["fields"].get("severity", "minor"),
@@ -107,7 +120,7 @@ def build(desk, settings: dict[str, Any], *, renderer: Renderer | None = None) -
     """Write `<out>/<lang>/index.html` and `feed.xml` for every desk language, and
     `<out>/index.html` pointing to the default language. Returns the files written (a file
     whose content did not change is not rewritten)."""
-    from markupsafe import Markup
+    from markupsafe import Markup, escape
 
     renderer = renderer or Renderer(desk)
     out = output_dir(desk, settings)
@@ -136,16 +149,17 @@ def build(desk, settings: dict[str, Any], *, renderer: Renderer | None = None) -
         env = renderer.env(True)
         page = env.get_template(PAGE).render(values)
         feed = env.get_template(FEED).render(values)
-        for path, text in ((out / lang / "index.html", page), (out / lang / "feed.xml", feed)):
+        for path, text in ((out / lang / "index.html", page), (out / lang / "feed.xml", xml_text(feed))):
             if _write(path, text):
                 written.append(path)
-    default = renderer.default_language
-    links = "".join(f'<li><a href="{x}/index.html" hreflang="{x}">{x}</a></li>' for x in languages)
+    default = escape(renderer.default_language)
+    links = "".join(f'<li><a href="{escape(x)}/index.html" hreflang="{escape(x)}">{escape(x)}</a></li>' for x in languages)
+    name = escape(desk_info.get("name", "Status"))
     if _write(out / "index.html", (
         f'<!DOCTYPE html>\n<html lang="{default}"><head><meta charset="utf-8">'
         f'<meta http-equiv="refresh" content="0; url={default}/index.html">'
-        f"<title>{Markup.escape(desk_info.get('name', 'Status'))}</title></head>"
-        f"<body><main><h1>{Markup.escape(desk_info.get('name', 'Status'))}</h1><ul>{links}</ul></main></body></html>\n"
+        f"<title>{name}</title></head>"
+        f"<body><main><h1>{name}</h1><ul>{links}</ul></main></body></html>\n"
     )):
         written.append(out / "index.html")
     return written

@@ -16,11 +16,13 @@ from deskctl import clock
 from deskctl.announcements import roles
 from deskctl.announcements.fields import FieldChecker, Where, desk_zone, to_instant
 from deskctl.announcements.kinds import CLOSING_KIND, get_kind, load_kinds
+from deskctl.announcements.records import public_version
 from deskctl.announcements.store import AnnouncementStore
 from deskctl.errors import BadInput, NotPermitted, ValidationFailed
 
 STATUSES = ("draft", "submitted", "rejected", "approved", "published", "resolved", "archived")
 EDITABLE = ("draft", "rejected", "submitted", "approved", "published")
+CLOSING_FACTS = {"resolution", "end"}  # what `resolve` may set without a new approval
 
 
 def event(record: dict, actor: str, action: str, note: str = "", **data: Any) -> dict:
@@ -38,7 +40,23 @@ def current_fields(record: dict) -> dict:
 
 
 def severity_of(record: dict) -> str:
-    return str(current_fields(record).get("severity") or "minor")
+    """The severity approvals are counted for. For a change to a published announcement
+    the stricter of the published and the changed version: lowering the severity in the
+    same change must not lower the approvals it needs."""
+    severity = str(current_fields(record).get("severity") or "minor")
+    if record.get("pending") and record.get("public_version") is not None:
+        published = public_version(record)["fields"].get("severity") or "minor"
+        if "major" in (severity, published):
+            return "major"
+    return severity
+
+
+def awaiting_approval(record: dict) -> bool:
+    """Submitted for approval: a draft sent in, or a change to a published announcement."""
+    if record["status"] == "submitted":
+        return True
+    pending = record.get("pending") or {}
+    return record["status"] == "published" and pending.get("status") == "submitted"
 
 
 def _checked(kind_name: str, config: dict, raw: dict, where: Where) -> dict:
@@ -89,8 +107,12 @@ def _require(record: dict, allowed: tuple[str, ...], doing: str, hint: str) -> N
 
 def submit(desk, ann_id: str, *, actor: str, note: str = "") -> dict:
     def change(record: dict) -> None:
-        _require(record, ("draft", "rejected"), "submit it", "only a draft or rejected announcement is submitted for approval")
-        record["status"] = "submitted"
+        pending = record.get("pending") or {}
+        if record["status"] == "published" and pending.get("status") == "rejected":
+            pending["status"] = "submitted"  # the rejected change sent in again as it is
+        else:
+            _require(record, ("draft", "rejected"), "submit it", "only a draft or rejected announcement is submitted for approval")
+            record["status"] = "submitted"
         record["round"] = int(record.get("round", 0)) + 1
         rules = roles.rules_for(desk.config, severity_of(record))
         event(record, actor, "submitted", note or f"needs {roles.describe(rules)}")
@@ -107,7 +129,9 @@ def approve(desk, ann_id: str, *, actor: str, comment: str = "") -> dict:
     config = desk.config
 
     def change(record: dict) -> None:
-        _require(record, ("submitted",), "approve it", f"run `deskctl announce submit {record['id']}` first" if record["status"] in ("draft", "rejected") else "it needs no approval now")
+        if not awaiting_approval(record):
+            _require(record, ("submitted",), "approve it", f"run `deskctl announce submit {record['id']}` first"
+                     if record["status"] in ("draft", "rejected") or record.get("pending") else "it needs no approval now")
         severity = severity_of(record)
         held = roles.roles_of(config, actor)
         needed = roles.approving_roles(config, severity)
@@ -123,6 +147,12 @@ def approve(desk, ann_id: str, *, actor: str, comment: str = "") -> dict:
                 f"{actor} created {record['id']} and may not approve it too",
                 "ask another approver (or set announcements.self_approval: true)",
             )
+        changed_by = str((record.get("pending") or {}).get("by", ""))
+        if not allow_self and actor.lower() == changed_by.lower():
+            raise NotPermitted(
+                f"{actor} wrote version {record['version']} of {record['id']} and may not approve it too",
+                "ask another approver (or set announcements.self_approval: true)",
+            )
         if any(a["actor"].lower() == actor.lower() for a in valid_approvals(record)):
             raise BadInput(f"{actor} has already approved version {record['version']} of {record['id']}")
         record.setdefault("approvals", []).append({
@@ -131,7 +161,11 @@ def approve(desk, ann_id: str, *, actor: str, comment: str = "") -> dict:
         })
         rules = roles.rules_for(config, severity)
         done = roles.satisfied(rules, valid_approvals(record))
-        if done:
+        if done and record.get("pending"):
+            # a change to a published announcement: `publish` now sends it to the public
+            del record["pending"]
+            record["approved_version"] = record["version"]
+        elif done:
             record["status"] = "approved"
             record["approved_version"] = record["version"]
         note = comment or ("approval complete" if done else f"still needs {roles.describe(rules)} in all")
@@ -146,7 +180,9 @@ def reject(desk, ann_id: str, *, actor: str, reason: str) -> dict:
         raise BadInput("a rejection needs a reason", "pass --reason TEXT")
 
     def change(record: dict) -> None:
-        _require(record, ("submitted", "approved"), "reject it", "only a submitted or approved announcement that is not yet published can be rejected")
+        if not awaiting_approval(record):
+            _require(record, ("submitted", "approved"), "reject it",
+                     "only a submitted or approved announcement, or a change awaiting approval, can be rejected")
         held = roles.roles_of(config, actor)
         if not set(held) & roles.approving_roles(config, severity_of(record)):
             raise NotPermitted(f"{actor} may not reject {record['id']}: that needs an approver role",
@@ -155,7 +191,10 @@ def reject(desk, ann_id: str, *, actor: str, reason: str) -> dict:
             "actor": actor, "roles": held, "decision": "rejected", "version": record["version"],
             "round": record.get("round"), "at": clock.now_iso(), "comment": reason,
         })
-        record["status"] = "rejected"
+        if record.get("pending"):
+            record["pending"]["status"] = "rejected"  # the public keeps the published version
+        else:
+            record["status"] = "rejected"
         record["round"] = int(record.get("round", 0)) + 1  # earlier approvals no longer count
         event(record, actor, "rejected", reason)
 
@@ -192,8 +231,9 @@ def update(desk, ann_id: str, raw: dict, *, actor: str, where: Where, note: str 
     """A new version with `raw` applied on top of the current fields.
 
     Changing a draft or one awaiting approval sends it back to draft (approvals so far were
-    for other words); a published announcement stays published and the caller publishes the
-    new version to everyone who got the previous one.
+    for other words). A change to a published announcement needs approval too: it is
+    recorded as a change awaiting approval (`pending`), the public keeps the published
+    version (`public_version`) until it is approved and published.
     """
     config = desk.config
 
@@ -204,9 +244,15 @@ def update(desk, ann_id: str, raw: dict, *, actor: str, where: Where, note: str 
         changed = sorted(k for k in set(fields) | set(before) if fields.get(k) != before.get(k))
         if not changed:
             raise BadInput(f"nothing changes in {record['id']}", "pass --set field=value with a new value")
+        if record["status"] == "published":
+            record.setdefault("public_version", public_version(record)["version"])
         _new_version(record, fields, actor, note)
         summary = f"changed {', '.join(changed)}"
-        if record["status"] in ("submitted", "approved"):
+        if record["status"] == "published":
+            record["pending"] = {"version": record["version"], "status": "submitted", "by": actor}
+            record["round"] = int(record.get("round", 0)) + 1
+            summary += f"; awaits approval, the public keeps version {record['public_version']}"
+        elif record["status"] in ("submitted", "approved"):
             # approvals were given for other words: they must be given again
             record["status"] = "draft"
             record["round"] = int(record.get("round", 0)) + 1
@@ -218,14 +264,27 @@ def update(desk, ann_id: str, raw: dict, *, actor: str, where: Where, note: str 
 
 def resolve(desk, ann_id: str, raw: dict, *, actor: str, where: Where, at: str | None = None) -> dict:
     """Close a published announcement: a new version rendered with the closing-notice
-    templates, `end` set to when it was resolved (now unless `at`)."""
+    templates, `end` set to when it was resolved (now unless `at`). Only the closing facts
+    (`resolution`, `end`) are set here: changing what was published (a title, the impact)
+    is an update, which needs approval."""
     config = desk.config
     zone_now: datetime = clock.now().astimezone(desk_zone(config))
+    others = sorted(set(raw) - CLOSING_FACTS)
+    if others:
+        raise NotPermitted(
+            f"{ann_id}: resolve sets only {', '.join(sorted(CLOSING_FACTS))}, not {', '.join(others)}",
+            "change the published text with `deskctl announce update` (it needs approval), then resolve",
+        )
 
     def change(record: dict) -> None:
         _require(record, ("published",), "resolve it",
                  "only a published announcement is resolved; a draft that is not needed can be archived")
-        base = current_fields(record)
+        # the closing notice follows what the public saw, not a change still awaiting approval
+        shown = public_version(record)
+        base = dict(shown["fields"])
+        unpublished = record["version"] if shown["version"] != record["version"] else None
+        record.pop("pending", None)
+        record.pop("public_version", None)  # from now on the closing notice is what is shown
         kinds = load_kinds(config)
         closing = kinds[CLOSING_KIND]
         resolved_at = to_instant(at, zone_now.tzinfo).isoformat() if at else zone_now.isoformat(timespec="seconds")
@@ -239,7 +298,10 @@ def resolve(desk, ann_id: str, raw: dict, *, actor: str, where: Where, at: str |
         _new_version(record, fields, actor, "closing notice", notice="closing", template_kind=CLOSING_KIND)
         record["status"] = "resolved"
         record["resolved_at"] = fields["end"]
-        event(record, actor, "resolved", f"resolved at {fields['end']}")
+        note = f"resolved at {fields['end']}"
+        if unpublished:
+            note += f"; version {unpublished} was never published and is not"
+        event(record, actor, "resolved", note)
 
     return _change(desk, ann_id, actor, change)
 

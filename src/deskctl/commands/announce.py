@@ -242,8 +242,10 @@ def approve(app, ann_id: str, comment: str, as_json: bool) -> None:
     from deskctl.announcements import workflow
 
     record = workflow.approve(app.desk, ann_id, actor=app.actor, comment=comment)
+    ready = record["status"] == "approved" or (record["status"] == "published" and not record.get("pending")
+                                                and record.get("public_version", record["version"]) != record["version"])
     _done(record, as_json, f"{record['id']} approved by {app.actor}; status {record['status']}"
-          + (f"; next: deskctl announce publish {record['id']}" if record["status"] == "approved" else ""))
+          + (f"; next: deskctl announce publish {record['id']}" if ready else ""))
 
 
 @announce.command()
@@ -274,11 +276,12 @@ def publish(app, ann_id: str, only, as_json: bool) -> None:
 @set_option
 @from_option
 @click.option("--note", default="", help="What changed, for the timeline.")
-@click.option("--no-publish", is_flag=True, help="Record the new version of a published announcement without sending it yet.")
+@click.option("--no-publish", is_flag=True, hidden=True, help="No effect: a change is never sent before it is approved.")
 @json_option
 @pass_app
 def update(app, ann_id: str, assignments, from_file, note: str, no_publish: bool, as_json: bool) -> None:
-    """Change fields (a new version); a published announcement's new version goes out at once."""
+    """Change fields (a new version). A change to a published announcement needs approval
+    before `publish` sends it; until then the public sees the published version."""
     from deskctl.announcements import workflow
     from deskctl.errors import BadInput
 
@@ -286,9 +289,11 @@ def update(app, ann_id: str, assignments, from_file, note: str, no_publish: bool
     if not raw:
         raise BadInput("nothing to update", "pass --set field=value or --from FILE.yaml")
     record = workflow.update(app.desk, ann_id, raw, actor=app.actor, where=where, note=note)
-    if record["status"] == "published" and not no_publish:
-        output.info(f"{record['id']}: version {record['version']} recorded; publishing")
-        _publish(app, record["id"], as_json)
+    if record.get("pending"):
+        # what the public sees changes only once the change is approved, then published
+        _done(record, as_json, f"{record['id']}: version {record['version']} recorded; it awaits approval "
+              f"(`deskctl announce approve {record['id']}` by an approver, then `deskctl announce publish "
+              f"{record['id']}`); until then the public sees version {record['public_version']}")
         return
     _done(record, as_json, f"{record['id']}: version {record['version']} recorded ({record['status']})")
 

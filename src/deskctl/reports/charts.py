@@ -26,7 +26,7 @@ def bar_chart(items: list[tuple[str, float]], *, title: str, width: int = 420, u
         w = (width - label_w - 60) * value / peak
         parts.append(f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end" class="lbl">{escape(str(label))}</text>')
         parts.append(f'<rect x="{label_w}" y="{y}" width="{_num(w)}" height="{bar_h}" fill="{PALETTE[i % len(PALETTE)]}">'
-                     f'<title>{escape(str(label))}: {_num(value)}{unit}</title></rect>')
+                     f'<title>{escape(str(label))}: {_num(value)}{escape(unit)}</title></rect>')
         parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + 13}" class="val">{_num(value)}{escape(unit)}</text>')
     if not items:
         parts.append(f'<text x="{width / 2}" y="20" text-anchor="middle" class="lbl">no data</text>')
