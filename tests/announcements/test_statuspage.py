@@ -182,6 +182,8 @@ def test_nothing_is_rewritten_when_nothing_changed(arun, desk, maintenance):
     assert result.code == 0, result
     assert result.json()["written"] == []
     assert (feed.read_bytes(), feed.stat().st_mtime_ns) == before
+    human = arun("announce", "statuspage", env=later)
+    assert human.code == 0 and "nothing changed" in human.stderr, human
     # the window starts: the page and the feed change, and say when
     during = arun("announce", "statuspage", "--json", env={"DESKCTL_NOW": "2026-12-05T23:00:00+01:00"})
     assert "public/status/en/feed.xml" in during.json()["written"]

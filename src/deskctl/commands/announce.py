@@ -402,15 +402,17 @@ def show(app, ann_id: str, as_json: bool) -> None:
 def statuspage(app, as_json: bool) -> None:
     """Rebuild the status page and Atom feeds now (for cron: a planned maintenance turns
     "in progress" when its window starts, without a new publish)."""
-    from deskctl.announcements.statuspage import build
+    from deskctl.announcements.statuspage import build, output_dir
 
     settings = dict((app.desk.config.get("channels") or {}).get("statuspage") or {})
     settings["_desk"] = app.desk
     written = build(app.desk, settings)
     if as_json:
         output.print_json({"written": [app.desk.rel(p) for p in written]})
+    elif written:
+        output.info(f"status page rebuilt: {len(written)} file(s) changed under {app.desk.rel(output_dir(app.desk, settings))}")
     else:
-        output.info(f"status page rebuilt: {len(written)} file(s) under {app.desk.rel(written[-1].parent)}")
+        output.info(f"status page up to date under {app.desk.rel(output_dir(app.desk, settings))}: nothing changed")
 
 
 @click.command()
