@@ -333,5 +333,5 @@ def test_config_check_refuses_a_script_url_for_the_feed_links(drun, desk):
                    'statuspage: {out: public/status, base_url: "javascript:alert(1)//"}')
     result = drun("config", "check")
     assert result.code == 2, result
-    assert ("channels.statuspage.base_url 'javascript:alert(1)//' must start with http://, https:// or /"
+    assert ("channels.statuspage.base_url 'javascript:alert(1)//' must be an absolute http(s) URL or a path"
             in result.stderr), result.stderr

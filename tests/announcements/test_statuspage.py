@@ -153,7 +153,7 @@ def test_a_base_url_that_is_not_a_url_is_named_by_config_check(arun, desk):
     replace_config(desk, "statuspage: {out: public/status}", "statuspage: {out: public/status, base_url: status.example.com}")
     result = arun("config", "check")
     assert result.code == 2
-    assert "channels.statuspage.base_url 'status.example.com' must be an absolute http(s) URL" in result.stderr
+    assert "channels.statuspage.base_url 'status.example.com' must be an absolute http(s) URL or a path" in result.stderr
 
 
 def test_entry_ids_are_unique_across_languages_and_desks(arun, run, desk, maintenance, tmp_path):
