@@ -29,16 +29,17 @@ def _terminal_asker():
     from deskctl.kb.guide import BACK, QUIT
 
     def ask(node, path, error):
+        # the flow's text and the operator's own answer (in `error`) are shown, never obeyed
         if error:
-            click.echo(f"  {error}", err=True)
+            click.echo(output.visible(f"  {error}"), err=True)
         click.echo("", err=True)
-        click.echo(click.style(f"[{len(path) + 1}] {node.question}", bold=True), err=True)
+        click.echo(click.style(output.visible(f"[{len(path) + 1}] {node.question}"), bold=True), err=True)
         if node.answers:
             labels = node.labels()
             if labels in (["yes", "no"], ["yes"], ["no"]):
                 click.echo("  yes / no", err=True)
             else:
-                click.echo("  " + "   ".join(f"{i}) {label}" for i, label in enumerate(labels, 1)), err=True)
+                click.echo(output.visible("  " + "   ".join(f"{i}) {label}" for i, label in enumerate(labels, 1))), err=True)
         click.echo("  (b = back, q = quit)", err=True)
         raw = click.prompt(">", prompt_suffix=" ", err=True, default="", show_default=False)
         word = raw.strip().casefold()
@@ -165,8 +166,9 @@ def _print_outcome(desk, node, outcome: dict[str, Any]) -> None:
         titles = {i.casefold(): t for i, t in zip(index.cols["id"], index.cols["title"], strict=True)}
         output.echo(f"Outcome: read article {article.id}")
         output.echo("")
-        for line in render.article_text(article, titles, [], render.use_color(), render.wrap_width()):
-            output.echo(line)
+        color = render.use_color()
+        for line in render.article_text(article, titles, [], color, render.wrap_width()):
+            output.echo(line, styled=color)  # article_text made the article's text visible first
     elif node.kind == "sop":
         output.echo(f"Outcome: run SOP {node.sop}")
         for key, value in outcome.get("params", {}).items():
@@ -204,7 +206,7 @@ def _resolve(desk, app, node, flow, ticket, report, assume_yes: bool, can_confir
     except BadInput:
         output.info(f"{ticket_id} is {ticket['status']}: left as it is")
         return
-    if not assume_yes and not (can_confirm and click.confirm(f"Resolve {ticket_id} with this resolution?", err=True, default=True)):
+    if not assume_yes and not (can_confirm and click.confirm(output.visible(f"Resolve {ticket_id} with this resolution?"), err=True, default=True)):
         output.info(f"not resolved; to resolve: deskctl kb guide {flow.id} --ticket {ticket_id} ... --yes, or deskctl ticket resolve {ticket_id}")
         return
     ticket_link.resolve(desk, ticket_id, actor=app.actor, resolution=node.resolution, flow_id=flow.id)
@@ -216,10 +218,10 @@ def _offer_sop(desk, app, node, rendered, missing, ticket_id, report, *, run_sop
     from deskctl.kb import sop_link
 
     if can_ask and not as_json and not run_sop:
-        run_sop = click.confirm(f"Run SOP {node.sop} now?", err=True, default=False)
+        run_sop = click.confirm(output.visible(f"Run SOP {node.sop} now?"), err=True, default=False)
         if run_sop:
             for key in list(missing):
-                rendered[key] = click.prompt(f"  {key}", err=True)
+                rendered[key] = click.prompt(output.visible(f"  {key}"), err=True)
                 missing.pop(key)
     argv = sop_link.sop_command(desk, actor=app.actor, name=node.sop, params=rendered, ticket_id=ticket_id,
                                 assume_yes=assume_yes, as_json=as_json)
