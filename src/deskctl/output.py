@@ -57,7 +57,7 @@ _JSON_RAW = tuple(map(chr, _JSON_ESCAPES))
 def visible(text: str) -> str:
     """`text` with every control character a terminal would obey shown instead (see above);
     newlines, tabs and line-ending CRs are kept. Plain text is returned as it is, at once."""
-    if text.isprintable():
+    if text.isprintable() or text.replace("\n", "").isprintable():  # one pass over a table
         return text
     lines = text.split("\n")
     last = len(lines) - 1
@@ -170,8 +170,8 @@ def format_table(
 
 def print_table(rows: Iterable[dict], columns: Sequence[tuple[str, str]]) -> None:
     lines = format_table(rows, columns)
-    if lines:
-        echo("\n".join(lines))
+    if lines:  # every cell is visible already (format_table): only the secret registry is left
+        sys.stdout.write(redact("\n".join(lines)) + "\n")
 
 
 def print_csv(rows: Iterable[dict], columns: Sequence[tuple[str, str]]) -> None:
