@@ -18,6 +18,12 @@ def raw_controls(text: str, allowed: str = "\n") -> set[str]:
     return {c for c in text if c in RAW and c not in allowed}
 
 
+def flat(text: str) -> str:
+    """The words of `text` with single spaces: a table cell cut or wrapped to the width reads
+    the same (the cells checked here are in a table's last column)."""
+    return " ".join(text.split())
+
+
 @pytest.fixture(params=["click", "fast path"])
 def trun(request, drun, tmp_path):
     """Ticket commands through click (a cold cache: no description for the fast path) or
@@ -46,12 +52,12 @@ def test_ticket_fields_are_shown_not_obeyed_and_json_keeps_them(trun, desk):
     assert shown.code == 0, shown
     assert raw_controls(shown.stdout + shown.stderr) == set(), shown
     assert f"{tid}  {SHOWN}" in shown.stdout and f"Requester  {SHOWN}" in shown.stdout
-    assert f"called back {SHOWN}" in shown.stdout  # the comment in the timeline: one row
+    assert f"called back {SHOWN}" in flat(shown.stdout)  # the comment in the timeline: one row
     assert trun("ticket", "show", tid, "--json").json()["history"][-1]["note"] == f"called back\n{EVIL}"
 
     listed = trun("ticket", "list")
     assert listed.code == 0 and raw_controls(listed.stdout + listed.stderr) == set(), listed
-    assert SHOWN[:50] in listed.stdout  # cut to the column's width
+    assert SHOWN[:40] in flat(listed.stdout)
     assert [t["title"] for t in trun("ticket", "list", "--json").json()] == [EVIL]
 
     as_csv = trun("ticket", "list", "--format", "csv")
