@@ -10,7 +10,6 @@ import sys
 
 from deskctl import output
 from deskctl.errors import DeskError, ExitCode, ValidationFailed
-from deskctl.redact import redact
 
 TYPE_CHECKING = False  # the typing module costs an import on every start
 if TYPE_CHECKING:
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
 def print_error(exc: DeskError) -> None:
     if isinstance(exc, ValidationFailed):
         for problem in exc.problems:
-            sys.stderr.write(redact(problem) + "\n")
+            output.stderr_line(problem)
     output.error(str(exc))
 
 

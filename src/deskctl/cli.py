@@ -196,7 +196,7 @@ def run(args: list[str]) -> int:
         print_error(exc)
         return int(exc.exit_code)
     for line in warnings:
-        sys.stderr.write(line + "\n")
+        output.stderr_line(line)
     if args in ([], ["--help"], ["-h"]):
         with click.Context(root, info_name="deskctl", obj=app, **root.context_settings) as ctx:
             text = root.get_help(ctx) + "\n"

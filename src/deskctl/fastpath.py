@@ -198,7 +198,7 @@ def run(args: list[str], exit_when_done: bool = False) -> int | None:
     # hooks no plugin implements are never worth loading the plugins for
     events.use_plugins(loader=lambda: app.plugins, hooks=set(index["hooks"]))
     for line in index["warnings"]:
-        sys.stderr.write(line + "\n")
+        output.stderr_line(line)
 
     def call() -> None:
         module, _, name = action.partition(":")

@@ -51,8 +51,11 @@ def cached_help() -> str | None:
     value = cache.read(_name(key), key)
     if not isinstance(value, dict):
         return None
-    for line in value.get("warnings", []):
-        sys.stderr.write(line + "\n")
+    if value.get("warnings"):
+        from deskctl import output
+
+        for line in value["warnings"]:
+            output.stderr_line(line)
     return value.get("text")
 
 

@@ -31,13 +31,80 @@ def _default(value: Any) -> Any:
 
 def to_json(data: Any, indent: bool = False, default: Any = _default) -> str:
     """UTF-8 JSON, compact or indented. The standard library's C encoder: the compact form of
-    a few hundred tickets takes a few ms (indenting runs in pure Python, about 4x slower)."""
-    return json.dumps(data, ensure_ascii=False, indent=2 if indent else None, default=default)
+    a few hundred tickets takes a few ms (indenting runs in pure Python, about 4x slower).
+    No character a terminal obeys is left raw (see `json_escaped`)."""
+    return json_escaped(json.dumps(data, ensure_ascii=False, indent=2 if indent else None, default=default))
+
+
+# Terminal safety. A control character in a printed value (a ticket title, a requester's name,
+# a remote command's output) is obeyed by the terminal, not shown: ESC sequences retitle the
+# window, clear the screen or erase lines, a C1 CSI (U+009B) does the same on terminals that
+# honour 8-bit controls, and bidi overrides reorder the line the operator reads. So every human
+# output shows them instead, as `cat -v` and `less` do: C0 controls and DEL in caret notation
+# (ESC `^[`, BEL `^G`, a lone CR `^M`), C1 controls and bidi controls as `<U+009B>`. Newline and
+# tab keep their meaning in running text; in a table or CSV cell they become spaces, so a row
+# stays a row. JSON keeps every character: `json` escapes C0; DEL, C1 and bidi are escaped too.
+
+_BIDI = (*range(0x202A, 0x202F), *range(0x2066, 0x206A))  # embeddings, overrides, isolates
+_SHOWN = {c: "^" + chr(c + 64) for c in range(0x20) if c not in (0x09, 0x0A)}
+_SHOWN[0x7F] = "^?"
+_SHOWN.update({c: f"<U+{c:04X}>" for c in (*range(0x80, 0xA0), *_BIDI)})
+_SHOWN_CELL = {**_SHOWN, 0x09: " ", 0x0A: " "}
+_JSON_ESCAPES = {c: f"\\u{c:04x}" for c in (0x7F, *range(0x80, 0xA0), *_BIDI)}
+_JSON_RAW = tuple(map(chr, _JSON_ESCAPES))
+
+
+def visible(text: str) -> str:
+    """`text` with every control character a terminal would obey shown instead (see above);
+    newlines, tabs and line-ending CRs are kept. Plain text is returned as it is, at once."""
+    if text.isprintable() or text.replace("\n", "").isprintable():  # one pass over a table
+        return text
+    lines = text.split("\n")
+    last = len(lines) - 1
+    for i, line in enumerate(lines):
+        if not line.isprintable():  # rare: a line with a tab, a no-break space... or a control
+            if i < last and line.endswith("\r"):  # CRLF is a line ending: harmless, kept
+                lines[i] = line[:-1].translate(_SHOWN) + "\r"
+            else:
+                lines[i] = line.translate(_SHOWN)
+    return "\n".join(lines)
+
+
+def visible_cell(text: str) -> str:
+    """`text` for one table or CSV cell: one line, control characters shown (see above)."""
+    if text.isprintable():
+        return text
+    return text.replace("\r\n", " ").translate(_SHOWN_CELL)
+
+
+def json_escaped(text: str) -> str:
+    """JSON text with DEL, C1 and bidi controls written as `\\u` escapes: the same document
+    for a parser, nothing raw for a terminal (the encoder escapes only C0 controls)."""
+    if text.isascii():
+        return text.replace("\x7f", "\\u007f") if "\x7f" in text else text
+    if any(c in text for c in _JSON_RAW):  # each a fast substring search; translate is slow
+        return text.translate(_JSON_ESCAPES)
+    return text
+
+
+def _styled(text: str) -> str:
+    """`visible(text)`, keeping the SGR sequences (colour, bold: ESC [ digits m) that deskctl
+    itself added around values it had already made visible."""
+    head, *parts = text.split("\x1b")
+    out = [visible(head)]
+    for part in parts:
+        params, m, rest = part.partition("m")
+        if m and params[:1] == "[" and all(c in "0123456789;" for c in params[1:]):
+            out.append("\x1b" + params + "m" + visible(rest))
+        else:
+            out.append(visible("\x1b" + part))
+    return "".join(out)
 
 
 # Everything printed passes through the secret registry (deskctl.redact): a secret that a
-# feature forgot to mask is still never shown. Only the one-time display of a generated
-# password writes to stderr directly, on purpose.
+# feature forgot to mask is still never shown; and then through `visible` (terminal safety,
+# above). Only the one-time display of a generated password writes to stderr directly, on
+# purpose, through `visible` alone.
 
 def print_json(data: Any) -> None:
     """One JSON document on stdout: indented for a person at a terminal, one compact line
@@ -51,30 +118,38 @@ def _masked_default(value: Any) -> Any:
     return redact_data(_default(value))
 
 
-def echo(text: str = "") -> None:
-    """A line of data on stdout."""
-    sys.stdout.write(redact(text) + "\n")
+def echo(text: str = "", styled: bool = False) -> None:
+    """A line of data on stdout. `styled`: the text holds colour or bold sequences that
+    deskctl added itself (around values it made `visible` first): those are kept."""
+    text = redact(text)
+    sys.stdout.write((_styled(text) if styled else visible(text)) + "\n")
 
 
 def info(message: str) -> None:
     if not QUIET:
-        sys.stderr.write(redact(message) + "\n")
+        sys.stderr.write(visible(redact(message)) + "\n")
+
+
+def stderr_line(line: str) -> None:
+    """A line on stderr that -q does not drop (a problem listed before an error, a warning
+    line already formatted by whoever found it)."""
+    sys.stderr.write(visible(redact(line)) + "\n")
 
 
 def warn(message: str) -> None:
-    sys.stderr.write(f"deskctl: warning: {redact(message)}\n")
+    sys.stderr.write(f"deskctl: warning: {visible(redact(message))}\n")
 
 
 def error(message: str) -> None:
-    sys.stderr.write(f"deskctl: error: {redact(message)}\n")
+    sys.stderr.write(f"deskctl: error: {visible(redact(message))}\n")
 
 
 def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list | tuple):
-        return ",".join(str(v) for v in value)
-    return str(value).replace("\n", " ")
+        return visible_cell(",".join(str(v) for v in value))
+    return visible_cell(str(value))
 
 
 def output_width() -> int | None:
@@ -106,7 +181,8 @@ def format_table(rows: Iterable[dict], columns: Sequence[tuple[str, str]], width
     table = []
     for key, _title in columns:
         cells = [row.get(key) for row in rows]
-        if not all(type(v) is str and "\n" not in v for v in cells):
+        # isprintable: no newline, tab or control character (see `visible`) to deal with
+        if not all(type(v) is str and v.isprintable() for v in cells):
             cells = [_cell(v) for v in cells]
         if secrets_registered():  # mask before wrapping: a split secret would no longer match
             cells = [redact(c) for c in cells]
@@ -151,13 +227,18 @@ def _wrapped_lines(titles: list[str], table: list[list[str]], widths: list[int])
 
 def print_table(rows: Iterable[dict], columns: Sequence[tuple[str, str]]) -> None:
     lines = format_table(rows, columns)
-    if lines:
-        echo("\n".join(lines))
+    if lines:  # every cell is visible already (format_table): only the secret registry is left
+        sys.stdout.write(redact("\n".join(lines)) + "\n")
 
 
 def print_csv(rows: Iterable[dict], columns: Sequence[tuple[str, str]], excel: bool = False) -> None:
     """CSV with a header row: plain UTF-8 and `\\n` line ends for scripts (as gh and csvkit),
-    or, with `excel`, a UTF-8 byte-order mark and CRLF so that spreadsheets read accents right."""
+    or, with `excel`, a UTF-8 byte-order mark and CRLF so that spreadsheets read accents right.
+
+    Cells are what a person reads in a spreadsheet or with `cat`, like a table's: one line each
+    (already so), control characters shown visibly (`^[`), never raw: a CSV has no escape for
+    them, a terminal would obey them and spreadsheets refuse or mangle them. Every byte of a
+    value is in `--json`."""
     import csv
 
     if excel:

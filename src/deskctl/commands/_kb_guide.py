@@ -42,24 +42,25 @@ def _terminal_asker(desk, flow):
         return titles
 
     def ask(node, path, error):
+        # the flow's text and the operator's own answer (in `error`) are shown, never obeyed
         if error:
-            click.echo(f"  {error}", err=True)
+            click.echo(output.visible(f"  {error}"), err=True)
         while True:
             click.echo("", err=True)
-            click.echo(click.style(f"[{len(path) + 1}] {node.question}", bold=True), err=True)
+            click.echo(click.style(output.visible(f"[{len(path) + 1}] {node.question}"), bold=True), err=True)
             if node.answers:
                 labels = node.labels()
                 if labels in (["yes", "no"], ["yes"], ["no"]):
                     click.echo("  yes / no", err=True)
                 else:
-                    click.echo("  " + "   ".join(f"{i}) {label}" for i, label in enumerate(labels, 1)), err=True)
+                    click.echo(output.visible("  " + "   ".join(f"{i}) {label}" for i, label in enumerate(labels, 1))), err=True)
             click.echo("  (b = back, q = quit, ? = help)" if path else "  (q = quit, ? = help)", err=True)
             raw = click.prompt(">", prompt_suffix=" ", err=True, default="", show_default=False)
             word = raw.strip().casefold()
             if word in HELP_WORDS:
                 click.echo("", err=True)
                 for line in help_lines(flow, node, path, article_titles()):
-                    click.echo(line, err=True)
+                    click.echo(output.visible(line), err=True)
                 continue  # and ask again
             if word in ("b", "back"):
                 return BACK
@@ -191,8 +192,9 @@ def _print_outcome(desk, node, outcome: dict[str, Any]) -> None:
         titles = {i.casefold(): t for i, t in zip(index.cols["id"], index.cols["title"], strict=True)}
         output.echo(f"Outcome: read article {article.id}")
         output.echo("")
-        for line in render.article_text(article, titles, [], render.use_color(), render.wrap_width()):
-            output.echo(line)
+        color = render.use_color()
+        for line in render.article_text(article, titles, [], color, render.wrap_width()):
+            output.echo(line, styled=color)  # article_text made the article's text visible first
     elif node.kind == "sop":
         output.echo(f"Outcome: run SOP {node.sop}")
         for key, value in outcome.get("params", {}).items():
@@ -230,7 +232,7 @@ def _resolve(desk, app, node, flow, ticket, report, assume_yes: bool, can_confir
     except BadInput:
         output.info(f"{ticket_id} is {ticket['status']}: left as it is")
         return
-    if not assume_yes and not (can_confirm and click.confirm(f"Resolve {ticket_id} with this resolution?", err=True, default=True)):
+    if not assume_yes and not (can_confirm and click.confirm(output.visible(f"Resolve {ticket_id} with this resolution?"), err=True, default=True)):
         output.info(f"not resolved; to resolve: deskctl kb guide {flow.id} --ticket {ticket_id} ... --yes, or deskctl ticket resolve {ticket_id}")
         return
     ticket_link.resolve(desk, ticket_id, actor=app.actor, resolution=node.resolution, flow_id=flow.id)
@@ -266,9 +268,11 @@ def _confirm_params(rendered, missing, suggested) -> None:
     for key in list(missing):
         value, problem = suggested.get(key, (None, None))
         if value is not None and problem:
-            click.echo(f"  the ticket suggests {key}={value!r}: refused ({problem})", err=True)
-        label = f"  {key}" + (" (from the ticket; Enter confirms it)" if value is not None and not problem else "")
-        rendered[key] = click.prompt(label, err=True, default=None if problem else value)
+            click.echo(output.visible(f"  the ticket suggests {key}={value!r}: refused ({problem})"), err=True)
+        offered = value is not None and not problem
+        # the suggestion is requester data: shown made visible, not as click's raw [default]
+        label = f"  {key}" + (f" [{output.visible(value)}] (from the ticket; Enter confirms it)" if offered else "")
+        rendered[key] = click.prompt(label, err=True, default=value if offered else None, show_default=False)
         missing.pop(key)
 
 
@@ -278,7 +282,7 @@ def _offer_sop(desk, app, node, rendered, missing, ticket_id, report, suggested,
 
     if can_ask and not as_json:
         if not run_sop:
-            run_sop = click.confirm(f"Run SOP {node.sop} now?", err=True, default=False)
+            run_sop = click.confirm(output.visible(f"Run SOP {node.sop} now?"), err=True, default=False)
         if run_sop:
             _confirm_params(rendered, missing, suggested)
     argv = sop_link.sop_command(desk, actor=app.actor, name=node.sop, params=rendered, ticket_id=ticket_id,

@@ -65,9 +65,10 @@ def search(app, words: tuple[str, ...], language: str | None, limit: int, ticket
     for hit in result.hits:
         title = render.mark(hit.doc["title"], hit.title_highlights, color)
         extra = f" [{hit.doc['language']}]" if language is None and len(result.hits) > 1 else ""
-        output.echo(f"{hit.doc['id'].ljust(width)}  {title}{extra}")
+        # mark() made the article's text visible before colouring it: styled keeps the colour
+        output.echo(f"{output.visible(hit.doc['id']).ljust(width)}  {title}{extra}", styled=color)
         if hit.snippet:
-            output.echo(f"{' ' * width}  {render.mark(hit.snippet, hit.highlights, color)}")
+            output.echo(f"{' ' * width}  {render.mark(hit.snippet, hit.highlights, color)}", styled=color)
         if hit.translations:
             also = ", ".join(f"{t['language']} {t['id']}" for t in hit.translations)
             output.echo(f"{' ' * width}  also in: {also}")
@@ -100,8 +101,9 @@ def show(app, article_id: str, as_json: bool) -> None:
         output.print_json({**article.to_dict(desk.path), "translations": translations})
         return
     titles = {i.casefold(): t for i, t in zip(index.cols["id"], index.cols["title"], strict=True)}
-    for line in render.article_text(article, titles, translations, render.use_color(), render.wrap_width()):
-        output.echo(line)
+    color = render.use_color()
+    for line in render.article_text(article, titles, translations, color, render.wrap_width()):
+        output.echo(line, styled=color)  # article_text made the article's text visible first
 
 
 @kb.command("list", short_help="List the articles: id, language, category, title.")

@@ -118,8 +118,8 @@ def _ask(question: str, choices: list[str], default: str | None, cancel=None) ->
 
     if cancel is None or not sys.stdin.isatty():
         kind = click.Choice(choices) if choices else str
-        return str(click.prompt(question, type=kind, default=default, err=True))
-    shown = question + (f" ({', '.join(choices)})" if choices else "") + (f" [{default}]" if default is not None else "")
+        return str(click.prompt(output.visible(question), type=kind, default=default, err=True))
+    shown = output.visible(question) + (f" ({', '.join(choices)})" if choices else "") + (f" [{default}]" if default is not None else "")
     for _ in range(1000):  # bounded: an operator retyping a wrong answer a thousand times
         sys.stderr.write(shown + ": ")
         sys.stderr.flush()
@@ -194,7 +194,7 @@ def run(app, name, params, hosts, limit, ticket_id, dry_run, answers, forks, ser
         if not tty:
             raise BadInput(f"{runbook.name} asks for confirmation and there is no terminal", "pass --yes to run it unattended; nothing was run")
         targets = ", ".join(h.name for h in plan.hosts)
-        if not click.confirm(f"Run {runbook.name} on {targets}?", default=False, err=True):
+        if not click.confirm(output.visible(f"Run {runbook.name} on {targets}?"), default=False, err=True):
             raise OperationFailed("not confirmed; nothing was run")
     plan.run.ask = _ask if tty else None
     plan.run.progress = _progress
@@ -229,7 +229,7 @@ def _report(app, plan, record: dict, ticket_id: str | None, as_json: bool) -> No
     generated = {n: str(plan.run.params[n]) for n in plan.run.generated}
     for line in secret_sink.deliver(app.desk, record, generated):
         # shown once, to the person who ran it; the record holds only ***
-        sys.stderr.write(f"{line}   (shown once, not stored)\n")
+        sys.stderr.write(output.visible(f"{line}   (shown once, not stored)") + "\n")
     if ticket_id:
         from deskctl.runbooks import ticketing
 

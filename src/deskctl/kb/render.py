@@ -1,5 +1,9 @@
 """Articles, search hits and flow outcomes as text for a terminal (pure functions: the
-command prints what they return). Colour only on a terminal and never with NO_COLOR."""
+command prints what they return). Colour only on a terminal and never with NO_COLOR.
+
+An article's text is made `visible` (deskctl.output) before any colour is added: the command
+prints these lines with `output.echo(..., styled=True)`, which keeps colour sequences, so a
+sequence inside an article must already be shown as text, not obeyed."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import re
 import sys
 
 from deskctl.kb.articles import LINK_RE, Article
+from deskctl.output import visible
 
 BOLD, DIM, YELLOW, RESET = "\x1b[1m", "\x1b[2m", "\x1b[1;33m", "\x1b[0m"
 _LIST_RE = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)")
@@ -33,11 +38,11 @@ def mark(text: str, spans: list[tuple[int, int]] | list[list[int]], color: bool)
     for start, end in sorted((int(s), int(e)) for s, e in spans):
         if start < last:
             continue
-        out.append(text[last:start])
-        word = text[start:end]
+        out.append(visible(text[last:start]))
+        word = visible(text[start:end])
         out.append(f"{YELLOW}{word}{RESET}" if color else f"**{word}**")
         last = end
-    out.append(text[last:])
+    out.append(visible(text[last:]))
     return "".join(out)
 
 
@@ -56,24 +61,24 @@ def article_text(article: Article, titles: dict[str, str], translations: list[di
     """The article for reading on a terminal: a header, then the body with links named."""
     bold = (lambda s: f"{BOLD}{s}{RESET}") if color else (lambda s: s)
     dim = (lambda s: f"{DIM}{s}{RESET}") if color else (lambda s: s)
-    lines = [bold(article.title)]
+    lines = [bold(visible(article.title))]
     facts = [article.id, article.category, article.language]
     if article.updated:
         facts.append(f"updated {article.updated}")
-    lines.append(dim(" · ".join(facts)))
+    lines.append(dim(visible(" · ".join(map(str, facts)))))
     if article.tags:
-        lines.append(dim("tags: " + ", ".join(article.tags)))
+        lines.append(dim(visible("tags: " + ", ".join(article.tags))))
     if article.sops:
-        lines.append(dim("SOPs: " + ", ".join(article.sops) + "  (deskctl sop run NAME)"))
+        lines.append(dim(visible("SOPs: " + ", ".join(article.sops) + "  (deskctl sop run NAME)")))
     if translations:
-        lines.append(dim("also in: " + ", ".join(f"{t['language']} {t['id']}" for t in translations)))
+        lines.append(dim(visible("also in: " + ", ".join(f"{t['language']} {t['id']}" for t in translations))))
 
     def link(match: re.Match) -> str:
         target = match.group(1).strip()
-        label = match.group(2) or titles.get(target.casefold())
+        label = match.group(2) or visible(titles.get(target.casefold()) or "")
         return f"{label} [{target}]" if label else f"[{target}]"
 
-    body = article.body.strip("\n").splitlines()
+    body = visible(article.body.strip("\n")).splitlines()
     lines.append("")
     for raw in body:
         line = LINK_RE.sub(link, raw.rstrip())

@@ -1,9 +1,13 @@
-"""A ticket and its timeline as a person reads it in a terminal."""
+"""A ticket and its timeline as a person reads it in a terminal.
+
+The title and every field are one line each, control characters shown (`visible_cell`): a
+newline in a requester's name must not print a line that looks like another field. The
+description keeps its lines; `output.echo` shows any control character in it."""
 
 from __future__ import annotations
 
 from deskctl.moments import format_local
-from deskctl.output import format_table
+from deskctl.output import format_table, visible_cell
 
 
 def render_ticket(t: dict, zone: str = "UTC") -> list[str]:
@@ -32,8 +36,8 @@ def render_ticket(t: dict, zone: str = "UTC") -> list[str]:
         pairs.append(("SLA", t["sla"].get("summary", "")))
     shown = [(k, v) for k, v in pairs if v not in (None, "", "-/-")]
     width = max(len(k) for k, _ in shown)
-    lines = [f"{t['id']}  {t['title']}", ""]
-    lines += [f"{k.ljust(width)}  {v}" for k, v in shown]
+    lines = [f"{t['id']}  {visible_cell(str(t['title']))}", ""]
+    lines += [f"{k.ljust(width)}  {visible_cell(str(v))}" for k, v in shown]
     if t.get("description"):
         lines += ["", *t["description"].splitlines()]
     lines += ["", "Timeline"]
