@@ -271,7 +271,7 @@ def _confirm_params(rendered, missing, suggested) -> None:
             click.echo(output.visible(f"  the ticket suggests {key}={value!r}: refused ({problem})"), err=True)
         offered = value is not None and not problem
         # the suggestion is requester data: shown made visible, not as click's raw [default]
-        label = f"  {key}" + (f" [{output.visible(value)}] (from the ticket; Enter confirms it)" if offered else "")
+        label = f"  {key}" + (f" (from the ticket; Enter confirms it) [{output.visible(value)}]" if offered else "")
         rendered[key] = click.prompt(label, err=True, default=value if offered else None, show_default=False)
         missing.pop(key)
 
