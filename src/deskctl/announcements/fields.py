@@ -52,6 +52,10 @@ def to_instant(value: Any, zone: ZoneInfo) -> datetime:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     else:
         raise ValueError("empty")
+    from deskctl.clock import MAX_YEAR, MIN_YEAR
+
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:  # year 1 or 9999 overflows with a zone
+        raise ValueError(f"outside the years {MIN_YEAR}-{MAX_YEAR}")
     return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 

@@ -323,8 +323,9 @@ def _since(text: str):
 
     match = re.fullmatch(r"\s*(\d+)\s*([hdw])\s*", text)
     if match:
-        hours = int(match.group(1)) * {"h": 1, "d": 24, "w": 168}[match.group(2)]
-        return clock.now() - timedelta(hours=hours)
+        from deskctl.durations import parse_duration  # bounded: 99999999999d is bad input
+
+        return clock.now() - timedelta(seconds=parse_duration(match.group(1) + match.group(2), "--since"))
     return clock.parse_instant(text, "--since")
 
 

@@ -37,6 +37,9 @@ def parse_when(text: str | None, what: str, tz: str, *, end_of_day: bool = False
     try:
         if len(raw) == 10:
             day = datetime.strptime(raw, "%Y-%m-%d").date()
+            if not clock.MIN_YEAR <= day.year <= clock.MAX_YEAR:
+                raise BadInput(f"{what} {text!r} is outside the years {clock.MIN_YEAR}-{clock.MAX_YEAR}",
+                               "write it like 2026-11-01")
             if end_of_day:
                 day += timedelta(days=1)
             return datetime.combine(day, time(0, 0), tzinfo=ZoneInfo(tz))
