@@ -80,3 +80,4 @@ def test_now_before_the_last_event_changes_nothing(drun, desk, ticket):
     assert json.dumps(after["history"]) == json.dumps(before["history"])
     listed = drun("ticket", "list", "--json", env=earlier)  # reading is fine: ages are just negative
     assert listed.code == 0 and "internal error" not in listed.stderr, listed
+

@@ -221,6 +221,10 @@ def resolve(desk, ann_id: str, raw: dict, *, actor: str, where: Where, at: str |
     templates, `end` set to when it was resolved (now unless `at`)."""
     config = desk.config
     zone_now: datetime = clock.now().astimezone(desk_zone(config))
+    try:
+        resolved_at = to_instant(at, zone_now.tzinfo).isoformat() if at else zone_now.isoformat(timespec="seconds")
+    except (ValueError, TypeError) as exc:
+        raise BadInput(f"--at {at!r} is not a date and time ({exc})", "write it like 2026-12-05T22:00:00+01:00") from None
 
     def change(record: dict) -> None:
         _require(record, ("published",), "resolve it",
@@ -228,7 +232,6 @@ def resolve(desk, ann_id: str, raw: dict, *, actor: str, where: Where, at: str |
         base = current_fields(record)
         kinds = load_kinds(config)
         closing = kinds[CLOSING_KIND]
-        resolved_at = to_instant(at, zone_now.tzinfo).isoformat() if at else zone_now.isoformat(timespec="seconds")
         start = base.get("start")
         if start and "end" not in raw and datetime.fromisoformat(resolved_at) <= datetime.fromisoformat(start):
             raise BadInput(f"{record['id']} has not started yet (start {start}): a closing notice needs an end after it",
