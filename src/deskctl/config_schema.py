@@ -377,8 +377,9 @@ class MapOf(Node):
 
 class Fields(Node):
     """A mapping with known keys. A wrong value is left out (its default applies) and reported;
-    an unknown key is a warning with the nearest known name; `extra` checks keys the desk
-    chooses (priorities under `sla:`), `open` accepts any further key (plugins' channels)."""
+    an unknown key is left out with a warning naming the nearest known key; `extra` checks
+    keys the desk chooses (priorities under `sla:`), `open` keeps any further key (plugins'
+    channel settings)."""
 
     __slots__ = ("fields", "required", "extra", "open")
 
@@ -403,9 +404,10 @@ class Fields(Node):
                     continue
                 node = self.extra
             if node is None:
-                if not self.open:
+                if self.open:
+                    cleaned[key] = sub
+                else:  # ignored, like a key of no feature: the warning says what was meant
                     issues.append((path + (key,), unknown_key_message(path, key, self.fields), False))
-                cleaned[key] = sub
                 continue
             ok, clean = node.check(sub, path + (key,), issues)
             if ok:
@@ -479,7 +481,7 @@ ADDRESSES = ListOf(Text(nonempty=True, expects="an e-mail address"), scalar=True
 TIMEOUT = Number("seconds", low=0, high=86400, above=True)
 
 RULE = Fields({
-    "name": NAME,
+    "name": NAME, "description": Text(),
     "match": Fields({
         "text": ONE_OR_MORE, "text_regex": ListOf(REGEX, scalar=True), "requester": ListOf(REGEX, scalar=True),
         "channel": ONE_OR_MORE, "service": ONE_OR_MORE, "type": ONE_OR_MORE, "system": MapOf(REGEX),
@@ -553,7 +555,7 @@ SCHEMA = Fields({
     }),
     "runbooks": Fields({
         "forks": Int("hosts in parallel", low=1, high=1000),
-        "step_timeout": Number("seconds a step may run", low=0, high=7 * 86400, above=True),
+        "step_timeout": Number("seconds a step may run", low=0, high=86400, above=True),
         "lock_timeout": Number("seconds to wait for a locked host", low=0, high=86400),
         "secret_sink": Text(),
     }),
