@@ -35,9 +35,9 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"true/false ({str(value).lower()})"
     if isinstance(value, dict):
-        return "a mapping"
+        return "a mapping" if value else "an empty mapping"
     if isinstance(value, list):
-        return "a list"
+        return "a list" if value else "an empty list"
     if isinstance(value, int | float):
         text = str(value) if abs(value) < 10**15 else f"{value:.3g}"
         return f"the number {text}"
@@ -478,6 +478,7 @@ CLOCK_TARGET = Duration("write e.g. 4h, 2d, or false for no target", low=1, high
 AUTO_STEP = Duration("or false to turn it off", low=1, high=10 * YEAR_SECONDS, off=True)
 ADDRESSES = ListOf(Text(nonempty=True, expects="an e-mail address"), scalar=True,
                    expects="a list of e-mail addresses")
+MAIL_LIST = ListOf(Text(nonempty=True, expects="an e-mail address"), min_items=1, expects="a list of e-mail addresses")
 TIMEOUT = Number("seconds", low=0, high=86400, above=True)
 
 RULE = Fields({
@@ -561,12 +562,12 @@ SCHEMA = Fields({
     }),
     "announcements": Fields({
         "publish_channels": NAMES,
-        "recipients": Nullable(MapOf(OneOf(ADDRESSES, MapOf(ADDRESSES), expects="a list of e-mail addresses"))),
+        "recipients": Nullable(MapOf(OneOf(MAIL_LIST, MapOf(MAIL_LIST), expects="a list of e-mail addresses"))),
         "approvals": Nullable(MapOf(ListOf(MapOf(Int(low=1, high=100), min_items=1,
                                                  expects="a mapping of role -> number of approvers")),
                                     expects="a mapping of severity -> list of alternatives")),
         "self_approval": Bool(),
-        "sms_max_segments": Int(low=1, high=100),
+        "sms_max_segments": Int("0: no warning", low=0, high=100),
         "bulletin_horizon_hours": Number(low=0, high=24 * 366),
         "kinds": Nullable(MapOf(Fields({"summary": Text(), "required": NAMES, "optional": NAMES,
                                         "extra": NAMES, "outage": Bool()}))),
