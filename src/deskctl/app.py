@@ -19,6 +19,7 @@ class AppContext:
         self.loaded_plugins = loaded_plugins
         self.warnings = warnings if warnings is not None else []
         self._desk = None
+        self.lenient_config = False  # `config check` reports every config problem itself
 
     @property
     def actor(self) -> str:
@@ -43,7 +44,16 @@ class AppContext:
         if self._desk is None:
             from deskctl.desk import open_desk
 
-            self._desk = open_desk(self.desk_option)
+            desk = open_desk(self.desk_option)
+            if self.loaded_plugins is not None:
+                from deskctl.config_report import plugin_schema
+
+                desk.schema = plugin_schema(self.loaded_plugins)
+            if self.lenient_config:
+                desk.lenient = True
+            else:
+                desk.config  # noqa: B018 - checked against the schema before any command runs
+            self._desk = desk
         return self._desk
 
 

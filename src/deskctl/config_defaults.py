@@ -2,6 +2,8 @@
 
 Mappings merge key by key; lists and scalars replace. Later features add their sections here
 so that `deskctl config show` can say which values are defaults and which come from the file.
+What each key may hold (types, ranges, allowed values) is in `deskctl.config_schema`: a key
+added here needs its rule there.
 """
 
 from __future__ import annotations
@@ -101,11 +103,4 @@ DEFAULTS: dict = {
         "kinds": None,  # extra kinds, or changed required fields: name -> {required: [...], ...}
         "fields": None,  # extra fields: name -> type (text, string, datetime, services, ...)
     },
-}
-
-# Top-level sections the desk config may hold besides the defaults above; each feature
-# validates its own section (see the `check_desk` hook).
-OPTIONAL_SECTIONS = {
-    "rules", "calendars", "sla", "sweep", "channels", "announcements", "kb", "surveys",
-    "secrets", "runbooks", "plugins", "roles",
 }

@@ -36,8 +36,29 @@ def effective_settings(desk: Desk) -> list[dict[str, Any]]:
     return rows
 
 
+def plugin_schema(plugins):
+    """The config schema with the sections plugins declare (`config_schema` hook)."""
+    from deskctl import config_schema
+
+    parts = []
+    for impl in plugins.pm.hook.config_schema.get_hookimpls():
+        try:
+            part = impl.function()
+        except Exception:  # a plugin's bug must not stop the desk; config check shows it
+            continue
+        if isinstance(part, dict):
+            parts.append(part)
+    return config_schema.schema_with(parts)
+
+
 def check_desk(desk: Desk, plugins) -> list[str]:
-    """Every problem every plugin finds in the desk, each `file:line: message`, sorted."""
+    """Every problem every plugin finds in the desk, each `file:line: message`, sorted.
+
+    The schema's findings come first (through the built-in `check_desk`); every other check
+    then sees the configuration without the wrong values (their defaults instead), so it
+    never trips over a wrong type, and a value wrong in several ways is reported once."""
+    desk.schema = plugin_schema(plugins)
+    desk.lenient = True
     problems: list[str] = []
     for impl in plugins.pm.hook.check_desk.get_hookimpls():
         try:

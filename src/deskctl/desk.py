@@ -85,10 +85,40 @@ class Desk:
             )
         return data
 
+    # `deskctl config check` sets this: wrong values are then left out (their defaults apply)
+    # and reported all at once, instead of stopping at the first
+    lenient = False
+    schema = None  # the schema with the plugins' sections, when they are loaded (config check)
+
     @cached_property
     def config(self) -> dict:
-        """The effective configuration: defaults with the desk's file on top."""
-        return deep_merge(DEFAULTS, self.file_config)
+        """The effective configuration: defaults with the desk's file on top, after the file
+        passed the schema (`config_schema`): a wrong value stops here with `file:line`."""
+        from deskctl import config_schema
+
+        clean, issues = config_schema.validate(self.file_config, self.schema or config_schema.SCHEMA)
+        self.config_issues = issues
+        self.checked_file_config = clean  # the file without its wrong values
+        if not self.lenient:
+            errors = [i for i in issues if i[2]]
+            if errors:
+                raise BadInput(self.issue_text(errors[0]), "fix it; `deskctl config check` lists every problem")
+            # unknown keys below the top level (there, plugins may own them; config check knows)
+            for issue in issues:
+                if len(issue[0]) > 1:
+                    from deskctl import output
+
+                    output.warn(self.issue_text(issue))
+        return deep_merge(DEFAULTS, clean)
+
+    def issue_text(self, issue: tuple) -> str:
+        """`config/deskctl.yaml:LINE: message` for a schema issue (the nearest key that exists)."""
+        lines = self.__dict__.get("_line_index")
+        if lines is None:
+            lines = self.__dict__["_line_index"] = yamlio.line_index(self.config_path)
+        keypath = tuple(issue[0])
+        line = next((lines[keypath[:n]] for n in range(len(keypath), 0, -1) if keypath[:n] in lines), 1)
+        return f"{self.rel(self.config_path)}:{line}: {issue[1]}"
 
     def setting(self, *keys: str, default: Any = None) -> Any:
         node: Any = self.config

@@ -51,6 +51,18 @@ def check_desk(desk):
 
 
 @hookspec
+def config_schema():
+    """Declare the config sections this plugin reads: return a mapping of top-level section
+    name -> schema node (``deskctl.config_schema``: ``Fields``, ``MapOf``, ``ListOf``,
+    ``Text``, ``Number``, ``Int``, ``Bool``, ``Duration``, ...), or None.
+
+    ``deskctl config check`` then checks those sections like deskctl's own (types, ranges,
+    unknown keys) and reports each mistake as ``file:line``. A section deskctl already
+    defines cannot be replaced.
+    """
+
+
+@hookspec
 def ticket_created(ticket, desk):
     """A ticket was created and is safely stored. ``ticket`` is its dict (the --json shape)."""
 

@@ -25,17 +25,25 @@ def parse_moment(text: str, what: str, zone: tzinfo, *, end_of_day: bool = False
     relative = _relative(raw, bare_duration)
     if relative is not None:
         try:
-            return now + relative
+            return _bounded(now + relative, what, text)
         except OverflowError:
             raise BadInput(f"{what} {text!r} is too far from now", HINT) from None
     try:
         if len(raw) == 10 and raw[4] == "-":
             day = date.fromisoformat(raw) + timedelta(days=1 if end_of_day else 0)
-            return datetime.combine(day, time(0, 0), tzinfo=zone)
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            moment = datetime.combine(day, time(0, 0), tzinfo=zone)
+        else:
+            moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except (ValueError, OverflowError):
         raise BadInput(f"{what} {text!r} is not a time", HINT) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+    return _bounded(moment if moment.tzinfo else moment.replace(tzinfo=zone), what, text)
+
+
+def _bounded(moment: datetime, what: str, text: str) -> datetime:
+    """Times deskctl can reason about (SLA calendars, the store's ordering) lie in these years."""
+    if not clock.MIN_YEAR <= moment.year <= clock.MAX_YEAR:
+        raise BadInput(f"{what} {text!r} is outside the years {clock.MIN_YEAR}-{clock.MAX_YEAR}", HINT)
+    return moment
 
 
 def _relative(raw: str, bare_duration: int) -> timedelta | None:

@@ -52,10 +52,10 @@ def test_announcement_settings_are_checked_with_their_line(drun, desk):
     text = result.stderr
     assert "announcements.recipients: 'xx' is not one of the desk's languages" in text
     assert "not an e-mail address: not-an-address" in text
-    assert "announcements.approvals.major: {'manager': 0} must map a role to a number of approvers above 0" in text
-    assert "channels.smtp.port 99999 is not a port number" in text
+    assert "announcements.approvals.major.0.manager: must be a whole number from 1 to 100, not the number 0" in text
+    assert "channels.smtp.port: must be a whole number from 1 to 65535, not the number 99999" in text
     assert "channels.smtp.password keeps a secret in the config file; use password_env" in text
-    assert "channels.webhook.url 'ftp://x' must start with http:// or https://" in text
-    assert "roles.head must be a list of names" in text
+    assert "channels.webhook.url: must be a URL starting with http:// or https://, not text 'ftp://x'" in text
+    assert "roles.head: must be a list of names, not text 'carol'" in text
     for line in text.splitlines()[:-1]:
         assert line.startswith("config/deskctl.yaml:") and line.split(":")[1].isdigit(), line

@@ -67,7 +67,7 @@ def test_invalid_sla_config_is_reported_with_file_and_line(drun, desk):
     lines = text.splitlines()
     cal_line = next(i for i, line in enumerate(lines, 1) if line.strip().startswith("office:"))
     high_line = next(i for i, line in enumerate(lines, 1) if line.strip().startswith("high:"))
-    assert f"config/deskctl.yaml:{cal_line}: calendar 'office': hours" in result.stderr
+    assert f"config/deskctl.yaml:{cal_line}: calendars.office.hours: hours '18:00-09:00'" in result.stderr
     assert f"config/deskctl.yaml:{high_line + 0}" in result.stderr and "unknown calendar 'ofice'" in result.stderr
     shown = drun("ticket", "sla")
     assert shown.code == 2 and shown.stderr.count("\n") == 1 and "config/deskctl.yaml:" in shown.stderr

@@ -44,8 +44,10 @@ class _Reporter:
 
 def check_config(desk) -> list[str]:
     report = _Reporter(desk)
-    config = desk.file_config if isinstance(desk.file_config, dict) else {}
     languages = _languages(desk.config)
+    # without the values the schema rejected (config_schema): each is reported once, there
+    config = getattr(desk, "checked_file_config", desk.file_config)
+    config = config if isinstance(config, dict) else {}
     roles = config.get("roles")
     if roles is not None:
         if not isinstance(roles, dict):

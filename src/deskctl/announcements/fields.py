@@ -58,6 +58,10 @@ def to_instant(value: Any, zone: ZoneInfo) -> datetime:
             raise ValueError(str(exc)) from None
     else:
         raise ValueError("empty")
+    from deskctl.clock import MAX_YEAR, MIN_YEAR
+
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:  # year 1 or 9999 overflows with a zone
+        raise ValueError(f"outside the years {MIN_YEAR}-{MAX_YEAR}")
     return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 

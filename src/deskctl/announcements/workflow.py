@@ -275,6 +275,10 @@ def resolve(desk, ann_id: str, raw: dict, *, actor: str, where: Where, at: str |
             f"{ann_id}: resolve sets only {', '.join(sorted(CLOSING_FACTS))}, not {', '.join(others)}",
             "change the published text with `deskctl announce update` (it needs approval), then resolve",
         )
+    try:
+        resolved_at = to_instant(at, zone_now.tzinfo).isoformat() if at else zone_now.isoformat(timespec="seconds")
+    except (ValueError, TypeError) as exc:
+        raise BadInput(f"--at {at!r} is not a date and time ({exc})", "write it like 2026-12-05T22:00:00+01:00") from None
 
     def change(record: dict) -> None:
         _require(record, ("published",), "resolve it",
@@ -287,7 +291,6 @@ def resolve(desk, ann_id: str, raw: dict, *, actor: str, where: Where, at: str |
         record.pop("public_version", None)  # from now on the closing notice is what is shown
         kinds = load_kinds(config)
         closing = kinds[CLOSING_KIND]
-        resolved_at = to_instant(at, zone_now.tzinfo).isoformat() if at else zone_now.isoformat(timespec="seconds")
         start = base.get("start")
         if start and "end" not in raw and datetime.fromisoformat(resolved_at) <= datetime.fromisoformat(start):
             raise BadInput(f"{record['id']} has not started yet (start {start}): a closing notice needs an end after it",

@@ -39,6 +39,7 @@ def check(app, as_json: bool) -> None:
     from deskctl.config_report import check_desk
     from deskctl.errors import ValidationFailed
 
+    app.lenient_config = True  # every problem is listed below, not only the first
     desk = app.desk
     problems = check_desk(desk, app.plugins)
     if as_json:

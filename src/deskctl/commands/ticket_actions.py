@@ -82,9 +82,11 @@ def classify(app, title, description, channel, service, requester_email, system,
 
 def _add_sla(desk, rows: list[dict], detail: bool) -> None:
     """SLA state on display only; a broken SLA config must not hide the queue."""
+    from deskctl import clock
     from deskctl.errors import BadInput
     from deskctl.sla.display import with_sla
 
+    clock.now()  # a wrong DESKCTL_NOW is bad input (exit 2), not a display problem
     try:
         with_sla(desk, rows, detail=detail)
     except BadInput as exc:
@@ -112,12 +114,14 @@ def list_(app, status, all_, types, priorities, categories, groups, assignee, re
 
 
 def show(app, ticket_id, as_json) -> None:
+    from deskctl import clock
     from deskctl.errors import BadInput
     from deskctl.sla.display import ticket_with_sla
     from deskctl.tickets.api import get_ticket
     from deskctl.tickets.render import render_ticket
 
     ticket = get_ticket(app.desk, ticket_id)
+    clock.now()  # a wrong DESKCTL_NOW is bad input (exit 2), not a display problem
     try:
         ticket = ticket_with_sla(app.desk, ticket)
     except BadInput as exc:

@@ -7,15 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from deskctl import yamlio
-from deskctl.config_defaults import DEFAULTS, OPTIONAL_SECTIONS
 from deskctl.desk import Desk
 from deskctl.errors import BadInput
 from deskctl.hookspecs import hookimpl
-
-# Mappings whose keys the user chooses (so unknown keys there are not typos).
-FREE_FORM = {("tickets", "types"), ("tickets", "priority_matrix"),
-             # checked by plugins/sla_checks.py (calendar names and priorities are the desk's)
-             ("calendars",), ("sla",), ("sweep",), ("surveys",)}
 
 
 def _type_name(value: Any) -> str:
@@ -24,30 +18,9 @@ def _type_name(value: Any) -> str:
     )
 
 
-def _compare(data: Any, default: Any, keypath: tuple, report) -> None:
-    if isinstance(default, dict):
-        if not isinstance(data, dict):
-            report(keypath, f"{'.'.join(map(str, keypath))} must be a mapping, not {_type_name(data)}")
-            return
-        if keypath in FREE_FORM:
-            return
-        for key, value in data.items():
-            if key not in default:
-                known = ", ".join(sorted(map(str, default)))
-                report(keypath + (key,), f"unknown setting {'.'.join(map(str, keypath + (key,)))!r} (known: {known})")
-                continue
-            _compare(value, default[key], keypath + (key,), report)
-    elif isinstance(default, list) and not isinstance(data, list):
-        report(keypath, f"{'.'.join(map(str, keypath))} must be a list, not {_type_name(data)}")
-    elif isinstance(default, bool) != isinstance(data, bool) or (
-        isinstance(default, int) and not isinstance(data, int)
-    ):
-        report(keypath, f"{'.'.join(map(str, keypath))} must be {_type_name(default)}, not {_type_name(data)}")
-    elif isinstance(default, str) and not isinstance(data, str):
-        report(keypath, f"{'.'.join(map(str, keypath))} must be text, not {_type_name(data)}")
-
-
 def check_core_config(desk: Desk) -> list[str]:
+    """The file's syntax, then every key against the one schema (`deskctl.config_schema`),
+    then what the schema cannot see: the default language among the languages."""
     path = desk.config_file
     label = desk.rel(path)
     try:
@@ -58,30 +31,15 @@ def check_core_config(desk: Desk) -> list[str]:
         return []
     if not isinstance(data, dict):
         return [f"{label}:1: expected a mapping of settings, got {_type_name(data)}"]
-    lines = yamlio.line_index(path)
-    problems: list[str] = []
-
-    def report(keypath: tuple, message: str) -> None:
-        problems.append(f"{label}:{lines.get(keypath, 1)}: {message}")
-
-    for key, value in data.items():
-        if key in DEFAULTS:
-            _compare(value, DEFAULTS[key], (key,), report)
-        elif key not in OPTIONAL_SECTIONS:
-            known = ", ".join(sorted(set(DEFAULTS) | OPTIONAL_SECTIONS))
-            report((key,), f"unknown setting {key!r} (known: {known})")
-    config = desk.config
-    tz = config.get("timezone")
-    if isinstance(tz, str):
-        from zoneinfo import ZoneInfo
-
-        try:
-            ZoneInfo(tz)
-        except Exception:
-            report(("timezone",), f"unknown time zone {tz!r} (use an IANA name such as Europe/Rome)")
+    try:
+        config = desk.config  # lenient under `config check`: issues are collected, not raised
+    except BadInput as exc:
+        return [exc.message]
+    problems = [desk.issue_text(issue) for issue in getattr(desk, "config_issues", [])]
     languages = config.get("languages")
     if isinstance(languages, list) and config.get("default_language") not in languages:
-        report(("default_language",), f"default_language {config.get('default_language')!r} is not one of languages {languages}")
+        problems.append(desk.issue_text((("default_language",), f"default_language {config.get('default_language')!r} "
+                                         f"is not one of languages {languages}", True)))
     return problems
 
 

@@ -280,7 +280,10 @@ class BusinessCalendar:
         if self._years:
             lo, hi = min(lo, self._years.start), max(hi, self._years.stop)
         if hi - lo > MAX_YEARS:
-            raise CalendarError(f"calendar {self.name!r}: dates span more than {MAX_YEARS} years")
+            from deskctl.errors import BadInput  # a date, not the calendar, is wrong: bad input
+
+            raise BadInput(f"calendar {self.name!r}: dates span more than {MAX_YEARS} years "
+                           f"({lo + 1}-{hi - 2})", "check DESKCTL_NOW and the dates given")
         self._layout(range(lo, hi))
 
     def _cum(self, ts: float) -> float:

@@ -43,7 +43,9 @@ def change_ticket(desk, ticket_id: str, actor: str, action: str, change) -> dict
         if ticket is None:
             raise NotFound(f"no ticket {tid}", "list tickets with `deskctl ticket list --all`")
         lifecycle.check_transition(ticket, action)
-        event = change(ticket, clock.now_iso())
+        now = clock.now_iso()
+        lifecycle.check_now(ticket, now)
+        event = change(ticket, now)
         tx.put(ticket)
     events.emit("ticket_updated", ticket=ticket, changes=event["changes"], event=event, desk=desk)
     return ticket
@@ -131,6 +133,7 @@ def create_or_touch(desk, *, actor: str, title: str, type: str | None = None, de
                 ticket, created, event = tx.get(existing["id"]), False, None
             elif existing is not None:
                 ticket = tx.get(existing["id"])
+                lifecycle.check_now(ticket, now)
                 count = int(ticket.get("seen_count") or 0) + 1
                 changes = lifecycle.apply_changes(ticket, {"seen_count": count})
                 event = lifecycle.record(ticket, at=now, actor=actor, action="seen-again", changes=changes,
@@ -369,6 +372,8 @@ def link(desk, ticket_id: str, other_id: str, *, actor: str, kind: str = "relate
             if ticket is None:
                 raise NotFound(f"no ticket {tid}", "list tickets with `deskctl ticket list --all`")
         now = clock.now_iso()
+        for ticket in (first, second):
+            lifecycle.check_now(ticket, now)
         recorded = []
         for ticket, other, k in ((first, b, kind), (second, a, model.LINK_KINDS[kind])):
             links = [dict(x) for x in ticket.get("links") or [] if x.get("id") != other]

@@ -59,6 +59,26 @@ def apply_changes(ticket: dict, updates: dict[str, Any]) -> dict[str, list]:
     return changes
 
 
+def check_now(ticket: dict, at: str) -> None:
+    """A fixed "now" (DESKCTL_NOW) before the ticket's last event would write a history that
+    goes back in time, and SLA clocks would count negative spans: refuse it (exit 2)."""
+    import os
+
+    history = ticket.get("history") or []
+    if not history or not os.environ.get("DESKCTL_NOW"):
+        return
+    from datetime import datetime
+
+    last = history[-1].get("at")
+    try:
+        earlier = datetime.fromisoformat(at) < datetime.fromisoformat(str(last))
+    except (TypeError, ValueError):
+        return
+    if earlier:
+        raise BadInput(f"DESKCTL_NOW ({at}) is earlier than the last event of {ticket.get('id')} ({last})",
+                       "unset DESKCTL_NOW or give a later time")
+
+
 def record(ticket: dict, *, at: str, actor: str, action: str, changes: dict | None = None,
            note: str = "", data: dict | None = None, internal: bool = False) -> dict:
     """Append one event to the ticket's history and bump `updated_at`."""
