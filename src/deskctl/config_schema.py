@@ -559,6 +559,9 @@ SCHEMA = Fields({
         "step_timeout": Number("seconds a step may run", low=0, high=86400, above=True),
         "lock_timeout": Number("seconds to wait for a locked host", low=0, high=86400),
         "secret_sink": Text(),
+        # accounts no SOP may act on, besides the built-in ones (root, service accounts, ...)
+        "protected_accounts": ListOf(Text(pattern=r"^[A-Za-z0-9_.][A-Za-z0-9_.*-]*$",
+                                          expects="an account name (or a prefix pattern like svc-*)")),
     }),
     "announcements": Fields({
         "publish_channels": NAMES,

@@ -134,13 +134,14 @@ def test_list_filters_and_csv(drun, desk, base_env):
     assert [r["title"] for r in drun("ticket", "list", "--requester", "zoe", "--json").json()] == ["Outlook crashes on start"]
     sorted_ = drun("ticket", "list", "--sort", "priority", "--json").json()
     assert sorted_[0]["priority"] == "critical"
-    out = drun("ticket", "list", "--format", "csv")
+    later = {"DESKCTL_NOW": "2030-01-01T00:00:00Z"}  # both listings at one instant: the same ages
+    out = drun("ticket", "list", "--format", "csv", env=later)
     assert out.code == 0
     # plain UTF-8 for scripts: the first column is `id`, not `\ufeffid`
     rows = list(csv.DictReader(io.StringIO(out.stdout)))
     assert len(rows) == 3 and {"id", "status", "priority", "title", "created_at"} <= set(rows[0])
     assert "\r" not in out.stdout
-    excel = subprocess.run([deskctl_executable(), "ticket", "list", "--excel"], cwd=desk, env=base_env,
+    excel = subprocess.run([deskctl_executable(), "ticket", "list", "--excel"], cwd=desk, env={**base_env, **later},
                            capture_output=True, check=True).stdout
     assert excel.startswith(b"\xef\xbb\xbfid,") and excel.endswith(b"\r\n")
     assert excel.decode("utf-8-sig").replace("\r\n", "\n") == out.stdout
@@ -220,7 +221,9 @@ def test_list_refuses_a_filter_value_the_desk_cannot_hold(drun, option, value, h
 
 def test_show_prints_whole_comments_at_any_width_and_times_in_the_desk_zone(drun, desk):
     words = " ".join(f"step{i}" for i in range(80))
-    t = create(drun, "--title", "Diagnostics", "--channel", "phone")
+    created = drun("ticket", "create", "--title", "Diagnostics", "--channel", "phone", "--json",
+                   env={"DESKCTL_NOW": "2026-07-01T07:00:00Z"})
+    t = created.json()
     assert drun("ticket", "comment", t["id"], "--text", words, env={"DESKCTL_NOW": "2026-07-01T08:00:00Z"}).code == 0
     for columns in ("200", "60", ""):
         shown = drun("ticket", "show", t["id"], env={"COLUMNS": columns})
