@@ -46,7 +46,7 @@ def check(store: TinyTicketStore, repair: bool = False) -> dict:
     """Parse every file and compare the indexes with the tickets. With `repair`, rebuild the
     indexes and counters from the ticket files (which are the source of truth)."""
     jsoncodec.use_orjson()  # every file of the store is parsed
-    view = store.reader()  # after rolling any interrupted change forward (and converting schema 1)
+    view = store.reader(pending_ok=False)  # after rolling any interrupted change forward (and converting schema 1)
     problems: list[str] = []
     tickets: dict[str, dict] = {}
     damaged: list[str] = []
