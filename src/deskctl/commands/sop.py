@@ -120,6 +120,8 @@ def _progress(host: str, section: str, step: str, result) -> None:
     if result.status in ("failed", "ignored") and result.message:
         line += f" - {result.message}"
     output.info(line)
+    for warning in getattr(result, "warnings", ()):  # a plugin's result may predate them
+        output.warn(f"[{host}] {step}: {warning}")
 
 
 @sop.command()
@@ -178,16 +180,26 @@ def run(app, name, params, hosts, limit, ticket_id, dry_run, answers, forks, ser
     for line in secret_sink.deliver(app.desk, record, generated):
         # shown once, to the person who ran it; the record holds only ***
         sys.stderr.write(f"{line}   (shown once, not stored)\n")
+    unsaved = record.get("record_error")
     if ticket_id:
+        from deskctl.fileio import DiskError
         from deskctl.runbooks import ticketing
 
-        record["ticket_actions"] = ticketing.report_run(app.desk, ticket_id, record, actor=app.actor, resolves=runbook.resolves)
+        try:
+            record["ticket_actions"] = ticketing.report_run(app.desk, ticket_id, record, actor=app.actor, resolves=runbook.resolves)
+        except DiskError as exc:  # the run happened: say so, with what the disk refused
+            record["ticket_error"] = {"message": exc.with_outcome(
+                f"ticket {ticket_id} has no event of run {record['id']} ({record['status']})").message, "hint": exc.hint}
     if as_json:
         output.print_json(record)
     else:
         rows = [{**h, "duration": f"{h['duration']:.1f}s", "failed_step": h["failed_step"] or ""} for h in record["hosts"]]
         output.print_table(rows, [("host", "HOST"), ("status", "RESULT"), ("failed_step", "FAILED STEP"), ("reason", "REASON"), ("duration", "TIME")])
     failed = [h for h in record["hosts"] if h["status"] != "ok"]
+    refused = [e for e in (unsaved, record.get("ticket_error")) if e]
+    if refused:  # one line: the first refusal, and the other's outcome after it
+        message = "; and ".join(e["message"] for e in refused)
+        raise OperationFailed(message, refused[0]["hint"])
     if failed:
         raise OperationFailed(f"{runbook.name} failed on {len(failed)} of {len(record['hosts'])} host(s) (run {record['id']})", f"details: deskctl sop show-run {record['id']}")
     output.info(f"{runbook.name}: ok on {len(record['hosts'])} host(s) (run {record['id']})")

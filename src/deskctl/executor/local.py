@@ -12,6 +12,13 @@ from deskctl.executor import CommandResult
 MAX_OUTPUT = 16 * 1024 * 1024  # per stream; more is cut (a runaway command must not eat memory)
 
 
+def cut(out: bytes, err: bytes) -> tuple[bytes, bytes, dict]:
+    """The last MAX_OUTPUT bytes of each stream, and `extra` saying how many were dropped
+    (steps warn about it: a cut is never silent)."""
+    dropped = {name: len(data) - MAX_OUTPUT for name, data in (("stdout", out), ("stderr", err)) if len(data) > MAX_OUTPUT}
+    return out[-MAX_OUTPUT:], err[-MAX_OUTPUT:], {"dropped": dropped} if dropped else {}
+
+
 class LocalConnection:
     """Commands run through /bin/sh in a new session, killed whole on timeout."""
 
@@ -36,11 +43,13 @@ class LocalConnection:
         except subprocess.TimeoutExpired:
             _kill_group(proc)
             out, err = proc.communicate()
+            out, err, extra = cut(out, err)
             return CommandResult(
-                None, out[-MAX_OUTPUT:], err[-MAX_OUTPUT:], time.monotonic() - started,
-                error=f"timed out after {timeout:g} s",
+                None, out, err, time.monotonic() - started,
+                error=f"timed out after {timeout:g} s", extra=extra,
             )  # fmt: skip
-        return CommandResult(proc.returncode, out[-MAX_OUTPUT:], err[-MAX_OUTPUT:], time.monotonic() - started)
+        out, err, extra = cut(out, err)
+        return CommandResult(proc.returncode, out, err, time.monotonic() - started, extra=extra)
 
     def close(self) -> None:
         pass

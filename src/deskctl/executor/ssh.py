@@ -159,21 +159,24 @@ class SshConnection:
         except (paramiko.SSHException, OSError, EOFError) as exc:
             return CommandResult(None, error=f"cannot run the command: {exc or type(exc).__name__}")
         out, err = bytearray(), bytearray()
+        dropped = {"stdout": 0, "stderr": 0}  # bytes cut off the front (see local.cut)
         deadline = started + timeout if timeout else None
         try:
             for _ in range(100_000_000):  # bounded; each pass waits on select
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     return CommandResult(None, bytes(out), bytes(err), time.monotonic() - started,
-                                         error=f"timed out after {timeout:g} s")
+                                         error=f"timed out after {timeout:g} s", extra=_extra(dropped))
                 readable, _, _ = select.select([chan], [], [], remaining)
                 if not readable:
                     continue
                 while chan.recv_ready():
                     out += chan.recv(65536)
+                    dropped["stdout"] += max(0, len(out) - MAX_OUTPUT)
                     del out[:-MAX_OUTPUT]
                 while chan.recv_stderr_ready():
                     err += chan.recv_stderr(65536)
+                    dropped["stderr"] += max(0, len(err) - MAX_OUTPUT)
                     del err[:-MAX_OUTPUT]
                 if chan.eof_received and not chan.recv_ready() and not chan.recv_stderr_ready():
                     break
@@ -184,9 +187,15 @@ class SshConnection:
             chan.close()
         duration = time.monotonic() - started
         if rc == -1:
-            return CommandResult(None, bytes(out), bytes(err), duration, error="the command ended without an exit status (killed?)")
-        return CommandResult(rc, bytes(out), bytes(err), duration)
+            return CommandResult(None, bytes(out), bytes(err), duration, error="the command ended without an exit status (killed?)",
+                                 extra=_extra(dropped))
+        return CommandResult(rc, bytes(out), bytes(err), duration, extra=_extra(dropped))
 
     def close(self) -> None:
         with contextlib.suppress(Exception):  # closing a dead connection must not fail the run
             self.client.close()
+
+
+def _extra(dropped: dict[str, int]) -> dict:
+    kept = {name: n for name, n in dropped.items() if n}
+    return {"dropped": kept} if kept else {}
