@@ -108,9 +108,8 @@ def new_article(desk, *, title: str, article_id: str | None = None, tags: list[s
     if translation_of:
         body.append(f"- [[{index.find(translation_of)['id']}]]")
         body.append("")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text("\n".join(lines + body), encoding="utf-8")
-    tmp.replace(path)
+    from deskctl.fileio import atomic_write
+
+    atomic_write(path, "\n".join(lines + body))  # a full disk: one line, no temporary file left behind
     forget(desk)
     return path

@@ -78,6 +78,8 @@ def _free_bytes(folder: str) -> tuple[int, int] | None:
         st = os.statvfs(folder)
     except (OSError, AttributeError):  # no statvfs here: the writes themselves will tell
         return None
+    if st.f_blocks == 0 or st.f_frsize == 0:  # a file system that does not say (some FUSE ones)
+        return None
     blocks = st.f_bfree if os.geteuid() == 0 else st.f_bavail  # root may use the reserve
     return blocks * st.f_frsize, st.f_frsize
 

@@ -11,6 +11,7 @@ import orjson
 from deskctl import clock, jsoncodec
 from deskctl.durations import parse_duration
 from deskctl.errors import BadInput
+from deskctl.fileio import as_disk_error
 from deskctl.store.tinydb_store import (
     INDEXES,
     SCHEMA,
@@ -30,10 +31,17 @@ def backup(store: TinyTicketStore, out: Path | None = None) -> Path:
     out = out or store.desk.data_dir / "backups" / f"tickets-{stamp}.tar.gz"
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
-    with store.transaction(), tarfile.open(tmp, "w:gz") as tar:
-        for path in store.all_files():
-            tar.add(path, arcname=str(Path("tickets") / path.relative_to(store.root)))
-    tmp.replace(out)
+    try:
+        with store.transaction(), tarfile.open(tmp, "w:gz") as tar:
+            for path in store.all_files():
+                tar.add(path, arcname=str(Path("tickets") / path.relative_to(store.root)))
+        tmp.replace(out)
+    except OSError as exc:  # a full disk: no half backup left to hold the space
+        tmp.unlink(missing_ok=True)
+        problem = as_disk_error(exc, out, "no backup was made")
+        if problem is None:
+            raise
+        raise problem from None
     return out
 
 

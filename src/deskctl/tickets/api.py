@@ -372,8 +372,17 @@ def attach(desk, ticket_id: str, path: str, *, actor: str) -> dict:
         import shutil
 
         tmp = dest.with_name(f".{dest.name}.tmp")
-        shutil.copyfile(source, tmp)
-        tmp.replace(dest)
+        try:
+            shutil.copyfile(source, tmp)
+            tmp.replace(dest)
+        except OSError as exc:  # a full disk: no half copy left to hold the space
+            tmp.unlink(missing_ok=True)
+            from deskctl.fileio import as_disk_error
+
+            problem = as_disk_error(exc, dest, "nothing was attached")
+            if problem is None:
+                raise
+            raise problem from None
     info = {"name": source.name, "sha256": sha, "size": source.stat().st_size,
             "path": str(dest.relative_to(desk.data_dir))}
 
