@@ -16,7 +16,7 @@ from typing import Any
 
 from deskctl.announcements import ID_PREFIX
 from deskctl.errors import BadInput, NotFound
-from deskctl.fileio import as_disk_error, atomic_write
+from deskctl.fileio import DiskError, as_disk_error, atomic_write
 from deskctl.locking import FileLock
 
 _ID = re.compile(r"^(?:ann-?)?0*(\d{1,9})$", re.IGNORECASE)
@@ -80,7 +80,10 @@ class AnnouncementStore:
     def _write(self, record: dict[str, Any]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         data = json.dumps(record, ensure_ascii=False, indent=1, sort_keys=False).encode("utf-8")
-        _atomic_write(self.path_of(record["id"]), data + b"\n")
+        try:
+            _atomic_write(self.path_of(record["id"]), data + b"\n")
+        except DiskError as exc:  # the one file of the change: nothing else was written
+            raise exc.with_outcome("nothing was changed") from None
 
     def ids(self) -> list[str]:
         if not self.folder.is_dir():
