@@ -27,16 +27,20 @@ def runs(run, desk: Path) -> list[dict]:
     return listed.json()
 
 
-def test_a_run_that_cannot_be_recorded_runs_nothing(run, small_desk, small_disk, tmp_path):
+@pytest.mark.parametrize("disk", ["full", "read-only"])
+def test_a_run_that_cannot_be_recorded_runs_nothing(run, small_desk, small_disk, tmp_path, disk):
     marker = tmp_path / "ran"
     (small_desk / "sops" / "touch.yaml").write_text(f"name: touch\ntargets: localhost\nsteps:\n  - name: t\n    local: touch {marker}\n")
-    small_disk.fill(leave=0)
-    result = run("sop", "run", "touch", "--ticket", "INC-1", cwd=small_desk)
+    small_disk.fill(leave=0) if disk == "full" else small_disk.read_only()
+    try:
+        result = run("sop", "run", "touch", "--ticket", "INC-1", cwd=small_desk)
+    finally:
+        small_disk.free() if disk == "full" else small_disk.writable()
     assert result.code == 1, result
     [line] = error_lines(result)
-    assert "disk is full" in line and "nothing was run" in line and str(small_desk / "data" / "runs") in line, result
+    why = "disk is full" if disk == "full" else "read-only"
+    assert why in line and "nothing was run" in line and str(small_desk / "data" / "runs") in line, result
     assert not marker.exists()
-    small_disk.free()
     assert runs(run, small_desk) == []
     assert run("store", "check", cwd=small_desk).code == 0
 

@@ -119,15 +119,24 @@ class Journal:
         self._remove()
 
     def _check_room(self, raw: bytes) -> None:
-        """Refuse before the commit point when the disk cannot hold the journal and then
-        the largest file beside it: applying a committed change must not run out of space
-        (it would be left for the next command to complete)."""
+        """Refuse before the commit point when the disk cannot hold the journal, what the
+        files grow by, and the largest file's temporary copy: applying a committed change
+        must not run out of space (it would be left for the next command to complete)."""
         free = _free_bytes(self.root if os.path.isdir(self.root) else os.path.dirname(self.root))
         if free is None:
             return
         room, block = free
-        largest = max((len(data) for data in self.staged.values() if data is not None), default=0)
-        need = len(raw) + largest + block * (len(self.staged) + 2)  # each file rounds up to a block
+        largest, growth = 0, 0
+        for name, data in self.staged.items():
+            if data is None:
+                continue
+            largest = max(largest, len(data))
+            try:
+                old = os.stat(os.path.join(self.root, name)).st_size
+            except OSError:
+                old = 0
+            growth += max(0, len(data) - old)  # files are applied one after the other
+        need = len(raw) + growth + largest + block * (len(self.staged) + 2)  # each file rounds up to a block
         if room < need:
             import errno
 
