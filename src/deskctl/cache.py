@@ -80,11 +80,14 @@ def read(name: str, key: object) -> object | None:
 
 def write(name: str, key: object, value: object) -> None:
     folder = cache_dir()
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
         os.makedirs(folder, exist_ok=True)
-        tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump({"key": key, "value": value}, fh, ensure_ascii=False)
         os.replace(tmp, os.path.join(folder, f"{name}.json"))
-    except OSError:
-        pass
+    except OSError:  # a cache is optional; a full disk must not keep a partial copy either
+        try:  # noqa: SIM105 - not contextlib.suppress: its import costs on every start
+            os.unlink(tmp)
+        except OSError:  # never created
+            pass
