@@ -109,3 +109,32 @@ def test_a_journal_whose_contents_do_not_match_its_commit_line_is_discarded(drun
     assert [r["title"] for r in drun("ticket", "list", "--json").json()] == ["kept"]
     assert not journal.exists() and (store / "journal.damaged").exists()
     assert drun("store", "check").code == 0
+
+
+def test_a_disk_that_fills_up_after_the_commit_point_is_reported_as_committed(run, full_desk, small_disk, monkeypatch,
+                                                                              base_env):
+    """Another process fills the disk between the journal's commit and its application
+    (here: right after the journal is durable). The change is not lost and not reported as
+    failed: the message says it will be completed, readers see it, the next writer completes it."""
+    from deskctl.desk import Desk
+    from deskctl.fileio import DiskError
+    from deskctl.store import atomic
+    from deskctl.tickets import api
+
+    class FilledAfterCommit(atomic.Journal):
+        def _write_journal(self, raw: bytes) -> None:
+            super()._write_journal(raw)
+            small_disk.fill(leave=0)
+
+    monkeypatch.setattr(atomic, "Journal", FilledAfterCommit)
+    monkeypatch.setenv("DESKCTL_CACHE_DIR", base_env["DESKCTL_CACHE_DIR"])
+    with pytest.raises(DiskError) as refused:
+        api.create_ticket(Desk(full_desk), actor="tester", title="committed then full", description=BIG)
+    assert "disk is full" in refused.value.message and "committed" in refused.value.message
+    assert "do not repeat it" in refused.value.message
+    assert (full_desk / "data" / "tickets" / "journal.json").exists()
+    assert titles(run, full_desk)[-1] == "committed then full"  # read from the journal
+    small_disk.free()
+    assert titles(run, full_desk) == [*(f"t{i}" for i in range(1, 6)), "committed then full"]
+    assert not (full_desk / "data" / "tickets" / "journal.json").exists()
+    assert run("store", "check", cwd=full_desk).code == 0
