@@ -47,6 +47,10 @@ def guarded(run: Callable[[], int | None], debug: bool, extra: Callable[[BaseExc
             pass
         return 0
     except Exception as exc:
+        refused = _disk_refusal(exc)
+        if refused is not None and not debug:
+            print_error(refused)
+            return int(refused.exit_code)
         code = extra(exc) if extra is not None else None
         if code is not None:
             return code
@@ -54,3 +58,13 @@ def guarded(run: Callable[[], int | None], debug: bool, extra: Callable[[BaseExc
             raise
         output.error(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback and report it)")
         return int(ExitCode.FAILED)
+
+
+def _disk_refusal(exc: BaseException) -> DeskError | None:
+    """A write the disk refused (full, read-only) anywhere not handled closer to it: one
+    line naming the file, exit 1, never "internal error"."""
+    if not isinstance(exc, OSError):
+        return None
+    from deskctl.fileio import as_disk_error
+
+    return as_disk_error(exc, "a file of the desk", "the command stopped")

@@ -112,8 +112,11 @@ class FileLock:
             os.fchmod(fd, 0o600)
         except OSError:
             pass
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(info).encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps(info).encode(), 0)
+        except OSError:  # a full disk: the lock holds all the same, only its holder goes unnamed
+            pass
         self._fd = fd
 
     def release(self) -> None:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from deskctl.announcements import ID_PREFIX
 from deskctl.errors import BadInput, NotFound
-from deskctl.fileio import atomic_write
+from deskctl.fileio import DiskError, as_disk_error, atomic_write
 from deskctl.locking import FileLock
 
 _ID = re.compile(r"^(?:ann-?)?0*(\d{1,9})$", re.IGNORECASE)
@@ -47,6 +48,24 @@ class AnnouncementStore:
     def lock(self, name: str = ".lock", what: str = "the announcement store") -> FileLock:
         return FileLock(self.folder / name, timeout=self.lock_timeout, what=what, actor=self.actor)
 
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The store's lock; a disk that refuses the folder or lock file (read-only) says
+        so in one line before anything changed."""
+        lock = self.lock()
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            lock.acquire()
+        except OSError as exc:
+            problem = as_disk_error(exc, self.folder)
+            if problem is None:
+                raise
+            raise problem from None
+        try:
+            yield
+        finally:
+            lock.release()
+
     def path_of(self, ann_id: str) -> Path:
         return self.folder / f"{ann_id}.json"
 
@@ -61,7 +80,10 @@ class AnnouncementStore:
     def _write(self, record: dict[str, Any]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         data = json.dumps(record, ensure_ascii=False, indent=1, sort_keys=False).encode("utf-8")
-        _atomic_write(self.path_of(record["id"]), data + b"\n")
+        try:
+            _atomic_write(self.path_of(record["id"]), data + b"\n")
+        except DiskError as exc:  # the one file of the change: nothing else was written
+            raise exc.with_outcome("nothing was changed") from None
 
     def ids(self) -> list[str]:
         if not self.folder.is_dir():
@@ -76,8 +98,7 @@ class AnnouncementStore:
 
     def create(self, build: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
         """Allocate the next id under the lock and store `build(id)`."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with self.lock():
+        with self._locked():
             numbers = [int(i[len(ID_PREFIX):]) for i in self.ids() if i[len(ID_PREFIX):].isdigit()]
             ann_id = f"{ID_PREFIX}{max(numbers, default=0) + 1:04d}"
             record = build(ann_id)
@@ -88,7 +109,7 @@ class AnnouncementStore:
         """Read the record fresh under the lock, apply `change` (which may raise to abort,
         leaving the file untouched), write it back."""
         ann_id = normalise_id(ann_id)
-        with self.lock():
+        with self._locked():
             record = self._read(self.path_of(ann_id))
             change(record)
             self._write(record)

@@ -146,6 +146,8 @@ def _progress(host: str, section: str, step: str, result) -> None:
     if result.status in ("failed", "ignored", "interrupted") and result.message:
         line += f" - {result.message}"
     output.info(line)
+    for warning in getattr(result, "warnings", ()):  # a plugin's result may predate them
+        output.warn(f"[{host}] {step}: {warning}")
 
 
 @sop.command()
@@ -210,12 +212,18 @@ def run(app, name, params, hosts, limit, ticket_id, dry_run, answers, forks, ser
             record = engine.execute(plan)
         _report(app, plan, record, ticket_id, as_json)
         stop.sync(output.info)
+    # what the disk refused to record (the run record, the ticket's event): the run happened
+    refused = [e for e in (record.get("record_error"), record.get("ticket_error")) if e]
     if stop.requested:
+        for problem in refused:
+            output.warn(problem["message"])
         done = sum(1 for h in record["hosts"] if h["status"] == "ok")
         raise Interrupted(
             f"{runbook.name} interrupted by {stop.name}: ok on {done} of {len(record['hosts'])} host(s) (run {record['id']})",
             f"details: deskctl sop show-run {record['id']}", exit_code=stop.exit_code,
         )  # fmt: skip
+    if refused:  # one line: the first refusal, and the other's outcome after it
+        raise OperationFailed("; and ".join(e["message"] for e in refused), refused[0]["hint"])
     failed = [h for h in record["hosts"] if h["status"] != "ok"]
     if failed:
         raise OperationFailed(f"{runbook.name} failed on {len(failed)} of {len(record['hosts'])} host(s) (run {record['id']})", f"details: deskctl sop show-run {record['id']}")
@@ -231,9 +239,14 @@ def _report(app, plan, record: dict, ticket_id: str | None, as_json: bool) -> No
         # shown once, to the person who ran it; the record holds only ***
         sys.stderr.write(output.visible(f"{line}   (shown once, not stored)") + "\n")
     if ticket_id:
+        from deskctl.fileio import DiskError
         from deskctl.runbooks import ticketing
 
-        record["ticket_actions"] = ticketing.report_run(app.desk, ticket_id, record, actor=app.actor, resolves=plan.runbook.resolves)
+        try:
+            record["ticket_actions"] = ticketing.report_run(app.desk, ticket_id, record, actor=app.actor, resolves=plan.runbook.resolves)
+        except DiskError as exc:  # the run happened: say so, with what the disk refused
+            record["ticket_error"] = {"message": exc.with_outcome(
+                f"ticket {ticket_id} has no event of run {record['id']} ({record['status']})").message, "hint": exc.hint}
     if as_json:
         output.print_json(record)
     else:

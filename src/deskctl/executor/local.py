@@ -15,6 +15,13 @@ POLL = 0.1  # seconds between looks at the cancel event while a command runs
 GRACE = 2.0  # seconds a stopped command gets between SIGTERM and SIGKILL
 
 
+def cut(out: bytes, err: bytes) -> tuple[bytes, bytes, dict]:
+    """The last MAX_OUTPUT bytes of each stream, and `extra` saying how many were dropped
+    (steps warn about it: a cut is never silent)."""
+    dropped = {name: len(data) - MAX_OUTPUT for name, data in (("stdout", out), ("stderr", err)) if len(data) > MAX_OUTPUT}
+    return out[-MAX_OUTPUT:], err[-MAX_OUTPUT:], {"dropped": dropped} if dropped else {}
+
+
 class LocalConnection:
     """Commands run through /bin/sh in a new session, killed whole on timeout or cancel."""
 
@@ -58,12 +65,13 @@ class LocalConnection:
                 why = f"timed out after {timeout:g} s"
             if why:
                 kill_group(proc)
-                out, err = _collect(proc)
+                out, err, extra = cut(*_collect(proc))
                 return CommandResult(
-                    None, out[-MAX_OUTPUT:], err[-MAX_OUTPUT:], time.monotonic() - started,
-                    error=why, extra={"interrupted": why == "interrupted"},
+                    None, out, err, time.monotonic() - started,
+                    error=why, extra={"interrupted": why == "interrupted", **extra},
                 )  # fmt: skip
-        return CommandResult(proc.returncode, out[-MAX_OUTPUT:], err[-MAX_OUTPUT:], time.monotonic() - started)
+        out, err, extra = cut(out, err)
+        return CommandResult(proc.returncode, out, err, time.monotonic() - started, extra=extra)
 
     def close(self) -> None:
         pass

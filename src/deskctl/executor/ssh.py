@@ -168,6 +168,7 @@ class SshConnection:
             return CommandResult(None, error=f"cannot run the command: {exc or type(exc).__name__}")
         out, err = bytearray(), bytearray()
         pgid: int | None = None
+        dropped = {"stdout": 0, "stderr": 0}  # bytes cut off the front (see local.cut)
         deadline = started + timeout if timeout else None
         why = None
         try:
@@ -185,11 +186,13 @@ class SshConnection:
                     continue
                 while chan.recv_ready():
                     out += chan.recv(65536)
+                    dropped["stdout"] += max(0, len(out) - MAX_OUTPUT)
                     del out[:-MAX_OUTPUT]
                 while chan.recv_stderr_ready():
                     err += chan.recv_stderr(65536)
                     if pgid is None:
                         pgid = _take_pgid(err, marker)
+                    dropped["stderr"] += max(0, len(err) - MAX_OUTPUT)
                     del err[:-MAX_OUTPUT]
                 if chan.eof_received and not chan.recv_ready() and not chan.recv_stderr_ready():
                     break
@@ -205,7 +208,8 @@ class SshConnection:
             if why:
                 pgid = self._stop_remote(chan, pgid, err, marker)
                 return CommandResult(None, bytes(out), bytes(err), time.monotonic() - started,
-                                     error=why, extra={"interrupted": why == "interrupted", "pgid": pgid})
+                                     error=why, extra={"interrupted": why == "interrupted", "pgid": pgid,
+                                                       **_extra(dropped)})
             rc = chan.recv_exit_status()
         finally:
             chan.close()
@@ -213,8 +217,9 @@ class SshConnection:
             _take_pgid(err, marker)  # a command that printed nothing else
         duration = time.monotonic() - started
         if rc == -1:
-            return CommandResult(None, bytes(out), bytes(err), duration, error="the command ended without an exit status (killed?)")
-        return CommandResult(rc, bytes(out), bytes(err), duration)
+            return CommandResult(None, bytes(out), bytes(err), duration, error="the command ended without an exit status (killed?)",
+                                 extra=_extra(dropped))
+        return CommandResult(rc, bytes(out), bytes(err), duration, extra=_extra(dropped))
 
     def _stop_remote(self, chan, pgid: int | None, err: bytearray, marker: bytes) -> int | None:
         """Stop a command still running on the host: `kill` of its process group from a
@@ -317,3 +322,8 @@ def _send_signal(chan, name: str) -> None:
         chan.transport._send_user_message(msg)
     except Exception:  # noqa: BLE001 - best effort; the kill over a second channel follows
         pass
+
+
+def _extra(dropped: dict[str, int]) -> dict:
+    kept = {name: n for name, n in dropped.items() if n}
+    return {"dropped": kept} if kept else {}

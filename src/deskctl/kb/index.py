@@ -270,18 +270,25 @@ def _write(folder: Path, meta: dict[str, Any], shards: list[dict], analysis: dic
     orjson = _orjson()
     generation = f"g-{time.time_ns():x}-{os.getpid()}"
     target = folder / generation
-    target.mkdir(parents=True, exist_ok=True)
-    for number, shard in enumerate(shards):
-        if shard:
-            (target / f"p-{number:03d}.json").write_bytes(orjson.dumps(shard))
-    (target / "files.json").write_bytes(orjson.dumps({k: v for k, v in analysis.items() if k != "docs"}))
-    (target / "docs.json").write_bytes(orjson.dumps(analysis["docs"]))
-    from deskctl.fileio import create_new
-
     tmp = folder / f".current.{os.getpid()}.tmp"
-    with open(create_new(tmp), "wb") as fh:  # a predictable name: never through a planted link
-        fh.write(orjson.dumps({**meta, "generation": generation}))
-    os.replace(tmp, folder / "current.json")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for number, shard in enumerate(shards):
+            if shard:
+                (target / f"p-{number:03d}.json").write_bytes(orjson.dumps(shard))
+        (target / "files.json").write_bytes(orjson.dumps({k: v for k, v in analysis.items() if k != "docs"}))
+        (target / "docs.json").write_bytes(orjson.dumps(analysis["docs"]))
+        from deskctl.fileio import create_new
+
+        with open(create_new(tmp), "wb") as fh:  # a predictable name: never through a planted link
+            fh.write(orjson.dumps({**meta, "generation": generation}))
+        os.replace(tmp, folder / "current.json")
+    except OSError:  # a full disk: a half-written generation must not keep holding the space
+        import shutil
+
+        shutil.rmtree(target, ignore_errors=True)
+        tmp.unlink(missing_ok=True)
+        raise
     old = sorted(
         (p for p in folder.glob("g-*") if p.name != generation),
         key=lambda p: p.stat().st_mtime if p.exists() else 0,

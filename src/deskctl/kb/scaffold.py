@@ -108,12 +108,8 @@ def new_article(desk, *, title: str, article_id: str | None = None, tags: list[s
     if translation_of:
         body.append(f"- [[{index.find(translation_of)['id']}]]")
         body.append("")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    from deskctl.fileio import create_new
+    from deskctl.fileio import atomic_write
 
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(create_new(tmp), "w", encoding="utf-8") as fh:  # never through a planted link
-        fh.write("\n".join(lines + body))
-    tmp.replace(path)
+    atomic_write(path, "\n".join(lines + body))  # a full disk: one line, no temporary file left behind
     forget(desk)
     return path

@@ -54,12 +54,23 @@ class ShellStep(StepType):
         timeout = step.timeout or ctx.run.step_timeout
         result, shown = ctx.shell(step.action, sudo=step.sudo, timeout=timeout, stdin=data, on_host=self.on_host)
         out = _command_result(result, shown)
+        dropped = result.extra.get("dropped") or {}
         save = step.option("save")
         if save and result.error is None:
+            from deskctl.fileio import atomic_write
+
             path = ctx.artifact_path(ctx.render(save))
-            path.write_bytes(redact.redact_bytes(result.stdout))
+            atomic_write(path, redact.redact_bytes(result.stdout))  # DiskError fails the step in one line
             out.artifacts.append(str(path))
             out.stdout = f"<{len(result.stdout)} bytes saved to {ctx.run.desk.rel(path)}>"
+            if dropped.get("stdout"):
+                out.warnings.append(f"save: the output was {_size(len(result.stdout) + dropped['stdout'])}; "
+                                    f"only its last {_size(len(result.stdout))} are in {ctx.run.desk.rel(path)}")
+                dropped = {k: v for k, v in dropped.items() if k != "stdout"}
+        if dropped:
+            from deskctl.executor.local import MAX_OUTPUT
+        for stream, n in dropped.items():
+            out.warnings.append(f"{stream}: the first {_size(n)} of the output were cut (deskctl keeps the last {_size(MAX_OUTPUT)})")
         return out
 
 
@@ -348,3 +359,7 @@ BUILTIN_TYPES = {
 def register_step_types(register):
     for name, step_type in BUILTIN_TYPES.items():
         register(name, step_type)
+
+
+def _size(n: int) -> str:
+    return f"{n / (1 << 20):.1f} MiB" if n >= 1 << 20 else f"{n} bytes"

@@ -122,7 +122,7 @@ def write_report(path: Path, report: dict, *, desk_name: str) -> Path:
     path = path.expanduser()
     if path.parent and not path.parent.is_dir():
         raise BadInput(f"{path.parent}: no such folder", "create it first or choose another --out")
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    from deskctl.fileio import atomic_write
+
+    atomic_write(path, text)  # a full disk: one line, no temporary file left behind
     return path

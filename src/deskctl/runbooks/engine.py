@@ -15,6 +15,7 @@ from typing import Any
 
 from deskctl import clock, redact
 from deskctl.errors import BadInput, ValidationFailed
+from deskctl.fileio import DiskError
 from deskctl.runbooks import params as params_mod
 from deskctl.runbooks import records, requirements, stepexec, templating
 from deskctl.runbooks.context import HostContext, RunContext, templating_choice
@@ -275,7 +276,10 @@ def execute(plan: Plan, *, locks: list | None = None) -> dict[str, Any]:
     run = plan.run
     stop = run.stop
     record = _new_record(plan)
-    records.save(run.desk, record)
+    try:
+        records.save(run.desk, record)
+    except DiskError as exc:  # refuse to run what could not be recorded
+        raise exc.with_outcome("nothing was run") from None
     started = time.monotonic()
     results: dict[str, dict] = {}
     batches = [plan.hosts] if not plan.serial else [plan.hosts[i:i + plan.serial] for i in range(0, len(plan.hosts), plan.serial)]
@@ -308,7 +312,13 @@ def execute(plan: Plan, *, locks: list | None = None) -> dict[str, Any]:
             ok = all(h["status"] == "ok" for h in record["hosts"])
             record["status"] = "ok" if ok else "failed"
             record["exit_code"] = 0 if ok else 1
-        records.save(run.desk, record)
+        try:
+            records.save(run.desk, record)
+        except DiskError as exc:
+            # the hosts did run: tell it (the caller fails the command), do not hide their results
+            record["record_error"] = {"message": exc.with_outcome(
+                f"run {record['id']} ran, but its record still says `running` "
+                "(shown as abandoned once this command ends)").message, "hint": exc.hint}
     return redact.redact_data(record)
 
 

@@ -140,5 +140,5 @@ def to_record(step, section: str, result: StepResult) -> dict[str, Any]:
         "rc": result.rc, "duration": round(result.duration, 3), "attempts": result.attempts,
         "message": result.message, "command": redact.redact(result.command),
         "stdout_tail": result.stdout[-TAIL:], "stderr_tail": result.stderr[-TAIL:],
-        "artifacts": result.artifacts,
+        "artifacts": result.artifacts, "warnings": result.warnings,
     }  # fmt: skip

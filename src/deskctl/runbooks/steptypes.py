@@ -31,6 +31,7 @@ class StepResult:
     value: Any = None  # what `register:` keeps (default: rc/stdout/stderr)
     command: str | None = None  # rendered, with secrets as $DESKCTL_SECRET_* references
     artifacts: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # shown with the step and kept in the record
 
     @property
     def ok(self) -> bool:

@@ -20,6 +20,7 @@ import orjson
 
 from deskctl import jsoncodec
 from deskctl.errors import BadInput
+from deskctl.fileio import DiskError
 from deskctl.store.atomic import Journal, atomic_write
 from deskctl.store.tinydb_store import (
     SCHEMA,
@@ -43,6 +44,15 @@ def _merge_into(path: str, prefix: str, entries: dict[str, dict], root: str) -> 
 
 
 def bulk_load(store: TinyTicketStore, make: Callable[[dict[str, int]], Iterable[dict]]) -> dict:
+    """See `_bulk_load`; a disk that fills up stops it with one line saying what is left."""
+    try:
+        return _bulk_load(store, make)
+    except DiskError as exc:
+        raise exc.with_outcome("the load stopped part-way: once the disk has space, "
+                               "`deskctl store check --repair` indexes the tickets it wrote") from None
+
+
+def _bulk_load(store: TinyTicketStore, make: Callable[[dict[str, int]], Iterable[dict]]) -> dict:
     """Call `make(next_numbers)` under the store lock and store every ticket it yields.
 
     `make` receives the next free number per id prefix and must yield complete tickets with

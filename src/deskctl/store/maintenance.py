@@ -11,6 +11,7 @@ import orjson
 from deskctl import clock, jsoncodec
 from deskctl.durations import parse_duration
 from deskctl.errors import BadInput
+from deskctl.fileio import as_disk_error
 from deskctl.store.tinydb_store import (
     INDEXES,
     SCHEMA,
@@ -32,11 +33,18 @@ def backup(store: TinyTicketStore, out: Path | None = None) -> Path:
     from deskctl.fileio import create_new
 
     tmp = out.with_name(f".{out.name}.tmp")
-    # 0600: a backup holds every ticket (requesters' names and addresses); never through a link
-    with store.transaction(), open(create_new(tmp, 0o600), "wb") as fh, tarfile.open(fileobj=fh, mode="w:gz") as tar:
-        for path in store.all_files():
-            tar.add(path, arcname=str(Path("tickets") / path.relative_to(store.root)))
-    tmp.replace(out)
+    try:
+        # 0600: a backup holds every ticket (requesters' names and addresses); never through a link
+        with store.transaction(), open(create_new(tmp, 0o600), "wb") as fh, tarfile.open(fileobj=fh, mode="w:gz") as tar:
+            for path in store.all_files():
+                tar.add(path, arcname=str(Path("tickets") / path.relative_to(store.root)))
+        tmp.replace(out)
+    except OSError as exc:  # a full disk: no half backup left to hold the space
+        tmp.unlink(missing_ok=True)
+        problem = as_disk_error(exc, out, "no backup was made")
+        if problem is None:
+            raise
+        raise problem from None
     return out
 
 
@@ -49,7 +57,7 @@ def check(store: TinyTicketStore, repair: bool = False) -> dict:
     """Parse every file and compare the indexes with the tickets. With `repair`, rebuild the
     indexes and counters from the ticket files (which are the source of truth)."""
     jsoncodec.use_orjson()  # every file of the store is parsed
-    view = store.reader()  # after rolling any interrupted change forward (and converting schema 1)
+    view = store.reader(pending_ok=False)  # after rolling any interrupted change forward (and converting schema 1)
     problems: list[str] = []
     tickets: dict[str, dict] = {}
     damaged: list[str] = []

@@ -8,7 +8,7 @@ Layout under `<data>/tickets/` (schema 2):
   index/resolved/INC/0000.json    summary rows of INC-0..63 resolved, awaiting closure
   index/closed/INC/0000.json      summary rows of INC-0..63 closed but still in the hot store
   index/archive/INC/0000.json     summary rows of INC-0..63 archived
-  journal.json                    present only while (or if a crash interrupted) a change is applied
+  journal.json                    present only while (or if a crash or a full disk interrupted) a change is applied
 
 Why: TinyDB parses and rewrites a whole file per operation (235 ms per `get` at 10k tickets
 measured here). Bucketing by id bounds `show` and `update` to one 16-ticket file (about 50 KB:
@@ -68,6 +68,10 @@ def _read_json(path: str | os.PathLike, root: str | os.PathLike) -> Any:
         return None
     except OSError as exc:
         raise StoreCorrupted(f"{path}: cannot read the ticket store: {exc.strerror}", RECOVER_HINT) from None
+    return _parse(raw, path)
+
+
+def _parse(raw: bytes, path: str) -> Any:
     if not raw or raw.isspace():  # (not `strip()`: that copies the whole file)
         raise StoreCorrupted(f"{path}: ticket store file is empty (damaged)", RECOVER_HINT)
     try:
@@ -106,18 +110,27 @@ def bucket_size(root: str, meta: dict | None) -> int:
 class _Files:
     """Whole-file JSON contents, read once per transaction; changed files are serialised
     once, at commit, into the journal (not on every change: an archive run touches one
-    index thousands of times)."""
+    index thousands of times).
 
-    def __init__(self, root: str, journal: Journal | None):
+    `overlay` (readers only): the files of a committed change that the disk did not let us
+    apply yet (absolute normalised path -> contents, None: deleted); they are read from it."""
+
+    def __init__(self, root: str, journal: Journal | None, overlay: dict[str, bytes | None] | None = None):
         self.root = root
         self.journal = journal
+        self.overlay = overlay
         self.cache: dict[str, Any] = {}  # by file name as a string, however it was given
         self.dirty: set[str] = set()
 
     def read(self, path: str | os.PathLike) -> Any:
         path = os.fspath(path)
         if path not in self.cache:
-            self.cache[path] = _read_json(path, self.root)
+            key = os.path.normpath(path) if self.overlay else None
+            if key is not None and key in self.overlay:
+                raw = self.overlay[key]
+                self.cache[path] = None if raw is None else _parse(raw, path)
+            else:
+                self.cache[path] = _read_json(path, self.root)
         return self.cache[path]
 
     def write(self, path: str | os.PathLike, data: Any) -> None:
@@ -192,12 +205,20 @@ class _View:
         try:
             prefixes = sorted(e.name for e in os.scandir(base) if e.is_dir())
         except FileNotFoundError:
-            return []
+            prefixes = []
         shards = []
         for prefix in prefixes:
             folder = os.path.join(base, prefix)
             shards += [os.path.join(folder, n) for n in sorted(os.listdir(folder))
                        if n.endswith(".json") and not n.startswith(".")]
+        overlay = self.files.overlay
+        if overlay:  # shards a committed change adds or deletes, not applied yet
+            inside = os.path.normpath(base) + os.sep
+            gone = {p for p, data in overlay.items() if data is None}
+            shards = [s for s in shards if os.path.normpath(s) not in gone]
+            shards += [p for p, data in overlay.items()
+                       if data is not None and p.startswith(inside) and p.endswith(".json") and p not in shards]
+            shards.sort()
         return shards
 
     def get(self, ticket_id: str) -> dict | None:
@@ -341,11 +362,22 @@ class TinyTicketStore:
     def _old_layout(self) -> bool:
         return any(os.path.exists(os.path.join(self.top, f)) for f in OLD_INDEX_FILES)
 
-    def _recover_if_needed(self) -> None:
-        if os.path.exists(os.path.join(self.top, "journal.json")) or self._old_layout():
+    def _recover_if_needed(self, pending_ok: bool = True) -> dict[str, bytes | None] | None:
+        """Roll an interrupted change forward. When the disk refuses (full, read-only), the
+        committed change is returned instead, for readers to see through (`pending_ok`)."""
+        if not (os.path.exists(os.path.join(self.top, "journal.json")) or self._old_layout()):
+            return None
+        from deskctl.fileio import DiskError, disk_problem
+
+        try:
             with self._lock():
                 self._journal().recover()
                 self._upgrade()
+        except (OSError, DiskError) as exc:
+            if not pending_ok or disk_problem(exc) is None or self._old_layout():
+                raise
+            return self._journal().committed()
+        return None
 
     def _upgrade(self) -> None:
         """Convert a schema-1 store (one file per index) to sharded indexes, through the
@@ -375,8 +407,18 @@ class TinyTicketStore:
         return contextmanager(self._transaction)()
 
     def _transaction(self):
-        os.makedirs(self.top, exist_ok=True)
-        with self._lock():
+        lock = self._lock()
+        try:
+            os.makedirs(self.top, exist_ok=True)
+            lock.acquire()
+        except OSError as exc:  # a read-only or full disk: refused before anything changed
+            from deskctl.fileio import as_disk_error
+
+            problem = as_disk_error(exc, self.top)
+            if problem is None:
+                raise
+            raise problem from None
+        try:
             journal = self._journal()
             journal.recover()
             self._upgrade()
@@ -384,11 +426,15 @@ class TinyTicketStore:
             yield Tx(_View(self.top, files, self.prefixes), os.path.join(self.top, "meta.json"))
             files.stage_all()
             journal.commit()
+        finally:
+            lock.release()
 
-    def reader(self) -> _View:
-        """A read-only view of the store as it is now (after any interrupted change)."""
-        self._recover_if_needed()
-        return _View(self.top, _Files(self.top, None), self.prefixes)
+    def reader(self, pending_ok: bool = True) -> _View:
+        """A read-only view of the store as it is now (after any interrupted change; one
+        the disk does not let us complete yet is read from its journal, unless not
+        `pending_ok`: then DiskError)."""
+        overlay = self._recover_if_needed(pending_ok)
+        return _View(self.top, _Files(self.top, None, overlay), self.prefixes)
 
     def get(self, ticket_id: str) -> dict | None:
         return self.reader().get(ticket_id)

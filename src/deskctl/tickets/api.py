@@ -423,7 +423,15 @@ def attach(desk, ticket_id: str, path: str, *, actor: str) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     dest = folder / f"{sha[:12]}-{source.name}"
     if not dest.exists():
-        _copy_private(source, dest)
+        try:
+            _copy_private(source, dest)  # removes its temporary copy on any failure
+        except OSError as exc:
+            from deskctl.fileio import as_disk_error
+
+            problem = as_disk_error(exc, dest, "nothing was attached")
+            if problem is None:
+                raise
+            raise problem from None
     info = {"name": source.name, "sha256": sha, "size": source.stat().st_size,
             "path": str(dest.relative_to(desk.data_dir))}
 
