@@ -81,6 +81,7 @@ def test_unknown_host_key_fails_clearly_until_trusted(ssh_desk, sshd, sshrun, tm
     reason = result.json()["hosts"][0]["reason"]
     assert "host key" in reason and "not known" in reason and "SHA256:" in reason
     assert "deskctl inventory trust" in reason
+    assert "Socket exception" not in result.stderr  # paramiko's thread stays quiet
     refused = sshrun("inventory", "trust", "web2")  # no terminal, no --yes: nothing recorded
     assert refused.code == 2 and "--yes" in refused.stderr
     assert (ssh_desk / "config" / "known_hosts").read_text() == ""

@@ -42,6 +42,12 @@ def paramiko_module():
         finally:
             if hide and sys.modules.get("invoke", 0) is None:
                 del sys.modules["invoke"]  # later imports of invoke (by anyone) work normally
+        import logging
+
+        # paramiko's transport thread logs the socket we close under it (a refused host key)
+        # as "Socket exception: Bad file descriptor": with no handler, logging's last resort
+        # prints that to the operator's terminal. deskctl reports each failure itself.
+        logging.getLogger("paramiko").addHandler(logging.NullHandler())
         _paramiko = paramiko
     return paramiko
 
