@@ -89,7 +89,8 @@ class SmtpSink:
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
         message = email.message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos), "message": message})
+        self.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos), "message": message,
+                              "raw": envelope.content})
         return "250 OK"
 
     def start(self) -> None:

@@ -113,3 +113,21 @@ def test_webhook_gets_one_json_post_per_language(arun, desk, hook_server, mainte
     assert len(hook_server.requests) == 8  # nothing posted twice
     stored = (desk / "data" / "announcements" / f"{ann_id}.json").read_text(encoding="utf-8")
     assert "s3cr3t" not in stored
+
+
+def test_every_mail_is_marked_automatic_and_keeps_encoded_words_within_rfc_2047(arun, smtp_desk, smtp_sink, maintenance):
+    import re
+
+    replace_config(smtp_desk, "it: [staff-it@example.com, it-managers@example.com]}",
+                   "it: [staff-it@example.com], ru: [staff-ru@example.com], ro: [staff-ro@example.com]}")
+    ann_id = create_approved(arun)
+    assert arun("announce", "publish", ann_id).code == 0
+    assert len(smtp_sink.messages) == 4
+    for sent in smtp_sink.messages:
+        message = sent["message"]
+        assert message["Auto-Submitted"] == "auto-generated"  # RFC 3834: auto-replies stay quiet
+        head = sent["raw"].split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0].decode("ascii")
+        words = re.findall(r"=\?[^?]+\?[bBqQ]\?[^?]*\?=", head)
+        assert all(len(w) <= 75 for w in words), (message["Content-Language"], [len(w) for w in words])
+    russian = next(m["message"] for m in smtp_sink.messages if m["message"]["Content-Language"] == "ru")
+    assert russian["Subject"].startswith("Плановые работы")  # and it decodes back whole

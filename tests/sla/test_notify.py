@@ -46,6 +46,7 @@ def test_group_mail_goes_through_smtp_and_everything_is_logged(desk, smtp_server
                                           "ticket": "INC-7"}, ["l2@example.com", "L2"])
     assert results == [{"channel": "smtp", "to": "l2@example.com", "ok": True}]
     assert len(received) == 1 and received[0]["Subject"] == "[INC-7] resolution SLA breached"
+    assert received[0]["Auto-Submitted"] == "auto-generated"
     assert received[0]["From"] == "desk@example.com" and received[0]["To"] == "l2@example.com"
     logged = json.loads((desk / "data" / "notifications.log").read_text())
     assert logged["topic"] == "sla.breached" and logged["deliveries"][0]["ok"] is True

@@ -74,11 +74,12 @@ class SmtpChannel:
         return recipient_lists(settings["_desk"].config, language)
 
     def _message(self, announcement: dict, item, sender: str):
-        from email.message import EmailMessage
         from email.utils import format_datetime
 
+        from deskctl.mail_headers import automatic_message
+
         parts = item.content["email"].parts
-        msg = EmailMessage()
+        msg = automatic_message()
         msg["Subject"] = parts["subject"]
         msg["From"] = sender
         msg["To"] = ", ".join(item.recipients)

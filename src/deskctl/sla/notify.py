@@ -38,11 +38,12 @@ def _post_webhook(settings: dict, payload: dict) -> dict:
 
 def _send_mail(settings: dict, addresses: list[str], message: dict, desk) -> dict:
     import smtplib
-    from email.message import EmailMessage
+
+    from deskctl.mail_headers import automatic_message
 
     host, port = str(settings.get("host")), int(settings.get("port") or 25)
     sender = str(settings.get("from") or desk.setting("desk", "email", default="servicedesk@example.com"))
-    mail = EmailMessage()
+    mail = automatic_message()
     mail["From"], mail["To"] = sender, ", ".join(addresses)
     mail["Subject"] = message.get("subject") or "deskctl notification"
     mail.set_content(message.get("text") or "")
