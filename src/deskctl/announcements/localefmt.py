@@ -136,14 +136,18 @@ def make_filters(zone: ZoneInfo) -> dict[str, Any]:
 
     def paragraphs(text: Any, inline: bool = False) -> Markup:
         """Plain text -> HTML paragraphs (blank line) and line breaks, every value escaped.
-        With inline=True a single paragraph comes back without its <p> (table cells)."""
+        With inline=True a single paragraph comes back without its <p> (table cells). Text
+        in another language than the page's (see `render.InLanguage`) carries its `lang`."""
+        lang = getattr(text, "lang", None)
         source = text if isinstance(text, Markup) else escape(str(text or ""))
         blocks = [b.strip() for b in source.replace("\r\n", "\n").split("\n\n")]
         blocks = [b for b in blocks if b]
         if inline and len(blocks) == 1:
-            return Markup("<br>\n").join(blocks[0].split("\n"))
+            inner = Markup("<br>\n").join(blocks[0].split("\n"))
+            return Markup('<span lang="%s">%s</span>') % (lang, inner) if lang else inner
+        opening = Markup('<p lang="%s">') % lang if lang else Markup("<p>")
         html = "".join(
-            Markup("<p>") + Markup("<br>\n").join(block.split("\n")) + Markup("</p>\n")
+            opening + Markup("<br>\n").join(block.split("\n")) + Markup("</p>\n")
             for block in blocks
             if block
         )

@@ -98,6 +98,28 @@ def _private_folder(path: str) -> str | None:
     return path
 
 
+class InLanguage(str):
+    """Text in another language than the one rendered (a free-text field without a translation,
+    shown in the default language): HTML output marks it with its `lang`, so screen readers
+    pronounce it right; plain text shows it as it is."""
+
+    lang: str
+
+    def __new__(cls, text: str, lang: str):
+        value = super().__new__(cls, text)
+        value.lang = lang
+        return value
+
+
+def mark_language(value):
+    """Jinja `finalize` of the HTML environment: `<span lang="..">` around `InLanguage`."""
+    if isinstance(value, InLanguage):
+        from markupsafe import Markup, escape
+
+        return Markup('<span lang="%s">%s</span>') % (value.lang, escape(str(value)))
+    return value
+
+
 def environment_flavour(env) -> str:
     """What a compiled template depends on besides its source: the same template compiled
     with autoescaping (HTML) and without (text) is different code, and so are other
@@ -165,6 +187,8 @@ class Renderer:
                 autoescape=html,
                 trim_blocks=True,
                 lstrip_blocks=True,
+                # HTML: a value in another language than the page says so (lang attribute)
+                finalize=mark_language if html else None,
             )
             env.filters.update(make_filters(self.zone))
             env.bytecode_cache = _bytecode_cache(env)
@@ -205,6 +229,8 @@ class Renderer:
                 value, fell_back = text_in(value, lang, self.default_language)
                 if fell_back:
                     warnings.append(f"{record['id']}: {name} has no {lang} text; using the {self.default_language} text")
+                    if value is not None:
+                        value = InLanguage(value, self.default_language)
             elif spec is not None and spec.type == "datetime" and value:
                 value = datetime.fromisoformat(value)
             values[name] = value

@@ -3,10 +3,8 @@ external fonts or images), readable offline and attachable to an e-mail."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from html import escape
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from deskctl import clock
 from deskctl.reports import charts
@@ -24,6 +22,8 @@ border-bottom:1px solid #e5e7eb;padding-bottom:4px}.sub{color:#4b5563;margin:0 0
 .chart .lbl{font-size:11px;fill:#374151}.chart .val{font-size:10px;fill:#6b7280}.chart .grid{stroke:#e5e7eb}
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #e5e7eb}
 th{background:#f9fafb}.bad{color:#b91c1c;font-weight:600}.muted{color:#6b7280}
+figure{margin:0 0 12px}figcaption{font-weight:600;margin:0 0 4px}details{margin:4px 0 0;font-size:12px}
+summary{cursor:pointer;color:#1d4ed8}details table{width:auto}
 section{break-inside:avoid}@media print{body{padding:0}h2{break-after:avoid}.card{border-color:#9ca3af}}
 """
 
@@ -40,9 +40,10 @@ def _rate(r: dict) -> tuple[str, str]:
 
 
 def _local(iso: str | None, tz: str) -> str:
-    if not iso:
-        return ""
-    return datetime.fromisoformat(iso).astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+    """A time in the desk's zone, labelled with the zone's abbreviation."""
+    from deskctl.moments import format_local
+
+    return format_local(iso, tz)
 
 
 def _table(rows: list[dict], columns: list[tuple[str, str]], empty: str) -> str:
@@ -76,7 +77,7 @@ def render(report: dict, *, desk_name: str) -> str:
 
     vol = report["volume"]
     volume_charts = "".join(
-        charts.bar_chart(list(vol[key].items())[:10], title=f"Tickets {label}")
+        charts.bar_chart(list(vol[key].items())[:10], title=f"Tickets created in the period, {label}")
         for key, label in (("by_type", "by type"), ("by_channel", "by channel"),
                            ("by_priority", "by priority"), ("by_category", "by category")))
     weekly = report["weekly"]
@@ -87,8 +88,10 @@ def render(report: dict, *, desk_name: str) -> str:
     arrivals = report["arrivals"]
     heat = charts.heatmap(arrivals["by_weekday_hour"], [d.capitalize() for d in arrivals["weekdays"]],
                           title=f"Arrivals by weekday and hour ({tz})")
-    backlog = charts.bar_chart(list(report["backlog"]["by_age"].items()), title="Open tickets by age")
-    scores = charts.bar_chart([(f"{s} / 5", n) for s, n in csat["scores"].items()], title="Survey answers by score")
+    backlog = charts.bar_chart(list(report["backlog"]["by_age"].items()), title="Open tickets now, by age",
+                               what="Open tickets")
+    scores = charts.bar_chart([(f"{s} / 5", n) for s, n in csat["scores"].items()],
+                              title="Survey answers in the period, by score", what="Answers")
 
     oldest = [{**r, "created": _local(r["created_at"], tz), "age": format_business(r["age_seconds"])}
               for r in report["oldest_open"]]
@@ -100,6 +103,7 @@ def render(report: dict, *, desk_name: str) -> str:
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)}</title><style>{CSS}</style></head>
 <body>
+<main>
 <h1>{escape(title)}</h1>
 <p class="sub">Tickets created from {escape(since)} to {escape(_local(period['until'], tz))} ({escape(tz)}){escape(scope)} · generated {escape(generated)} by deskctl</p>
 <section><h2>Key figures</h2><div class="cards">{''.join(cards)}</div></section>
@@ -109,7 +113,8 @@ def render(report: dict, *, desk_name: str) -> str:
 <section><h2>Backlog and satisfaction</h2><div class="row">{backlog}{scores}</div></section>
 <section><h2>Oldest open tickets</h2>{_table(oldest, [("id", "Ticket"), ("created", "Created"), ("age", "Age"), ("priority", "Priority"), ("status", "Status"), ("group", "Group"), ("title", "Title")], "No open tickets.")}</section>
 <section><h2>SLA breaches ({report['sla_breaches_total']})</h2>{_table(breaches, [("id", "Ticket"), ("created", "Created"), ("priority", "Priority"), ("clocks", "Breached"), ("state", "Now"), ("group", "Group"), ("title", "Title")], "No SLA breach in the period.")}</section>
-<p class="muted">Definitions of every figure: docs/kpis.md in deskctl.</p>
+</main>
+<footer><p class="muted">Definitions of every figure: docs/kpis.md in deskctl.</p></footer>
 </body></html>
 """
 
