@@ -52,7 +52,6 @@ def axe_violations(tmp_path: Path, page: Path) -> list[dict]:
     the page (beside the original, so relative links still resolve) runs axe and writes the
     result into the DOM that Chromium dumps."""
     import json
-
     import re
 
     # a redirecting page (the status page's language index) would leave before axe reports
