@@ -267,3 +267,15 @@ def test_attachments_are_stored_readable_by_their_owner_only(drun, desk, tmp_pat
     assert len(stored) == 3
     assert {p.stat().st_mode & 0o777 for p in stored} == {0o600}
     assert not [p for p in stored if p.name.startswith(".")]
+
+
+def test_every_view_shows_times_in_the_desk_zone_whatever_tz_says(drun):
+    now = {"DESKCTL_NOW": "2026-11-25T08:00:00Z"}  # 09:00 in Rome, the shipped desk's zone
+    ticket = drun("ticket", "create", "--title", "Zones", "--json", env=now).json()["id"]
+    views = [("ticket", "show", ticket), ("ticket", "sla"), ("report", "kpi", "--since", "2026-11-01")]
+    seen = {}
+    for tz in ("UTC", "Asia/Tokyo", "America/New_York"):
+        seen[tz] = [drun(*view, env={**now, "TZ": tz}).stdout for view in views]
+    assert seen["UTC"] == seen["Asia/Tokyo"] == seen["America/New_York"]
+    show, sla, kpi = seen["UTC"]
+    assert "2026-11-25 09:00 CET" in show and "CET" in sla and "09:00 CET" in kpi
