@@ -200,15 +200,22 @@ def format_table(rows: Iterable[dict], columns: Sequence[tuple[str, str]], width
 
 
 def _fit(widths: list[int], titles: list[str], room: int) -> list[int]:
-    """Narrow the widest columns until the table fits in `room` characters, each keeping its
+    """Narrow the widest column until the table fits in `room` characters, never below the
+    next widest (so widths even out, the narrow columns untouched), each column keeping its
     title and at least MIN_COLUMN characters (a table that cannot fit stays at those)."""
     widths = list(widths)
     floor = [max(len(t), min(w, MIN_COLUMN)) for t, w in zip(titles, widths, strict=True)]
-    while sum(widths) > room:
-        i = max(range(len(widths)), key=lambda k: widths[k] - floor[k])
-        if widths[i] <= floor[i]:
+    for _ in range(sum(widths)):  # bounded: every pass takes at least one character off
+        excess = sum(widths) - room
+        if excess <= 0:
             break
-        widths[i] -= max(1, min(widths[i] - floor[i], sum(widths) - room))
+        candidates = [k for k in range(len(widths)) if widths[k] > floor[k]]
+        if not candidates:
+            break
+        i = max(candidates, key=lambda k: widths[k])
+        next_widest = max((widths[k] for k in range(len(widths)) if k != i), default=0)
+        target = max(next_widest, floor[i])
+        widths[i] -= min(excess, widths[i] - target if widths[i] > target else 1)
     return widths
 
 
