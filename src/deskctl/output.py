@@ -199,21 +199,27 @@ def format_table(rows: Iterable[dict], columns: Sequence[tuple[str, str]], width
     return _wrapped_lines(titles, table, widths)
 
 
+COMPACT = 24  # a column no wider than this (ids, times, names) is narrowed only as a last resort
+
+
 def _fit(widths: list[int], titles: list[str], room: int) -> list[int]:
-    """Narrow the widest column until the table fits in `room` characters, never below the
-    next widest (so widths even out, the narrow columns untouched), each column keeping its
-    title and at least MIN_COLUMN characters (a table that cannot fit stays at those)."""
-    widths = list(widths)
-    floor = [max(len(t), min(w, MIN_COLUMN)) for t, w in zip(titles, widths, strict=True)]
+    """Narrow columns until the table fits in `room` characters: first the wide ones (free
+    text), the widest down to the next widest so that widths even out, each keeping its title
+    and MIN_COLUMN characters; only if that is not enough the compact ones too (a table that
+    cannot fit stays at the floors)."""
+    titled = [max(len(t), min(w, MIN_COLUMN)) for t, w in zip(titles, widths, strict=True)]
+    compact_kept = [w if w <= COMPACT else f for w, f in zip(widths, titled, strict=True)]
+    return _narrow(_narrow(list(widths), compact_kept, room), titled, room)
+
+
+def _narrow(widths: list[int], floor: list[int], room: int) -> list[int]:
     for _ in range(sum(widths)):  # bounded: every pass takes at least one character off
         excess = sum(widths) - room
-        if excess <= 0:
-            break
         candidates = [k for k in range(len(widths)) if widths[k] > floor[k]]
-        if not candidates:
+        if excess <= 0 or not candidates:
             break
         i = max(candidates, key=lambda k: widths[k])
-        next_widest = max((widths[k] for k in range(len(widths)) if k != i), default=0)
+        next_widest = max((widths[k] for k in candidates if k != i), default=0)
         target = max(next_widest, floor[i])
         widths[i] -= min(excess, widths[i] - target if widths[i] > target else 1)
     return widths

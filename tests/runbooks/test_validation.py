@@ -191,7 +191,7 @@ def test_account_parameter_refuses_root_admin_and_service_accounts(drun, desk):
         assert ok.json()["params"]["user"] == "jdoe" and "id -u -- jdoe" in ok.stdout
     config.write_text(config.read_text().replace("['svc-*', ceo]", "svc-backup"))
     bad = drun("sop", "run", "reset-password", "-p", "user=jdoe", "--dry-run")
-    assert bad.code == 2 and "runbooks.protected_accounts must be a list" in bad.stderr, bad
+    assert bad.code == 2 and "runbooks.protected_accounts: must be a list" in bad.stderr, bad
 
 
 def test_a_host_parameter_in_targets_names_one_host_never_a_group(drun, desk):
