@@ -106,15 +106,7 @@ class Journal:
         self._check_room(raw)
         self._write_journal(raw)
         _fault("after-journal")
-        try:
-            self._apply(self.staged)
-        except DiskError as exc:
-            raise exc.with_outcome(COMMITTED) from None
-        except OSError as exc:
-            problem = as_disk_error(exc, self.root, COMMITTED)
-            if problem is None:
-                raise
-            raise problem from None
+        self._apply_or_explain(self.staged, COMMITTED)
         self.staged.clear()
         self._remove()
 
@@ -178,6 +170,19 @@ class Journal:
             if as_disk_error(exc, self.path) is None:
                 raise
 
+    def _apply_or_explain(self, entries, outcome: str) -> None:
+        """`_apply`, a refused disk becoming a DiskError that says `outcome` (what became of
+        the change: committed, to be completed by the next command)."""
+        try:
+            self._apply(entries)
+        except DiskError as exc:
+            raise exc.with_outcome(outcome) from None
+        except OSError as exc:
+            problem = as_disk_error(exc, self.root, outcome)
+            if problem is None:
+                raise
+            raise problem from None
+
     def _apply(self, entries: dict[str, bytes | None]) -> None:
         folders = set()
         for name, data in entries.items():
@@ -232,15 +237,7 @@ class Journal:
                 raise problem from None
             return False
         pending = "a change committed earlier (journal.json) cannot be completed yet, and nothing else was changed"
-        try:
-            self._apply(entries)
-        except DiskError as exc:
-            raise exc.with_outcome(pending) from None
-        except OSError as exc:
-            problem = as_disk_error(exc, self.root, pending)
-            if problem is None:
-                raise
-            raise problem from None
+        self._apply_or_explain(entries, pending)
         self._remove()
         try:
             fsync_dir(self.root)
