@@ -84,6 +84,19 @@ def test_include_runs_another_sops_steps_with_its_params(drun, desk):
     assert bad.code == 2 and "cycle" in bad.stderr
 
 
+def test_an_include_given_a_bad_value_names_the_problem(drun, desk):
+    (desk / "sops" / "inner.yaml").write_text(
+        "name: inner\nparams:\n  count: {type: int, min: 1, max: 5}\nsteps:\n  - name: say\n    ssh: echo {{ count }}\n")
+    (desk / "sops" / "outer.yaml").write_text(
+        "name: outer\ntargets: localhost\nparams:\n  n: {type: string, default: '9'}\n"
+        "steps:\n  - name: call\n    include: inner\n    params: {count: '{{ n }}'}\n")
+    result = drun("sop", "run", "outer", "--json")
+    assert result.code == 1, result
+    step = result.json()["hosts"][0]["steps"][0]
+    assert step["name"] == "call" and step["status"] == "failed"
+    assert step["message"].startswith("invalid parameters for inner: ") and "count" in step["message"], step
+
+
 def test_retries_until_expectation_is_met(drun, desk):
     counter = desk / "count"
     (desk / "sops" / "flaky.yaml").write_text(f"""\

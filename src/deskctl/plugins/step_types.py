@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from deskctl import redact
+from deskctl.errors import BadInput, ValidationFailed
 from deskctl.hookspecs import hookimpl
 from deskctl.runbooks.steptypes import StepResult, StepType
 
@@ -333,7 +334,10 @@ class IncludeStep(StepType):
             given[key], made_from_secret = ctx.render_tracked(text)
             if made_from_secret:  # a secret stays one under the included SOP's own names
                 secret.add(key)
-        values, _ = params.resolve(child, given)
+        try:
+            values, _ = params.resolve(child, given)
+        except ValidationFailed as failed:  # the step's message names each problem, not only the SOP
+            raise BadInput(f"{failed.message}: {'; '.join(failed.problems)}") from None
         saved = ctx.params
         ctx.params = ctx.run.param_context(child, values, frozenset(secret))
         section = f"include {child.name}"
