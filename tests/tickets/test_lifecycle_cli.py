@@ -279,3 +279,13 @@ def test_every_view_shows_times_in_the_desk_zone_whatever_tz_says(drun):
     assert seen["UTC"] == seen["Asia/Tokyo"] == seen["America/New_York"]
     show, sla, kpi = seen["UTC"]
     assert "2026-11-25 09:00 CET" in show and "CET" in sla and "09:00 CET" in kpi
+
+
+def test_open_in_a_status_list_stands_for_the_open_statuses(drun):
+    open_one = create(drun, "--title", "Still open")["id"]
+    done = create(drun, "--title", "Done")["id"]
+    assert drun("ticket", "resolve", done, "--resolution", "fixed").code == 0
+    listed = drun("ticket", "list", "--status", "open,resolved", "--json").json()
+    assert sorted(r["id"] for r in listed) == sorted([open_one, done])
+    empty = drun("ticket", "list", "--status", ",")
+    assert empty.code == 2 and "names no status" in empty.stderr

@@ -36,10 +36,15 @@ def _statuses(query: Query) -> set[str] | None:
         return None
     if query.status == "open":
         return set(model.OPEN)
-    wanted = {s.strip() for s in query.status.split(",") if s.strip()}
-    for status in wanted:
+    names = {s.strip() for s in query.status.split(",") if s.strip()}
+    if not names:
+        raise BadInput(f"--status {query.status!r} names no status", "use open, all, or status names")
+    for status in names:
         _check_filter("--status", status, ["open", "all", *model.STATUSES])
-    return wanted
+    if "all" in names:
+        return None
+    # `open` in a list stands for the open statuses, as it does alone (`open,resolved`)
+    return (names - {"open"}) | (set(model.OPEN) if "open" in names else set())
 
 
 def _check_filter(option: str, value: str, allowed: list[str]) -> None:
