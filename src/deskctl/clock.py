@@ -22,7 +22,11 @@ def parse_instant(text: str, what: str = "time") -> datetime:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         raise BadInput(f"{what} {text!r} is not an ISO 8601 time", hint) from None
-    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return within_years(value if value.tzinfo else value.replace(tzinfo=UTC), what, text, hint)
+
+
+def within_years(value: datetime, what: str, text: str, hint: str) -> datetime:
+    """`value`, or BadInput naming `what` when it lies outside MIN_YEAR..MAX_YEAR."""
     if not MIN_YEAR <= value.year <= MAX_YEAR:
         raise BadInput(f"{what} {text!r} is outside the years {MIN_YEAR}-{MAX_YEAR}", hint)
     return value

@@ -40,10 +40,7 @@ def parse_moment(text: str, what: str, zone: tzinfo, *, end_of_day: bool = False
 
 
 def _bounded(moment: datetime, what: str, text: str) -> datetime:
-    """Times deskctl can reason about (SLA calendars, the store's ordering) lie in these years."""
-    if not clock.MIN_YEAR <= moment.year <= clock.MAX_YEAR:
-        raise BadInput(f"{what} {text!r} is outside the years {clock.MIN_YEAR}-{clock.MAX_YEAR}", HINT)
-    return moment
+    return clock.within_years(moment, what, text, HINT)
 
 
 def _relative(raw: str, bare_duration: int) -> timedelta | None:
@@ -76,6 +73,13 @@ def format_local(iso: str | None, zone_name: str) -> str:
 
     t = datetime.fromisoformat(iso).astimezone(ZoneInfo(zone_name))
     return f"{t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d} {t.tzname()}"
+
+
+def desk_moment(desk, text: str, what: str) -> datetime:
+    """`parse_moment` in the desk's configured time zone (a `--since` and the like)."""
+    from zoneinfo import ZoneInfo
+
+    return parse_moment(text, what, ZoneInfo(str(desk.setting("timezone", default="UTC"))))
 
 
 def desk_local(desk, iso: str | None) -> str:

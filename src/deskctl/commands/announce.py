@@ -330,11 +330,9 @@ def archive(app, ann_id: str, as_json: bool) -> None:
 
 
 def _since(desk, text: str):
-    from zoneinfo import ZoneInfo
+    from deskctl.moments import desk_moment
 
-    from deskctl.moments import parse_moment
-
-    return parse_moment(text, "--since", ZoneInfo(str(desk.setting("timezone", default="UTC"))))
+    return desk_moment(desk, text, "--since")
 
 
 @announce.command("list")

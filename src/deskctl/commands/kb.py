@@ -234,12 +234,9 @@ def stats(app, since: str | None, as_json: bool) -> None:
 def _since(desk, value: str | None) -> str | None:
     if not value:
         return None
-    from zoneinfo import ZoneInfo
+    from deskctl.moments import desk_moment, utc_iso
 
-    from deskctl.moments import parse_moment, utc_iso
-
-    zone = ZoneInfo(str(desk.setting("timezone", default="UTC")))
-    return utc_iso(parse_moment(value, "--since", zone))
+    return utc_iso(desk_moment(desk, value, "--since"))
 
 
 @kb.command(short_help="Walk a flow to an article, SOP, resolution or escalation.")
