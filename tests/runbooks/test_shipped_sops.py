@@ -115,8 +115,11 @@ def _group_exists(name: str) -> bool:
 
 
 def test_account_sops_never_act_on_root_or_a_system_or_admin_account(desk, sshd, sshrun, tmp_path):
-    if os.geteuid() != 0 or not shutil.which("useradd"):
-        pytest.skip("needs root and useradd to create throw-away accounts")
+    if os.geteuid() != 0:
+        pytest.skip("needs root to create throw-away accounts")
+    useradd, userdel = sbin("useradd"), sbin("userdel")
+    if not (useradd and userdel):
+        missing("useradd/userdel not found: apt-get install -y passwd")
     fb = fake_bin(tmp_path / "tools", ACCOUNT_TOOLS)
     identity_desk(desk, sshd, path_prepend=[str(fb)])
     for sop in ("reset-password", "unlock-account"):
@@ -129,8 +132,8 @@ def test_account_sops_never_act_on_root_or_a_system_or_admin_account(desk, sshd,
     if group is None:
         pytest.skip("no sudo, wheel or adm group on this machine")
     try:
-        subprocess.run(["useradd", "-r", "-M", "-s", "/usr/sbin/nologin", system], check=True, timeout=30)
-        subprocess.run(["useradd", "-M", "-G", group, "-s", "/bin/sh", admin], check=True, timeout=30)
+        subprocess.run([useradd, "-r", "-M", "-s", "/usr/sbin/nologin", system], check=True, timeout=30)
+        subprocess.run([useradd, "-M", "-G", group, "-s", "/bin/sh", admin], check=True, timeout=30)
         for sop in ("reset-password", "unlock-account"):
             for user, why in ((system, "system or service account"), (admin, f"administrators' group {group}")):
                 result = sshrun("sop", "run", sop, "-p", f"user={user}", "--yes", "--json")
@@ -141,7 +144,7 @@ def test_account_sops_never_act_on_root_or_a_system_or_admin_account(desk, sshd,
         assert not (fb / "changed").exists()
     finally:
         for name in (system, admin):
-            subprocess.run(["userdel", name], timeout=30, check=False)
+            subprocess.run([userdel, name], timeout=30, check=False)
 
 
 # CUPS is not installed in the test container: lpstat/cancel/cupsenable doubles keep a queue
