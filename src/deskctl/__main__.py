@@ -1,5 +1,5 @@
 import sys
 
-from deskctl.entry import main
+from deskctl.cli.entry import main
 
 sys.exit(main())

@@ -53,7 +53,7 @@ def check_desk(desk):
 @hookspec
 def config_schema():
     """Declare the config sections this plugin reads: return a mapping of top-level section
-    name -> schema node (``deskctl.config_schema``: ``Fields``, ``MapOf``, ``ListOf``,
+    name -> schema node (``deskctl.desk.config_schema``: ``Fields``, ``MapOf``, ``ListOf``,
     ``Text``, ``Number``, ``Int``, ``Bool``, ``Duration``, ...), or None.
 
     ``deskctl config check`` then checks those sections like deskctl's own (types, ranges,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 
-from deskctl.redact import redact, redact_data, secrets_registered
+from deskctl.util.redact import redact, redact_data, secrets_registered
 
 TYPE_CHECKING = False  # the typing module costs an import on every start
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ def _styled(text: str) -> str:
     return "".join(out)
 
 
-# Everything printed passes through the secret registry (deskctl.redact): a secret that a
+# Everything printed passes through the secret registry (deskctl.util.redact): a secret that a
 # feature forgot to mask is still never shown; and then through `visible` (terminal safety,
 # above). Only the one-time display of a generated password writes to stderr directly, on
 # purpose, through `visible` alone.

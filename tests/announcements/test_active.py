@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from deskctl.announcements.active import active_outages_for_service
-from deskctl.clock import parse_instant
 from deskctl.desk import Desk
+from deskctl.util.clock import parse_instant
 from tests.announcements.conftest import create_approved
 
 

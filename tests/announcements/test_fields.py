@@ -7,8 +7,8 @@ import pytest
 
 from deskctl.announcements.fields import FieldChecker, parse_assignments, text_in
 from deskctl.announcements.kinds import get_kind, load_kinds
-from deskctl.config_defaults import DEFAULTS
 from deskctl.desk import deep_merge
+from deskctl.desk.defaults import DEFAULTS
 from deskctl.errors import NotFound
 
 CONFIG = deep_merge(DEFAULTS, {"timezone": "Europe/Rome", "desk": {"email": "sd@example.com", "phone": "+39 02 1"}})

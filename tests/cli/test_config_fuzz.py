@@ -103,7 +103,7 @@ CASES = [(path, value) for path in key_paths(SHIPPED) for value in WRONG]
 def names_key_and_line(message: str, path: tuple, config: Path) -> bool:
     """`message` is `config/deskctl.yaml:LINE: ...` naming the key at that key's line: the key
     itself, the key above it whose value it rejects, or a part of the wrong value."""
-    from deskctl import yamlio
+    from deskctl.desk import yamlio
 
     lines = yamlio.line_index(config)
     keys = [path[:n] for n in range(len(path), 0, -1)] + [k for k in lines if k[:len(path)] == path]
@@ -121,7 +121,7 @@ def read_sections(desk) -> None:
     from deskctl.reports.surveys import load_settings
     from deskctl.sla.policy import load_policy
     from deskctl.sla.sweep import settings_problems
-    from deskctl.tickets.api import classify
+    from deskctl.tickets.operations import classify
 
     classify(desk, {"title": "VPN down, printer jammed", "description": "", "channel": "phone"})
     load_policy(desk)

@@ -59,7 +59,7 @@ def test_warm_help_imports_neither_click_nor_pluggy(base_env, desk):
 
 
 def test_group_help_imports_no_heavy_module(base_env, desk):
-    from deskctl.plugins.builtin_commands import COMMANDS
+    from deskctl.plugins.builtin.builtin_commands import COMMANDS
 
     for group in COMMANDS:
         names = imported_modules([group, "--help"], base_env, desk)
@@ -111,7 +111,7 @@ def test_every_hook_is_documented():
 def test_builtin_command_runs_without_pluggy_once_the_plugin_index_exists(base_env, desk):
     imported_modules(["ticket", "list"], base_env, desk)  # first run: full load, index written
     names = imported_modules(["ticket", "list"], base_env, desk)
-    assert "pluggy" not in names and "deskctl.plugins.step_types" not in names
+    assert "pluggy" not in names and "deskctl.plugins.builtin.step_types" not in names
 
 
 @pytest.mark.parametrize("args", [["ticket", "show", "INC-99"], ["sop", "run", "no-such-sop"]])

@@ -127,7 +127,7 @@ def test_plugin_with_unknown_hook_or_bad_signature_is_rejected(drun, desk):
 
 def test_duplicate_registration_names_both_plugins():
     import deskctl
-    from deskctl.plugin_manager import Registry, load_plugins
+    from deskctl.plugins.manager import Registry, load_plugins
 
     class First:
         @deskctl.hookimpl

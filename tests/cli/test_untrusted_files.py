@@ -3,7 +3,7 @@ alias bombs and oversize files. One line, never a hang."""
 
 from __future__ import annotations
 
-from tests.core.test_yamlio import bomb
+from tests.desk.test_yamlio import bomb
 
 
 def test_an_alias_bomb_in_the_config_fails_every_command_in_one_line(drun, desk):

@@ -31,7 +31,7 @@ def test_the_documented_plugin_step_type_works(drun, desk, tmp_path):
 def test_a_duplicate_step_type_names_both_plugins(drun, desk):
     (desk / "plugins" / "myssh.py").write_text(
         "from deskctl.hookspecs import hookimpl\n"
-        "from deskctl.plugins.step_types import ShellStep\n\n"
+        "from deskctl.plugins.builtin.step_types import ShellStep\n\n"
         "@hookimpl\ndef register_step_types(register):\n    register('ssh', ShellStep())\n"
     )
     result = drun("sop", "validate")

@@ -7,12 +7,12 @@ import subprocess
 
 import pytest
 
-from deskctl import redact
 from deskctl.errors import BadInput
 from deskctl.executor import shell
+from deskctl.executor.inventory import Inventory, _make_host, check
 from deskctl.executor.local import LocalConnection
-from deskctl.inventory import Inventory, _make_host, check
 from deskctl.runbooks import templating
+from deskctl.util import redact
 from tests.runbooks.conftest import fake_bin
 
 

@@ -218,7 +218,7 @@ def test_running_an_invalid_sop_also_names_the_missing_parameters(drun, desk):
 
 
 def test_an_alias_bomb_in_a_sop_or_the_inventory_fails_in_one_line(drun, desk):
-    from tests.core.test_yamlio import bomb
+    from tests.desk.test_yamlio import bomb
 
     (desk / "sops" / "bomb.yaml").write_text("name: bomb\nsteps:\n  - name: a\n    local: 'true'\n" + bomb(levels=7, width=10))
     for command in (("sop", "validate"), ("sop", "run", "bomb"), ("config", "check")):
@@ -270,7 +270,7 @@ def test_sop_names_are_names_not_paths(drun, desk, tmp_path):
 def test_a_cache_folder_others_can_write_is_not_used(drun, desk, tmp_path):
     """Someone who can write the folder can forge an entry that checks out: so such a folder
     (group or world-writable) is never read, only warned about."""
-    from deskctl import cache as cache_module
+    from deskctl.util import cache as cache_module
 
     marker = tmp_path / "marker"
     (desk / "sops" / "mark.yaml").write_text(

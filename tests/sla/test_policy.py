@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from deskctl.config_defaults import DEFAULTS
+from deskctl.desk.defaults import DEFAULTS
 from deskctl.sla.policy import _build, parse_percent
 
 

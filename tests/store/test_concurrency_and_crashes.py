@@ -16,23 +16,23 @@ import pytest
 WORKER = textwrap.dedent("""
     import sys, time
     from deskctl.desk import Desk
-    from deskctl.tickets import api
+    from deskctl.tickets import operations
     desk, worker, count, start_at = Desk(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
     while time.time() < start_at:   # every process starts at the same moment
         time.sleep(0.001)
     for i in range(count):
-        api.create_ticket(desk, actor=f"w{worker}", title=f"worker {worker} ticket {i}")
+        operations.create_ticket(desk, actor=f"w{worker}", title=f"worker {worker} ticket {i}")
 """)
 
 COMMENTER = textwrap.dedent("""
     import sys, time
     from deskctl.desk import Desk
-    from deskctl.tickets import api
+    from deskctl.tickets import operations
     desk, worker, tid, count, start_at = Desk(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
     while time.time() < start_at:
         time.sleep(0.001)
     for i in range(count):
-        api.comment(desk, tid, actor=f"w{worker}", text=f"note {worker}-{i}", internal=True)
+        operations.comment(desk, tid, actor=f"w{worker}", text=f"note {worker}-{i}", internal=True)
 """)
 
 
@@ -106,11 +106,11 @@ def test_kill_9_at_random_instants_leaves_a_readable_store(desk, drun, env):
     loop = textwrap.dedent("""
         import sys
         from deskctl.desk import Desk
-        from deskctl.tickets import api
+        from deskctl.tickets import operations
         desk = Desk(sys.argv[1])
         for i in range(100000):
-            t = api.create_ticket(desk, actor="loop", title=f"t{i}")
-            api.comment(desk, t["id"], actor="loop", text="x")
+            t = operations.create_ticket(desk, actor="loop", title=f"t{i}")
+            operations.comment(desk, t["id"], actor="loop", text="x")
     """)
     seen = 0
     for attempt in range(8):
@@ -150,7 +150,7 @@ def test_lock_held_by_a_hung_process_gives_exit_4_naming_it(desk, drun, env):
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent("""
             import sys, time
-            from deskctl.locking import FileLock
+            from deskctl.util.locking import FileLock
             with FileLock(sys.argv[1], actor="hung-job"):
                 print("locked", flush=True)
                 time.sleep(60)

@@ -117,19 +117,19 @@ def test_a_disk_that_fills_up_after_the_commit_point_is_reported_as_committed(ru
     (here: right after the journal is durable). The change is not lost and not reported as
     failed: the message says it will be completed, readers see it, the next writer completes it."""
     from deskctl.desk import Desk
-    from deskctl.fileio import DiskError
-    from deskctl.store import atomic
-    from deskctl.tickets import api
+    from deskctl.store import journal
+    from deskctl.tickets import operations
+    from deskctl.util.fileio import DiskError
 
-    class FilledAfterCommit(atomic.Journal):
+    class FilledAfterCommit(journal.Journal):
         def _write_journal(self, raw: bytes) -> None:
             super()._write_journal(raw)
             small_disk.fill(leave=0)
 
-    monkeypatch.setattr(atomic, "Journal", FilledAfterCommit)
+    monkeypatch.setattr(journal, "Journal", FilledAfterCommit)
     monkeypatch.setenv("DESKCTL_CACHE_DIR", base_env["DESKCTL_CACHE_DIR"])
     with pytest.raises(DiskError) as refused:
-        api.create_ticket(Desk(full_desk), actor="tester", title="committed then full", description=BIG)
+        operations.create_ticket(Desk(full_desk), actor="tester", title="committed then full", description=BIG)
     assert "disk is full" in refused.value.message and "committed" in refused.value.message
     assert "do not repeat it" in refused.value.message
     assert (full_desk / "data" / "tickets" / "journal.json").exists()

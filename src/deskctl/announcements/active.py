@@ -11,9 +11,9 @@ import json
 import os
 from datetime import datetime, timedelta
 
-from deskctl import clock
 from deskctl.announcements import ID_PREFIX
 from deskctl.announcements.records import languages_of, public_version
+from deskctl.util import clock
 
 # The rendering machinery (render, kinds, the store with pathlib and typing) is imported
 # inside the functions, once a published announcement is known to matter: `ticket create`
@@ -141,9 +141,9 @@ def link_ticket_to_outages(desk, ticket: dict, *, actor: str, now: datetime | No
     for bulletin in bulletins:
         incident = bulletin.get("ticket")
         if incident and incident != ticket.get("id"):
-            from deskctl.tickets import api
+            from deskctl.tickets import operations
 
-            api.link(desk, ticket["id"], incident, actor=actor, kind="related")
+            operations.link(desk, ticket["id"], incident, actor=actor, kind="related")
             bulletin["linked_to"] = incident
         store.update(bulletin["id"], lambda rec, b=bulletin: event(
             rec, actor, "ticket-linked", f"{ticket['id']} opened for {service}", ticket=ticket["id"], incident=b.get("ticket")))

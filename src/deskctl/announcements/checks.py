@@ -11,10 +11,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from deskctl import clock, yamlio
 from deskctl.announcements.kinds import FIELD_TYPES, Kind, catalogue_for
 from deskctl.announcements.render import CONTEXT_NAMES, TEMPLATE_CHANNELS, Renderer, templates_root
+from deskctl.desk import yamlio
 from deskctl.errors import BadInput
+from deskctl.util import clock
 
 JINJA_GLOBALS = {"range", "dict", "lipsum", "cycler", "joiner", "namespace"}
 LAYOUT_NAMES = {"t", "section"}  # the layouts import these for the kinds' templates
@@ -234,7 +235,8 @@ def _fingerprint(desk, root: Path) -> list:
     deskctl's own code and the installed libraries (Babel data, Jinja2)."""
     import hashlib
 
-    from deskctl import __version__, cache
+    from deskctl import __version__
+    from deskctl.util import cache
 
     files = [[str(p), p.stat().st_mtime_ns, p.stat().st_size] for p in sorted(root.rglob("*.j2"))]
     code = [[p.name, p.stat().st_mtime_ns] for p in sorted(Path(__file__).parent.glob("*.py"))]
@@ -254,7 +256,7 @@ def json_dumps(value: Any) -> str:
 def check_templates(desk) -> list[str]:
     """The template problems; the answer is cached until a template, the settings it reads
     or deskctl itself change (parsing and trial-rendering 140 templates takes a second)."""
-    from deskctl import cache
+    from deskctl.util import cache
 
     root = templates_root(desk)
     if not root.is_dir():

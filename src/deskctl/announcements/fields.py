@@ -50,7 +50,7 @@ def to_instant(value: Any, zone: ZoneInfo) -> datetime:
         moment = datetime.combine(value, time(0, 0))
     elif isinstance(value, str) and value.strip():
         from deskctl.errors import BadInput
-        from deskctl.moments import parse_moment
+        from deskctl.util.moments import parse_moment
 
         try:  # `now`, `+2h` (a bare duration counts ahead here), a day, an ISO time
             return parse_moment(value, "time", zone, bare_duration=+1)
@@ -58,7 +58,7 @@ def to_instant(value: Any, zone: ZoneInfo) -> datetime:
             raise ValueError(str(exc)) from None
     else:
         raise ValueError("empty")
-    from deskctl.clock import MAX_YEAR, MIN_YEAR
+    from deskctl.util.clock import MAX_YEAR, MIN_YEAR
 
     if not MIN_YEAR <= moment.year <= MAX_YEAR:  # year 1 or 9999 overflows with a zone
         raise ValueError(f"outside the years {MIN_YEAR}-{MAX_YEAR}")

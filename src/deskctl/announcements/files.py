@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from deskctl.announcements.render import Rendered
-from deskctl.fileio import atomic_write
+from deskctl.util.fileio import atomic_write
 
 FILE_NAMES: dict[tuple[str, str], str] = {
     ("email", "subject"): "email.subject.txt",

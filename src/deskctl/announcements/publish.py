@@ -26,12 +26,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from deskctl import clock, redact
 from deskctl.announcements.records import languages_of, release_version
 from deskctl.announcements.render import TEMPLATE_CHANNELS, Rendered, Renderer
 from deskctl.announcements.store import AnnouncementStore
 from deskctl.announcements.workflow import event
 from deskctl.errors import BadInput, NotPermitted, ValidationFailed
+from deskctl.util import clock, redact
 
 
 @dataclass

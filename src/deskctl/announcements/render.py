@@ -16,10 +16,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from deskctl import clock
 from deskctl.announcements.fields import desk_zone, text_in
 from deskctl.announcements.kinds import CLOSING_KIND, Kind, load_kinds
 from deskctl.errors import BadInput
+from deskctl.util import clock
 
 TEMPLATE_CHANNELS: dict[str, tuple[str, ...]] = {
     "email": ("subject", "text", "html"),
@@ -146,7 +146,7 @@ def _bytecode_cache(env):
     source, so an edited template is never missed."""
     from jinja2 import FileSystemBytecodeCache
 
-    from deskctl.cache import cache_dir
+    from deskctl.util.cache import cache_dir
 
     flavour = environment_flavour(env)
     root = _private_folder(os.path.join(cache_dir(), "jinja2-bytecode"))

@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from deskctl import clock
 from deskctl.announcements.records import languages_of, public_version
 from deskctl.announcements.render import Renderer
 from deskctl.announcements.store import AnnouncementStore
-from deskctl.fileio import atomic_write
+from deskctl.util import clock
+from deskctl.util.fileio import atomic_write
 
 EPOCH = "1970-01-01T00:00:00+00:00"  # `updated` of a page that never showed anything
 PAGE = "_statuspage/page.j2"

@@ -16,8 +16,8 @@ from typing import Any
 
 from deskctl.announcements import ID_PREFIX
 from deskctl.errors import BadInput, NotFound
-from deskctl.fileio import DiskError, as_disk_error, atomic_write
-from deskctl.locking import FileLock
+from deskctl.util.fileio import DiskError, as_disk_error, atomic_write
+from deskctl.util.locking import FileLock
 
 _ID = re.compile(r"^(?:ann-?)?0*(\d{1,9})$", re.IGNORECASE)
 

@@ -12,13 +12,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from deskctl import clock
 from deskctl.announcements import roles
 from deskctl.announcements.fields import FieldChecker, Where, desk_zone, to_instant
 from deskctl.announcements.kinds import CLOSING_KIND, get_kind, load_kinds
 from deskctl.announcements.records import public_version
 from deskctl.announcements.store import AnnouncementStore
 from deskctl.errors import BadInput, NotPermitted, ValidationFailed
+from deskctl.util import clock
 
 STATUSES = ("draft", "submitted", "rejected", "approved", "published", "resolved", "archived")
 EDITABLE = ("draft", "rejected", "submitted", "approved", "published")

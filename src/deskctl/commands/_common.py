@@ -8,7 +8,7 @@ from functools import update_wrapper
 
 import click
 
-from deskctl.app import AppContext
+from deskctl.cli.context import AppContext
 from deskctl.commands._args import csv_list, interactive, parse_assignments
 
 __all__ = ["csv_list", "interactive", "json_option", "parse_assignments", "pass_app", "runs", "yes_option"]

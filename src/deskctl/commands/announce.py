@@ -23,9 +23,9 @@ def announce() -> None:
 
 def _raw_fields(app, from_file: str | None, assignments: tuple[str, ...]):
     """The raw fields and a function naming where each came from (file:line or --set)."""
-    from deskctl import yamlio
     from deskctl.announcements.fields import parse_assignments
     from deskctl.commands._common import parse_assignments as split_pairs
+    from deskctl.desk import yamlio
     from deskctl.errors import BadInput
 
     raw: dict = {}
@@ -53,7 +53,7 @@ def _raw_fields(app, from_file: str | None, assignments: tuple[str, ...]):
 
 
 def _channels(app) -> dict:
-    from deskctl.plugin_manager import Registry
+    from deskctl.plugins.manager import Registry
 
     registry = Registry("channel").collect(app.plugins, "register_channels")
     for problem in registry.errors:
@@ -121,10 +121,10 @@ def create(app, kind: str, assignments, from_file, ticket, as_json: bool) -> Non
 def _check_ticket(app, ticket: str) -> str:
     """The incident ticket's id as the ticket store writes it; an unknown one is refused."""
     try:
-        from deskctl.tickets import api
+        from deskctl.tickets import operations
     except ImportError:  # a build without tickets: keep the reference as given
         return ticket
-    return str(api.get_ticket(app.desk, ticket)["id"])
+    return str(operations.get_ticket(app.desk, ticket)["id"])
 
 
 @announce.command()
@@ -330,7 +330,7 @@ def archive(app, ann_id: str, as_json: bool) -> None:
 
 
 def _since(desk, text: str):
-    from deskctl.moments import desk_moment
+    from deskctl.util.moments import desk_moment
 
     return desk_moment(desk, text, "--since")
 
@@ -369,7 +369,7 @@ def show(app, ann_id: str, as_json: bool) -> None:
     if as_json:
         output.print_json(data)
         return
-    from deskctl.moments import desk_local
+    from deskctl.util.moments import desk_local
 
     def local(rows: list[dict], key: str) -> list[dict]:
         return [{**row, key: desk_local(app.desk, row.get(key))} for row in rows]

@@ -18,7 +18,7 @@ def config() -> None:
 @pass_app
 def show(app, as_json: bool) -> None:
     """Every setting with its value and where it comes from (default or file:line)."""
-    from deskctl.config_report import effective_settings
+    from deskctl.desk.config_report import effective_settings
 
     desk = app.desk
     settings = effective_settings(desk)
@@ -36,7 +36,7 @@ def show(app, as_json: bool) -> None:
 @pass_app
 def check(app, as_json: bool) -> None:
     """Validate every config file, runbook, template and KB file; list all problems."""
-    from deskctl.config_report import check_desk
+    from deskctl.desk.config_report import check_desk
     from deskctl.errors import ValidationFailed
 
     app.lenient_config = True  # every problem is listed below, not only the first

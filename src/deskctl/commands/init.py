@@ -14,7 +14,7 @@ from deskctl.commands._common import pass_app
 @pass_app
 def init(app, directory: str, force: bool) -> None:
     """Create a new desk in DIRECTORY (config, SOPs, templates, knowledge base)."""
-    from deskctl.desk_init import create_desk
+    from deskctl.desk.create import create_desk
 
     written = create_desk(directory, force=force)
     output.info(f"created desk {directory} ({written} files); next: cd {directory} && deskctl config check")

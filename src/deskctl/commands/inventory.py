@@ -18,7 +18,7 @@ def inventory() -> None:
 @pass_app
 def list_(app, as_json: bool) -> None:
     """Every host with its address, user, connection and groups."""
-    from deskctl.inventory import load_inventory
+    from deskctl.executor.inventory import load_inventory
 
     inv = load_inventory(app.desk)
     rows = [h.to_dict() for h in inv.hosts.values()]
@@ -34,7 +34,7 @@ def list_(app, as_json: bool) -> None:
 @pass_app
 def show(app, host: str, as_json: bool) -> None:
     """One host's settings and variables (group and host vars merged)."""
-    from deskctl.inventory import load_inventory
+    from deskctl.executor.inventory import load_inventory
 
     data = load_inventory(app.desk).host(host).to_dict()
     if as_json:
@@ -54,8 +54,8 @@ def trust(app, host: str, assume_yes: bool, as_json: bool) -> None:
     """Show HOST's SSH key fingerprint and record it in config/known_hosts after confirmation."""
     from deskctl.errors import BadInput, OperationFailed
     from deskctl.executor import ConnectionFailed
+    from deskctl.executor.inventory import load_inventory
     from deskctl.executor.trust import inspect, record_key
-    from deskctl.inventory import load_inventory
 
     target = load_inventory(app.desk).host(host)
     if target.is_local:

@@ -219,7 +219,7 @@ def stats(app, since: str | None, as_json: bool) -> None:
     if as_json:
         output.print_json(data)
         return
-    from deskctl.moments import format_local
+    from deskctl.util.moments import format_local
 
     zone = str(desk.setting("timezone", default="UTC"))
     rows = [{**r, "last_useful": format_local(r["last_useful"], zone) or "-"} for r in data["rows"]]
@@ -234,7 +234,7 @@ def stats(app, since: str | None, as_json: bool) -> None:
 def _since(desk, value: str | None) -> str | None:
     if not value:
         return None
-    from deskctl.moments import desk_moment, utc_iso
+    from deskctl.util.moments import desk_moment, utc_iso
 
     return utc_iso(desk_moment(desk, value, "--since"))
 

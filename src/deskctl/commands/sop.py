@@ -24,7 +24,7 @@ def sop() -> None:
 
 
 def _library(app, with_inventory: bool = True):
-    from deskctl.inventory import load_inventory
+    from deskctl.executor.inventory import load_inventory
     from deskctl.runbooks.engine import library_for
 
     return library_for(app.desk, app.plugins, load_inventory(app.desk) if with_inventory else None)
@@ -239,8 +239,8 @@ def _report(app, plan, record: dict, ticket_id: str | None, as_json: bool) -> No
         # shown once, to the person who ran it; the record holds only ***
         sys.stderr.write(output.visible(f"{line}   (shown once, not stored)") + "\n")
     if ticket_id:
-        from deskctl.fileio import DiskError
         from deskctl.runbooks import ticketing
+        from deskctl.util.fileio import DiskError
 
         try:
             record["ticket_actions"] = ticketing.report_run(app.desk, ticket_id, record, actor=app.actor, resolves=plan.runbook.resolves)
@@ -267,7 +267,7 @@ def history(app, sop_name: str | None, limit: int, as_json: bool) -> None:
     if as_json:
         output.print_json(rows)
         return
-    from deskctl.moments import desk_local
+    from deskctl.util.moments import desk_local
 
     rows = [{**row, "started_at": desk_local(app.desk, row.get("started_at"))} for row in rows]
     output.print_table(rows, [("id", "RUN"), ("sop", "SOP"), ("status", "STATUS"), ("hosts", "HOSTS"), ("failed", "FAILED"), ("started_at", "STARTED"), ("actor", "ACTOR"), ("ticket", "TICKET")])
@@ -285,7 +285,7 @@ def show_run(app, run_id: str, as_json: bool) -> None:
     if as_json:
         output.print_json(record)
         return
-    from deskctl.moments import desk_local
+    from deskctl.util.moments import desk_local
 
     shown = {**record, "started_at": desk_local(app.desk, record.get("started_at"))}
     output.print_keyvalues([(k, shown.get(k)) for k in ("id", "sop", "sop_hash", "status", "actor", "ticket", "started_at", "duration")]
@@ -301,7 +301,7 @@ def show_run(app, run_id: str, as_json: bool) -> None:
 @pass_app
 def types(app, as_json: bool) -> None:
     """The step types available (built in and from plugins)."""
-    from deskctl.plugin_manager import Registry
+    from deskctl.plugins.manager import Registry
 
     registry = Registry("step type").collect(app.plugins, "register_step_types")
     rows = [{"name": n, "plugin": registry.owners[n], "summary": getattr(t, "summary", "")} for n, t in sorted(registry.items.items())]

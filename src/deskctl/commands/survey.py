@@ -19,9 +19,9 @@ def survey() -> None:
 @pass_app
 def pending(app, include_expired, as_json) -> None:
     """Closed tickets chosen by the sampling that have no answer yet, oldest first."""
-    from deskctl.durations import format_age
     from deskctl.reports.surveys import pending as find_pending
     from deskctl.sla.display import local_time
+    from deskctl.util.durations import format_age
 
     rows = find_pending(app.desk, include_expired=include_expired)
     if as_json:

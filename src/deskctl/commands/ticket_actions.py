@@ -65,7 +65,7 @@ def create(app, title, description, type_, category, priority, impact, urgency, 
 
 
 def classify(app, title, description, channel, service, requester_email, system, as_json) -> None:
-    from deskctl.tickets.api import classify as run_rules
+    from deskctl.tickets.operations import classify as run_rules
 
     fields = {"title": title, "description": description, "channel": channel, "service": service,
               "requester": {"email": requester_email}, "system": parse_assignments(system, "--system")}
@@ -82,9 +82,9 @@ def classify(app, title, description, channel, service, requester_email, system,
 
 def _add_sla(desk, rows: list[dict], detail: bool) -> None:
     """SLA state on display only; a broken SLA config must not hide the queue."""
-    from deskctl import clock
     from deskctl.errors import BadInput
     from deskctl.sla.display import with_sla
+    from deskctl.util import clock
 
     clock.now()  # a wrong DESKCTL_NOW is bad input (exit 2), not a display problem
     try:
@@ -114,11 +114,11 @@ def list_(app, status, all_, types, priorities, categories, groups, assignee, re
 
 
 def show(app, ticket_id, as_json) -> None:
-    from deskctl import clock
     from deskctl.errors import BadInput
     from deskctl.sla.display import ticket_with_sla
-    from deskctl.tickets.api import get_ticket
+    from deskctl.tickets.operations import get_ticket
     from deskctl.tickets.render import render_ticket
+    from deskctl.util import clock
 
     ticket = get_ticket(app.desk, ticket_id)
     clock.now()  # a wrong DESKCTL_NOW is bad input (exit 2), not a display problem
@@ -136,7 +136,7 @@ def show(app, ticket_id, as_json) -> None:
 def update(app, ticket_id, title, description, category, priority, impact, urgency, service, channel,
            requester_name, requester_email, requester_phone, system, add_tags, remove_tags, note, as_json) -> None:
     from deskctl.errors import BadInput
-    from deskctl.tickets import api
+    from deskctl.tickets import operations
 
     fields = {k: v for k, v in dict(title=title, description=description, category=category, priority=priority,
                                     impact=impact, urgency=urgency, service=service, channel=channel).items()
@@ -147,22 +147,22 @@ def update(app, ticket_id, title, description, category, priority, impact, urgen
     if system:
         fields["system"] = parse_assignments(system, "--system")
     if add_tags or remove_tags:
-        current = api.get_ticket(app.desk, ticket_id).get("tags") or []
+        current = operations.get_ticket(app.desk, ticket_id).get("tags") or []
         tags = [t for t in current if t not in remove_tags]
         fields["tags"] = tags + [t for t in add_tags if t not in tags]
     if not fields:
         raise BadInput("nothing to update", "give at least one option, e.g. --priority high")
-    result = api.update(app.desk, ticket_id, actor=app.actor, fields=fields, note=note)
+    result = operations.update(app.desk, ticket_id, actor=app.actor, fields=fields, note=note)
     _show_result(result, as_json, f"updated {_line(result)}")
 
 
 def _lifecycle(name: str, call: str):
-    """A lifecycle step: `api.<call>(desk, id, actor=..., **options)`, printed as `name: ...`."""
+    """A lifecycle step: `operations.<call>(desk, id, actor=..., **options)`, printed as `name: ...`."""
 
     def action(app, ticket_id, as_json, **options) -> None:
-        from deskctl.tickets import api
+        from deskctl.tickets import operations
 
-        result = getattr(api, call)(app.desk, ticket_id, actor=app.actor, **options)
+        result = getattr(operations, call)(app.desk, ticket_id, actor=app.actor, **options)
         _show_result(result, as_json, f"{name}: {_line(result)}")
 
     action.__name__ = action.__qualname__ = name
@@ -181,16 +181,16 @@ reopen = _lifecycle("reopen", "reopen")
 
 
 def link(app, ticket_id, other_id, kind, as_json) -> None:
-    from deskctl.tickets import api
+    from deskctl.tickets import operations
 
-    result = api.link(app.desk, ticket_id, other_id, actor=app.actor, kind=kind)
+    result = operations.link(app.desk, ticket_id, other_id, actor=app.actor, kind=kind)
     _show_result(result, as_json, f"linked {result['id']} as {kind} of {other_id.upper()}")
 
 
 def attach(app, ticket_id, file, as_json) -> None:
-    from deskctl.tickets import api
+    from deskctl.tickets import operations
 
-    result = api.attach(app.desk, ticket_id, file, actor=app.actor)
+    result = operations.attach(app.desk, ticket_id, file, actor=app.actor)
     _show_result(result, as_json, f"attached {file} to {result['id']}")
 
 

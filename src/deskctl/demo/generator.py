@@ -18,8 +18,8 @@ from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 from deskctl.demo import catalogue as cat
-from deskctl.durations import parse_duration
 from deskctl.tickets import lifecycle, model
+from deskctl.util.durations import parse_duration
 
 STAFF = {"L1": ("olga", "marco", "ioana", "paolo"), "L2": ("ivan", "giulia", "stefan"),
          "L3": ("dmitri", "chiara"), "network": ("sergei", "luca"), "security": ("irina", "alessandro"),
@@ -220,9 +220,9 @@ class Generator:
 
 def seed_desk(desk, *, tickets: int, days: float = 90, seed: int = 1, now: datetime | None = None) -> dict:
     """Append `tickets` synthetic tickets spread over the last `days` days to the desk's store."""
-    from deskctl import clock
     from deskctl.store.bulk import bulk_load
     from deskctl.store.tinydb_store import TinyTicketStore
+    from deskctl.util import clock
 
     now = now or clock.now()
     gen = Generator(desk, tickets=tickets, days=days, seed=seed, now=now)

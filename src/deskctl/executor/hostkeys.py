@@ -76,7 +76,7 @@ def record(desk, address: str, port: int, key) -> Path:
             if len(parts) >= 2 and name in parts[0].split(",") and parts[1] == key.get_name():
                 continue
             kept.append(old if old.endswith("\n") else old + "\n")
-    from deskctl.fileio import atomic_write
+    from deskctl.util.fileio import atomic_write
 
     atomic_write(path, "".join([*kept, line]))
     with _cache_lock:

@@ -147,7 +147,7 @@ def parse_header(header: str, label: str) -> dict[str, Any]:
     simple = _simple_header(header)
     if simple is not None:
         return simple
-    from deskctl import yamlio
+    from deskctl.desk import yamlio
 
     try:
         meta = yamlio.parse_text(header, label)

@@ -151,7 +151,7 @@ def read_flow(desk, path: Path) -> tuple[Flow | None, list[str]]:
 
     Returns no flow only when the file cannot be used at all (syntax, not a mapping).
     """
-    from deskctl import yamlio
+    from deskctl.desk import yamlio
 
     label = desk.rel(path)
     try:

@@ -278,7 +278,7 @@ def _write(folder: Path, meta: dict[str, Any], shards: list[dict], analysis: dic
                 (target / f"p-{number:03d}.json").write_bytes(orjson.dumps(shard))
         (target / "files.json").write_bytes(orjson.dumps({k: v for k, v in analysis.items() if k != "docs"}))
         (target / "docs.json").write_bytes(orjson.dumps(analysis["docs"]))
-        from deskctl.fileio import create_new
+        from deskctl.util.fileio import create_new
 
         with open(create_new(tmp), "wb") as fh:  # a predictable name: never through a planted link
             fh.write(orjson.dumps({**meta, "generation": generation}))

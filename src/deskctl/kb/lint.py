@@ -176,7 +176,7 @@ def lint(desk, *, syntax: bool = True) -> list[str]:
     """Every problem in the desk's KB, sorted by file and line.
 
     `syntax=False` leaves out unreadable files, which `config check` already reports."""
-    from deskctl.config_report import _problem_sort_key
+    from deskctl.desk.config_report import _problem_sort_key
 
     problems, ids = check_articles(desk, syntax=syntax)
     flow_problems, _ = check_flows(desk, ids, syntax=syntax)

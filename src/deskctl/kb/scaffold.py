@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from deskctl import clock
 from deskctl.errors import BadInput
 from deskctl.kb import text
 from deskctl.kb.articles import ID_RE, articles_dir
+from deskctl.util import clock
 
 SECTIONS = {
     "en": ("Symptoms", "Before you start", "Steps", "If this does not help", "Related"),
@@ -108,7 +108,7 @@ def new_article(desk, *, title: str, article_id: str | None = None, tags: list[s
     if translation_of:
         body.append(f"- [[{index.find(translation_of)['id']}]]")
         body.append("")
-    from deskctl.fileio import atomic_write
+    from deskctl.util.fileio import atomic_write
 
     atomic_write(path, "\n".join(lines + body))  # a full disk: one line, no temporary file left behind
     forget(desk)

@@ -58,7 +58,7 @@ def kb_stats(desk, *, since: str | None = None) -> dict[str, Any]:
 
 def _flow_meta(path) -> tuple[str, str, str]:
     """A flow file's id (what tickets record), title and language."""
-    from deskctl import yamlio
+    from deskctl.desk import yamlio
     from deskctl.errors import BadInput
 
     try:

@@ -1,5 +1,5 @@
 """Where the KB meets tickets: reading a ticket's text, recording a guided flow in its
-history, escalating or resolving it. All through `deskctl.tickets.api`, imported only here."""
+history, escalating or resolving it. All through `deskctl.tickets.operations`, imported only here."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from deskctl.kb.guide import Walk, describe
 
 
 def _api():
-    from deskctl.tickets import api
+    from deskctl.tickets import operations
 
-    return api
+    return operations
 
 
 def get_ticket(desk, ticket_id: str) -> dict:

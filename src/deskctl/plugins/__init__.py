@@ -1,2 +1,3 @@
-"""deskctl's built-in plugins: its own features, registered through the same hooks as
-third-party plugins (see `deskctl.plugin_manager.DEFAULT_PLUGINS`)."""
+"""The plugin machinery: the manager that loads built-in, installed and desk plugins, the
+cached index of what they implement, and the events commands send them. The hook
+specifications are `deskctl.hookspecs`; deskctl's own plugins are in `builtin/`."""

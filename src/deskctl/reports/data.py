@@ -6,17 +6,17 @@ import gc
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from deskctl import clock
 from deskctl.errors import BadInput
 from deskctl.reports.kpi import Period
+from deskctl.util import clock
 
 
 def load_rows(desk) -> list[dict]:
     """Summary rows of every ticket. Rows written before the SLA fields existed (no
     `pending_periods`) are rebuilt from their tickets, so old stores report correctly."""
-    from deskctl import jsoncodec
     from deskctl.store import open_store
     from deskctl.tickets.model import summary_row
+    from deskctl.util import jsoncodec
 
     jsoncodec.use_orjson()  # every index of the desk is parsed: worth orjson's import
     store = open_store(desk)
@@ -29,10 +29,10 @@ def load_rows(desk) -> list[dict]:
 
 
 def parse_when(text: str | None, what: str, tz: str, *, end_of_day: bool = False) -> datetime | None:
-    """`--since`/`--until`: see `deskctl.moments` (`30d`, `now`, a day, an ISO time)."""
+    """`--since`/`--until`: see `deskctl.util.moments` (`30d`, `now`, a day, an ISO time)."""
     if not text:
         return None
-    from deskctl.moments import parse_moment
+    from deskctl.util.moments import parse_moment
 
     return parse_moment(text, what, ZoneInfo(tz), end_of_day=end_of_day)
 

@@ -32,7 +32,7 @@ def _time_text(s: dict) -> str:
 
 
 def text_lines(report: dict) -> list[str]:
-    from deskctl.moments import format_local
+    from deskctl.util.moments import format_local
 
     period, zone = report["period"], report["timezone"]
     since = format_local(period["since"], zone) if period["since"] else "ever"

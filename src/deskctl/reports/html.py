@@ -6,10 +6,10 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from deskctl import clock
 from deskctl.reports import charts
 from deskctl.reports.formats import RATES, TIMES
 from deskctl.sla.policy import format_business, percent_text
+from deskctl.util import clock
 
 CSS = """
 *{box-sizing:border-box}body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#111827;
@@ -41,7 +41,7 @@ def _rate(r: dict) -> tuple[str, str]:
 
 def _local(iso: str | None, tz: str) -> str:
     """A time in the desk's zone, labelled with the zone's abbreviation."""
-    from deskctl.moments import format_local
+    from deskctl.util.moments import format_local
 
     return format_local(iso, tz)
 
@@ -127,7 +127,7 @@ def write_report(path: Path, report: dict, *, desk_name: str) -> Path:
     path = path.expanduser()
     if path.parent and not path.parent.is_dir():
         raise BadInput(f"{path.parent}: no such folder", "create it first or choose another --out")
-    from deskctl.fileio import atomic_write
+    from deskctl.util.fileio import atomic_write
 
     atomic_write(path, text)  # a full disk: one line, no temporary file left behind
     return path

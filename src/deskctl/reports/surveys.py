@@ -11,10 +11,10 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from deskctl import clock
-from deskctl.durations import parse_duration
 from deskctl.errors import BadInput
 from deskctl.sla.policy import parse_percent
+from deskctl.util import clock
+from deskctl.util.durations import parse_duration
 
 SCORES = range(1, 6)
 
@@ -86,7 +86,7 @@ def load_settings(desk) -> SurveySettings:
 
 def record(desk, ticket_id: str, *, actor: str, score: int, comment: str = "") -> dict:
     """Store the requester's answer on a resolved or closed ticket (history event `survey`)."""
-    from deskctl.tickets import api, lifecycle
+    from deskctl.tickets import lifecycle, operations
 
     if score not in SCORES:
         raise BadInput(f"score {score} is out of range", "give a score from 1 (very unhappy) to 5 (very happy)")
@@ -104,13 +104,13 @@ def record(desk, ticket_id: str, *, actor: str, score: int, comment: str = "") -
         return lifecycle.record(ticket, at=now, actor=actor, action="survey", changes=changes, note=note)
 
     # one transaction with the lifecycle check (resolved or closed only) and a fresh read
-    return api.change_ticket(desk, ticket_id, actor, "survey", change)
+    return operations.change_ticket(desk, ticket_id, actor, "survey", change)
 
 
 def pending(desk, *, include_expired: bool = False) -> list[dict]:
     """Closed tickets chosen for a survey that have no answer yet, oldest closing first."""
-    from deskctl import jsoncodec
     from deskctl.store import open_store
+    from deskctl.util import jsoncodec
 
     jsoncodec.use_orjson()  # closed and archived indexes: large files
     settings = load_settings(desk)

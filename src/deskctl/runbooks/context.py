@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from deskctl import redact
 from deskctl.errors import BadInput, OperationFailed
 from deskctl.executor import CommandResult, ConnectionFailed, connect, shell
 from deskctl.runbooks import templating
 from deskctl.runbooks.interrupts import Stop
+from deskctl.util import redact
 
 
 @dataclass
@@ -212,6 +212,6 @@ def templating_choice(value: Any) -> str:
 
 
 def _now() -> str:
-    from deskctl import clock
+    from deskctl.util import clock
 
     return clock.now_iso()

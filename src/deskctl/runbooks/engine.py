@@ -13,13 +13,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from deskctl import clock, redact
 from deskctl.errors import BadInput, ValidationFailed
-from deskctl.fileio import DiskError
 from deskctl.runbooks import params as params_mod
 from deskctl.runbooks import records, requirements, stepexec, templating
 from deskctl.runbooks.context import HostContext, RunContext, templating_choice
 from deskctl.runbooks.model import SECTIONS
+from deskctl.util import clock, redact
+from deskctl.util.fileio import DiskError
 
 
 @dataclass
@@ -38,7 +38,7 @@ class Plan:
 
 def library_for(desk, plugins, inventory=None):
     from deskctl.runbooks.loader import Library
-    from deskctl.runbooks.steptypes import load_step_types
+    from deskctl.runbooks.step_registry import load_step_types
 
     inv_vars: set[str] = set()
     if inventory is not None:
@@ -56,7 +56,7 @@ def prepare(desk, plugins, name: str, *, raw_params: dict[str, str], actor: str,
             forks: int | None = None, serial: int | None = None) -> Plan:
     """Everything checked, nothing run: raises BadInput/ValidationFailed (exit 2)."""
     from deskctl.executor.hostkeys import known_hosts_files
-    from deskctl.inventory import load_inventory
+    from deskctl.executor.inventory import load_inventory
 
     inventory = load_inventory(desk)
     library = library_for(desk, plugins, inventory)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from deskctl.locking import FileLock
+from deskctl.util.locking import FileLock
 
 
 def lock_key(host) -> str:

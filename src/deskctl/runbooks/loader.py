@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from deskctl import yamlio
+from deskctl.desk import yamlio
 from deskctl.errors import BadInput, NotFound, ValidationFailed
 from deskctl.runbooks import templating
 from deskctl.runbooks.model import (

@@ -11,9 +11,9 @@ import re
 import string
 from typing import Any
 
-from deskctl import redact
 from deskctl.errors import ValidationFailed
 from deskctl.runbooks.model import Param, Runbook
+from deskctl.util import redact
 
 HOST_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]*$")
 USER_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$")

@@ -14,9 +14,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from deskctl import clock, redact
 from deskctl.errors import NotFound
-from deskctl.fileio import atomic_write
+from deskctl.util import clock, redact
+from deskctl.util.fileio import atomic_write
 
 RUN_ID_RE = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
 
@@ -74,7 +74,7 @@ def save(desk, record: dict[str, Any]) -> Path:
 
     When the disk is full, a compact record (without the steps' output tails) is tried
     before giving up with DiskError: the outcome matters more than the output."""
-    from deskctl.fileio import DiskError
+    from deskctl.util.fileio import DiskError
 
     if record.get("status") == "running":
         record.update({k: v for k, v in owner().items() if k not in record})
@@ -83,7 +83,7 @@ def save(desk, record: dict[str, Any]) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        from deskctl.fileio import as_disk_error
+        from deskctl.util.fileio import as_disk_error
 
         problem = as_disk_error(exc, folder, "the run record is not written")
         if problem is None:

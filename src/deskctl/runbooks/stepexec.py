@@ -7,10 +7,10 @@ import re
 import time
 from typing import Any
 
-from deskctl import redact
 from deskctl.errors import BadInput, DeskError
 from deskctl.executor import ConnectionFailed
-from deskctl.runbooks.steptypes import StepResult
+from deskctl.runbooks.step_registry import StepResult
+from deskctl.util import redact
 
 TAIL = 4000  # characters of output kept per stream in records and JSON
 

@@ -15,8 +15,8 @@ import shlex
 import threading
 from typing import Any
 
-from deskctl import redact
 from deskctl.executor.shell import secret_var
+from deskctl.util import redact
 
 MARKERS = ("{{", "{%")
 # Jinja2's usual comment marker `{#` is common shell (`${#var}` is a length): comments are `{## ... ##}`

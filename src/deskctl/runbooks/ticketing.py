@@ -1,20 +1,20 @@
 """The one place runbooks touch tickets (`--ticket ID`, the `ticket` step type), through
-`deskctl.tickets.api`. Everything passes through the secret registry first."""
+`deskctl.tickets.operations`. Everything passes through the secret registry first."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from deskctl import redact
 from deskctl.errors import BadInput
+from deskctl.util import redact
 
 
 def _api():
     try:
-        from deskctl.tickets import api
+        from deskctl.tickets import operations
     except ImportError:  # pragma: no cover - a build without tickets
         raise BadInput("tickets are not available in this installation") from None
-    return api
+    return operations
 
 
 def fetch(desk, ticket_id: str) -> dict[str, Any]:
@@ -37,7 +37,7 @@ def resolve(desk, ticket_id: str, *, actor: str, resolution: str) -> dict:
 def report_run(desk, ticket_id: str, record: dict[str, Any], *, actor: str, resolves: bool) -> list[str]:
     """Add the run's summary to the ticket's history; resolve it when the SOP says so and
     every host succeeded. Returns what was done, for the run's output."""
-    api = _api()
+    operations = _api()
     hosts = record.get("hosts", [])
     ok = [h["host"] for h in hosts if h.get("status") == "ok"]
     failed = [f"{h['host']} ({h.get('failed_step') or h.get('status')}: {h.get('reason', '')})" for h in hosts if h.get("status") not in ("ok", "interrupted", "not run")]
@@ -50,11 +50,11 @@ def report_run(desk, ticket_id: str, record: dict[str, Any], *, actor: str, reso
         note += f"; stopped: {'; '.join(stopped)}"
     data = {"run_id": record["id"], "sop": record["sop"], "sop_hash": record.get("sop_hash"),
             "status": record["status"], "params": record.get("params"), "hosts": len(hosts)}
-    api.add_event(desk, ticket_id, actor=actor, action="sop.run", note=redact.redact(note), data=redact.redact_data(data))
+    operations.add_event(desk, ticket_id, actor=actor, action="sop.run", note=redact.redact(note), data=redact.redact_data(data))
     done = ["history event added"]
     if resolves and record["status"] == "ok":
-        ticket = api.get_ticket(desk, ticket_id)
+        ticket = operations.get_ticket(desk, ticket_id)
         if ticket.get("status") not in ("resolved", "closed"):
-            api.resolve(desk, ticket_id, actor=actor, resolution=redact.redact(f"Resolved by SOP {record['sop']} (run {record['id']})"))
+            operations.resolve(desk, ticket_id, actor=actor, resolution=redact.redact(f"Resolved by SOP {record['sop']} (run {record['id']})"))
             done.append("ticket resolved")
     return done

@@ -14,7 +14,7 @@ import sys
 from bisect import bisect_left, bisect_right
 from datetime import UTC, date, datetime, time, timedelta
 
-from deskctl import cache
+from deskctl.util import cache
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # compiled on first use (by `re`'s own cache): the usual one-unit durations never need it

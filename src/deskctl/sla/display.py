@@ -3,10 +3,10 @@ and the `ticket sla` queue ordered by the time left."""
 
 from __future__ import annotations
 
-from deskctl import clock
 from deskctl.sla.policy import format_business, load_policy
 from deskctl.sla.state import column_text, table_cell, ticket_sla
 from deskctl.tickets.model import OPEN
+from deskctl.util import clock
 
 
 def with_sla(desk, rows: list[dict], *, detail: bool = True) -> list[dict]:
@@ -34,7 +34,7 @@ def ticket_with_sla(desk, ticket: dict) -> dict:
 def local_time(desk, iso: str | None) -> str:
     if not iso:
         return ""
-    from deskctl.moments import format_local
+    from deskctl.util.moments import format_local
 
     return format_local(iso, str(desk.setting("timezone", default="UTC")))
 

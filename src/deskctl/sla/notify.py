@@ -13,7 +13,7 @@ import os
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from deskctl import clock
+from deskctl.util import clock
 
 TIMEOUT = 10  # seconds: a cron sweep must not hang on a dead chat server
 
@@ -39,7 +39,7 @@ def _post_webhook(settings: dict, payload: dict) -> dict:
 def _send_mail(settings: dict, addresses: list[str], message: dict, desk) -> dict:
     import smtplib
 
-    from deskctl.mail_headers import automatic_message
+    from deskctl.util.mail_headers import automatic_message
 
     host, port = str(settings.get("host")), int(settings.get("port") or 25)
     sender = str(settings.get("from") or desk.setting("desk", "email", default="servicedesk@example.com"))

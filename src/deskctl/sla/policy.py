@@ -187,7 +187,7 @@ def load_policy(desk) -> SlaPolicy:
         return cached
     policy, found = _build(desk.config)
     if found or policy is None:
-        from deskctl import yamlio
+        from deskctl.desk import yamlio
 
         keypath, message = found[0]
         lines = yamlio.line_index(desk.config_file)

@@ -7,7 +7,7 @@
 - pending on the requester for `pending_reminder` -> remind (once per pending period), and for
   `pending_autoclose` -> resolve and close.
 
-Every action goes through `deskctl.tickets.api` with actor `sweep`, so it is in the history.
+Every action goes through `deskctl.tickets.operations` with actor `sweep`, so it is in the history.
 Idempotent: each one-off action first records an event whose `data.sweep` key the next run
 finds and skips; status changes (close) are their own proof.
 """
@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from deskctl import clock
-from deskctl.durations import format_age, parse_duration
 from deskctl.errors import BadInput
 from deskctl.sla.policy import format_business, load_policy
 from deskctl.sla.state import ticket_sla, ts
+from deskctl.util import clock
+from deskctl.util.durations import format_age, parse_duration
 
 ACTOR = "sweep"
 DURATION_KEYS = ("resolved_autoclose", "pending_reminder", "pending_autoclose")
@@ -130,7 +130,7 @@ class Sweep:
 
     def plan(self, rows: list[dict], tickets: dict[str, dict], now: float) -> list[tuple[Action, Callable]]:
         """(action, apply) pairs for every row, given full tickets for the candidates."""
-        from deskctl.tickets import api
+        from deskctl.tickets import operations
 
         desk, s = self.desk, self.settings
         steps: list[tuple[Action, Callable]] = []
@@ -148,7 +148,7 @@ class Sweep:
                 if resolved_after and since is not None and now - since >= resolved_after:
                     age = format_age(now - since)
                     steps.append((Action(tid, "close", f"resolved {age} ago, not reopened"),
-                                  lambda tid=tid, age=age: api.close(desk, tid, actor=ACTOR, note=f"closed automatically: resolved {age} ago and not reopened")))
+                                  lambda tid=tid, age=age: operations.close(desk, tid, actor=ACTOR, note=f"closed automatically: resolved {age} ago and not reopened")))
                 continue
             if status == "pending":
                 steps += self._pending(row, done, now, remind_after, close_after)
@@ -176,14 +176,14 @@ class Sweep:
 
     def _event_step(self, row, action, event, note, key, topic, data, extra=None, notify=True):
         """Record a marker event first (the proof for the next run), then notify."""
-        from deskctl.tickets import api
+        from deskctl.tickets import operations
 
         desk, tid = self.desk, row["id"]
         recipients = self._recipients(row) + (extra or [])
         act = Action(tid, action, note, key)
 
         def apply():
-            api.add_event(desk, tid, actor=ACTOR, action=event, note=note, data={"sweep": key, **data})
+            operations.add_event(desk, tid, actor=ACTOR, action=event, note=note, data={"sweep": key, **data})
             if self.notify and notify:
                 subject = f"[{tid}] {note}"
                 text = f"{tid}: {row.get('title') or ''}\n{note}\npriority {row.get('priority')}, group {row.get('group')}"
@@ -192,7 +192,7 @@ class Sweep:
         return act, apply
 
     def _breach(self, row, breached, key, cfg) -> list[tuple[Action, Callable]]:
-        from deskctl.tickets import api
+        from deskctl.tickets import operations
 
         desk, tid = self.desk, row["id"]
         names = ", ".join(n for n, _ in breached)
@@ -206,17 +206,17 @@ class Sweep:
             group = _next_group(self.path, row.get("group")) or row.get("group")
             if group in self.groups:
                 steps.append((Action(tid, "escalate", f"to {group} (level {int(row.get('escalation_level') or 0) + 1})", key),
-                               lambda: api.escalate(desk, tid, actor=ACTOR, group=group, reason=f"automatic: {note}")))
+                               lambda: operations.escalate(desk, tid, actor=ACTOR, group=group, reason=f"automatic: {note}")))
         if cfg.get("raise_priority", True):
             higher = _raised(self.priorities, row.get("priority"))
             if higher:
                 steps.append((Action(tid, "raise-priority", f"{row.get('priority')} -> {higher}", key),
-                               lambda: api.update(desk, tid, actor=ACTOR, fields={"priority": higher},
+                               lambda: operations.update(desk, tid, actor=ACTOR, fields={"priority": higher},
                                                   note=f"automatic: {names} SLA breached")))
         return steps
 
     def _pending(self, row, done, now, remind_after, close_after):
-        from deskctl.tickets import api
+        from deskctl.tickets import operations
 
         desk, tid = self.desk, row["id"]
         if (row.get("pending_on") or "requester") != "requester":
@@ -231,8 +231,8 @@ class Sweep:
             text = f"closed automatically: no answer from the requester in {format_age(waited)}"
 
             def close_it():
-                api.resolve(desk, tid, actor=ACTOR, resolution=text)
-                api.close(desk, tid, actor=ACTOR, note=text)
+                operations.resolve(desk, tid, actor=ACTOR, resolution=text)
+                operations.close(desk, tid, actor=ACTOR, note=text)
 
             return [(Action(tid, "close", f"pending on the requester for {format_age(waited)}"), close_it)]
         key = f"pending-reminder:{since_iso}"

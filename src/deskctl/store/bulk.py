@@ -18,10 +18,8 @@ from collections.abc import Callable, Iterable
 
 import orjson
 
-from deskctl import jsoncodec
 from deskctl.errors import BadInput
-from deskctl.fileio import DiskError
-from deskctl.store.atomic import Journal, atomic_write
+from deskctl.store.journal import Journal, atomic_write
 from deskctl.store.tinydb_store import (
     SCHEMA,
     SHARD,
@@ -32,6 +30,8 @@ from deskctl.store.tinydb_store import (
 )
 from deskctl.tickets.ids import parse_id
 from deskctl.tickets.model import summary_row
+from deskctl.util import jsoncodec
+from deskctl.util.fileio import DiskError
 
 RESERVE = 4096  # ids reserved in meta.json at a time
 

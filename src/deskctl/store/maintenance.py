@@ -8,10 +8,7 @@ from pathlib import Path
 
 import orjson
 
-from deskctl import clock, jsoncodec
-from deskctl.durations import parse_duration
 from deskctl.errors import BadInput
-from deskctl.fileio import as_disk_error
 from deskctl.store.tinydb_store import (
     INDEXES,
     SCHEMA,
@@ -21,6 +18,9 @@ from deskctl.store.tinydb_store import (
     index_name,
 )
 from deskctl.tickets.model import summary_row
+from deskctl.util import clock, jsoncodec
+from deskctl.util.durations import parse_duration
+from deskctl.util.fileio import as_disk_error
 
 ARCHIVE_CHUNK = 256  # tickets archived per transaction
 
@@ -30,7 +30,7 @@ def backup(store: TinyTicketStore, out: Path | None = None) -> Path:
     stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
     out = out or store.desk.data_dir / "backups" / f"tickets-{stamp}.tar.gz"
     out.parent.mkdir(parents=True, exist_ok=True)
-    from deskctl.fileio import create_new
+    from deskctl.util.fileio import create_new
 
     tmp = out.with_name(f".{out.name}.tmp")
     try:

@@ -26,21 +26,21 @@ from __future__ import annotations
 
 import os
 
-from deskctl import jsoncodec
 from deskctl.desk import Desk
 from deskctl.errors import BadInput, NotFound
 from deskctl.tickets.ids import parse_id
 from deskctl.tickets.model import CLOSED, summary_row
+from deskctl.util import jsoncodec
 
 TYPE_CHECKING = False  # the typing module costs an import on every start
 if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
-    from deskctl.locking import FileLock
-    from deskctl.store.atomic import Journal
+    from deskctl.store.journal import Journal
+    from deskctl.util.locking import FileLock
 
-# File names are plain strings here (see `deskctl.cache` on why); `root` and `all_files`
+# File names are plain strings here (see `deskctl.util.cache` on why); `root` and `all_files`
 # hand Path objects to the maintenance code.
 
 BUCKET = 16  # tickets per bucket file in a new store (see `bucket_size`)
@@ -349,13 +349,13 @@ class TinyTicketStore:
     def _lock(self) -> FileLock:
         # locking and the journal are imported when first needed: reading the store (the
         # queue, a ticket) needs neither unless an interrupted change must be rolled forward
-        from deskctl.locking import FileLock
+        from deskctl.util.locking import FileLock
 
         return FileLock(os.path.join(self.top, ".lock"), timeout=self.lock_timeout, what="the ticket store",
                         actor=self.actor)
 
     def _journal(self) -> Journal:
-        from deskctl.store.atomic import Journal
+        from deskctl.store.journal import Journal
 
         return Journal(self.top)
 
@@ -367,7 +367,7 @@ class TinyTicketStore:
         committed change is returned instead, for readers to see through (`pending_ok`)."""
         if not (os.path.exists(os.path.join(self.top, "journal.json")) or self._old_layout()):
             return None
-        from deskctl.fileio import DiskError, disk_problem
+        from deskctl.util.fileio import DiskError, disk_problem
 
         try:
             with self._lock():
@@ -412,7 +412,7 @@ class TinyTicketStore:
             os.makedirs(self.top, exist_ok=True)
             lock.acquire()
         except OSError as exc:  # a read-only or full disk: refused before anything changed
-            from deskctl.fileio import as_disk_error
+            from deskctl.util.fileio import as_disk_error
 
             problem = as_disk_error(exc, self.top)
             if problem is None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from deskctl import clock
-from deskctl.durations import format_age, parse_duration
 from deskctl.errors import BadInput
 from deskctl.store import open_store
 from deskctl.tickets import model
+from deskctl.util import clock
+from deskctl.util.durations import format_age, parse_duration
 
 PRIORITY_RANK = {p: i for i, p in enumerate(("critical", "high", "medium", "low", "informational"))}
 SORTS = ("age", "priority", "updated")

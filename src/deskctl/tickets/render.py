@@ -6,8 +6,8 @@ description keeps its lines; `output.echo` shows any control character in it."""
 
 from __future__ import annotations
 
-from deskctl.moments import format_local
 from deskctl.output import format_table, visible_cell
+from deskctl.util.moments import format_local
 
 
 def render_ticket(t: dict, zone: str = "UTC") -> list[str]:

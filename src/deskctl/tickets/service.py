@@ -3,8 +3,8 @@ outage announcement for its service, so the operator sees the bulletin to read t
 
 from __future__ import annotations
 
-from deskctl import clock
-from deskctl.tickets import api
+from deskctl.tickets import operations
+from deskctl.util import clock
 
 TYPE_CHECKING = False  # the typing module costs an import on every start
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ def active_bulletins(desk, service: str | None) -> list[dict]:
 
 
 def create_from_cli(desk, *, actor: str, **fields: Any) -> dict:
-    ticket, created = api.create_or_touch(desk, actor=actor, **fields)
+    ticket, created = operations.create_or_touch(desk, actor=actor, **fields)
     result: dict[str, Any] = {"ticket": ticket, "created": created}
     bulletins = active_bulletins(desk, ticket.get("service")) if created else []
     if bulletins:
@@ -31,6 +31,6 @@ def create_from_cli(desk, *, actor: str, **fields: Any) -> dict:
         for bulletin in bulletins:
             incident = bulletin.get("ticket")
             if incident and incident != ticket["id"]:
-                ticket = api.link(desk, ticket["id"], incident, actor=actor, kind="related")
+                ticket = operations.link(desk, ticket["id"], incident, actor=actor, kind="related")
         result["ticket"] = ticket
     return result

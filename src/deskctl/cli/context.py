@@ -1,0 +1,80 @@
+"""`AppContext`: what every command may need (the desk, the actor, output flags, plugins).
+
+Plain Python, no click: the click commands and the fast path (`fastpath.py`) both build one.
+"""
+
+from __future__ import annotations
+
+
+class AppContext:
+    """The desk is opened, and the plugins loaded, on first use: a command that needs neither
+    pays for neither (the fast path runs built-in commands from the cached plugin index)."""
+
+    def __init__(self, desk_option: str | None = None, actor: str | None = None, debug: bool = False,
+                 quiet: bool = False, loaded_plugins: object = None, warnings: list[str] | None = None):
+        self.desk_option = desk_option
+        self._actor = actor
+        self.debug = debug
+        self.quiet = quiet
+        self.loaded_plugins = loaded_plugins
+        self.warnings = warnings if warnings is not None else []
+        self._desk = None
+        self.lenient_config = False  # `config check` reports every config problem itself
+
+    @property
+    def actor(self) -> str:
+        """Who acts: `--actor`, else `default_actor()`, looked up on first use (the login
+        name may cost a passwd lookup, and commands that only read never record an actor)."""
+        if not self._actor:
+            self._actor = default_actor()
+        return self._actor
+
+    @actor.setter
+    def actor(self, value: str | None) -> None:
+        self._actor = value
+
+    @property
+    def plugins(self):
+        if self.loaded_plugins is None:
+            self.loaded_plugins = load_plugins_for(self.desk_option)
+        return self.loaded_plugins
+
+    @property
+    def desk(self):
+        if self._desk is None:
+            from deskctl.desk import open_desk
+
+            desk = open_desk(self.desk_option)
+            if self.loaded_plugins is not None:
+                from deskctl.desk.config_report import plugin_schema
+
+                desk.schema = plugin_schema(self.loaded_plugins)
+            if self.lenient_config:
+                desk.lenient = True
+            else:
+                desk.config  # noqa: B018 - checked against the schema before any command runs
+            self._desk = desk
+        return self._desk
+
+
+def load_plugins_for(desk_option: str | None):
+    from deskctl.desk.finder import find_desk_dir
+    from deskctl.plugins.manager import load_plugins
+
+    return load_plugins(find_desk_dir(desk_option))
+
+
+def default_actor() -> str:
+    """$DESKCTL_ACTOR, else the login name as `getpass.getuser()` finds it (without its import:
+    it brings in termios)."""
+    import os
+
+    for name in ("DESKCTL_ACTOR", "LOGNAME", "USER", "LNAME", "USERNAME"):
+        if os.environ.get(name):
+            return os.environ[name]
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError):  # no passwd entry in some containers
+        return "unknown"

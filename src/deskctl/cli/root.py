@@ -1,0 +1,189 @@
+"""The root command group, its global options, and `run()`: the one error boundary.
+
+Command groups are added by plugins (deskctl's own through `plugins/builtin_commands.py`);
+built-in groups are lazy: their module is imported only when that group runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from deskctl import __version__, output
+from deskctl.cli.boundary import guarded, print_error
+from deskctl.cli.context import AppContext, load_plugins_for
+from deskctl.cli.root_options import parse_root_options
+from deskctl.errors import DeskError, ExitCode
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands can be named now and imported when used."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, tuple[str, str]] = {}
+
+    def add_lazy_command(self, name: str, import_path: str, summary: str) -> None:
+        """Register `name` -> "package.module:attribute" with its one-line summary."""
+        self.lazy[name] = (import_path, summary)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(self.lazy))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.commands:
+            return self.commands[name]
+        if name not in self.lazy:
+            return None
+        module_name, _, attr = self.lazy[name][0].partition(":")
+        command = getattr(importlib.import_module(module_name), attr)
+        self.commands[name] = command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Summaries of lazy commands come from the table: --help imports none of them.
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.commands:
+                cmd = self.commands[name]
+                if cmd.hidden:
+                    continue
+                rows.append((name, cmd.get_short_help_str(limit=formatter.width - 20)))
+            else:
+                rows.append((name, self.lazy[name][1]))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS, invoke_without_command=True)
+@click.version_option(__version__, "--version", prog_name="deskctl", message="%(prog)s %(version)s")
+@click.option("--desk", "desk_option", metavar="DIR", help="Desk folder (default: $DESKCTL_DESK, then the nearest parent holding config/deskctl.yaml).")
+@click.option("--actor", metavar="NAME", help="Who is acting, recorded in histories (default: $DESKCTL_ACTOR or your login name).")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only data and errors, no progress.")
+@click.pass_context
+def cli(ctx: click.Context, desk_option: str | None, actor: str | None, debug: bool, quiet: bool) -> None:
+    """deskctl: run SOP runbooks, work ticket queues, publish announcements, search the
+    knowledge base and report the desk's KPIs, from one command line."""
+    app: AppContext = ctx.ensure_object(AppContext)
+    app.desk_option = desk_option
+    app.actor = actor
+    app.debug = debug
+    app.quiet = quiet
+    output.QUIET = quiet
+    if ctx.invoked_subcommand is None:
+        output.echo(ctx.get_help())
+
+
+def build_cli(desk_option: str | None) -> tuple[click.Group, Any, set[str]]:
+    """Load every plugin and let each add its commands; remember what they did (the index).
+    Returns the root group, the plugins, and the command names plugins added or changed."""
+    from deskctl.cli.command_table import COMMANDS
+    from deskctl.desk.finder import find_desk_dir
+    from deskctl.plugins import index
+
+    plugins = load_plugins_for(desk_option)
+    third_party: set[str] = set()
+    for impl in plugins.pm.hook.register_commands.get_hookimpls():
+        before = set(cli.commands) | set(cli.lazy)
+        try:
+            impl.function(cli=cli)
+        except Exception as exc:
+            info = next((i for i in plugins.infos if i.name == impl.plugin_name), None)
+            if info is not None:
+                info.error = f"register_commands failed: {type(exc).__name__}: {exc}"
+        added = (set(cli.commands) | set(cli.lazy)) - before
+        if impl.plugin_name != "builtin_commands":
+            third_party |= added | {n for n in cli.commands if n in COMMANDS}
+    hooks = {name for name in dir(plugins.pm.hook) if not name.startswith("_")
+             and getattr(plugins.pm.hook, name).get_hookimpls()}
+    index.write(find_desk_dir(desk_option), hooks, third_party, plugins.warnings)
+    return cli, plugins, third_party
+
+
+def _fast_cli(args: list[str], desk_option: str | None) -> tuple[click.Group, dict] | None:
+    """The root group with the built-in commands only, when the plugin index shows that no
+    plugin changes the command being run; None when a full load is needed."""
+    from deskctl.cli.command_table import COMMANDS
+
+    name = parse_root_options(args).command
+    if name not in COMMANDS:
+        return None
+    from deskctl.desk.finder import find_desk_dir
+    from deskctl.plugins import index
+
+    found = index.read(find_desk_dir(desk_option))
+    if found is None or name in found["commands"]:
+        return None
+    for command, (import_path, summary) in COMMANDS.items():
+        cli.add_lazy_command(command, import_path, summary)
+    return cli, found
+
+
+def _click_exit_code(exc: BaseException) -> int | None:
+    """Exit codes for click's own exceptions (the rest is `boundary.guarded`'s business)."""
+    if isinstance(exc, click.exceptions.Exit):
+        return exc.exit_code
+    if isinstance(exc, click.exceptions.Abort):
+        output.error("aborted")
+        return int(ExitCode.FAILED)
+    if isinstance(exc, click.UsageError):
+        # one line naming the problem and where to read more, as for every user mistake
+        where = exc.ctx.command_path if exc.ctx else "deskctl"
+        output.error(f"{exc.format_message()} (see '{where} --help')")
+        return int(ExitCode.BAD_INPUT)
+    if isinstance(exc, click.ClickException):
+        output.error(exc.format_message())
+        return int(ExitCode.BAD_INPUT) if exc.exit_code == 2 else exc.exit_code
+    return None
+
+
+def run(args: list[str]) -> int:
+    """Run the CLI on `args`; map every outcome to an exit code (see errors.ExitCode)."""
+    root_options = parse_root_options(args)
+    debug, desk_option = root_options.debug, root_options.desk
+    from deskctl.plugins import events
+
+    try:
+        fast = _fast_cli(args, desk_option)
+        if fast is not None:
+            root, index = fast
+            warnings = index["warnings"]
+            app = AppContext(desk_option=desk_option, warnings=warnings)
+            # hooks no plugin implements are never worth loading the plugins for
+            events.use_plugins(loader=lambda: app.plugins, hooks=set(index["hooks"]))
+        else:
+            root, plugins, _ = build_cli(desk_option)
+            warnings = plugins.warnings
+            app = AppContext(desk_option=desk_option, loaded_plugins=plugins, warnings=warnings)
+            events.use_plugins(plugins)
+    except DeskError as exc:
+        print_error(exc)
+        return int(exc.exit_code)
+    for line in warnings:
+        output.stderr_line(line)
+    if args in ([], ["--help"], ["-h"]):
+        with click.Context(root, info_name="deskctl", obj=app, **root.context_settings) as ctx:
+            text = root.get_help(ctx) + "\n"
+        sys.stdout.write(text)
+        from deskctl.cli.help_cache import store_help
+
+        store_help(text, warnings)
+        return 0
+
+    def call() -> int | None:
+        # without standalone mode click returns an `Exit`'s code instead of exiting
+        code = root.main(args=args, prog_name="deskctl", obj=app, standalone_mode=False)
+        return code if type(code) is int else None
+
+    return guarded(call, debug, _click_exit_code)
+
+
+def main() -> int:  # pragma: no cover - kept for `python -m deskctl.cli.root`
+    return run(sys.argv[1:])

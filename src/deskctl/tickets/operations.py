@@ -1,0 +1,445 @@
+"""The ticket operations every command, runbook, flow and plugin uses.
+
+Each operation validates its input before touching the store, then runs as one transaction
+(lock, fresh read, journal commit) and tells plugins after the change is stored.
+"""
+
+from __future__ import annotations
+
+from deskctl.errors import BadInput, NotFound
+from deskctl.plugins import events
+from deskctl.store import open_store
+from deskctl.tickets import lifecycle, model, rules
+from deskctl.tickets.ids import normalise_id
+from deskctl.util import clock
+
+TYPE_CHECKING = False  # the typing module costs an import on every start
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
+
+
+def _prefixes(desk) -> dict[str, str]:
+    return dict(desk.setting("tickets", "types", default={}))
+
+
+def get_ticket(desk, ticket_id: str) -> dict:
+    ticket = open_store(desk).get(normalise_id(ticket_id, _prefixes(desk)))
+    if ticket is None:
+        raise NotFound(f"no ticket {ticket_id.upper()}", "list tickets with `deskctl ticket list --all`")
+    return ticket
+
+
+def change_ticket(desk, ticket_id: str, actor: str, action: str, change) -> dict:
+    """Run `change(ticket, now) -> event` on a fresh copy under the store's lock, after the
+    lifecycle allows `action` in the ticket's status; tell plugins once it is stored.
+
+    Every operation below is built on it; other features (surveys, ...) use it for changes
+    of their own, so they get the same locking, journal and history guarantees.
+    """
+    tid = normalise_id(ticket_id, _prefixes(desk))
+    store = open_store(desk, actor)
+    with store.transaction() as tx:
+        ticket = tx.get(tid)
+        if ticket is None:
+            raise NotFound(f"no ticket {tid}", "list tickets with `deskctl ticket list --all`")
+        lifecycle.check_transition(ticket, action)
+        now = clock.now_iso()
+        lifecycle.check_now(ticket, now)
+        event = change(ticket, now)
+        tx.put(ticket)
+    events.emit("ticket_updated", ticket=ticket, changes=event["changes"], event=event, desk=desk)
+    return ticket
+
+
+# -- creation ---------------------------------------------------------------------------------
+
+def _validate_choices(desk, fields: dict) -> None:
+    problems = []
+    checks = (("type", "types"), ("category", "categories"), ("priority", "priorities"),
+              ("channel", "channels"), ("service", "services"), ("group", "groups"))
+    for field, key in checks:
+        value = fields.get(field)
+        if value is not None and value not in model.choices(desk, key):
+            problems.append(f"{field} {value!r} is not valid (use one of: {', '.join(model.choices(desk, key))})")
+    levels = model.impact_levels(desk)
+    for field in ("impact", "urgency"):
+        value = fields.get(field)
+        if value is not None and value not in levels:
+            problems.append(f"{field} {value!r} is not valid (use one of: {', '.join(levels)})")
+    if problems:
+        if len(problems) == 1:
+            raise BadInput(problems[0])
+        raise BadInput("; ".join(problems))
+
+
+def classify(desk, fields: dict) -> tuple[dict, list[str]]:
+    """What the desk's rules would set for these fields, and which rules fired."""
+    return rules.classify(desk.setting("rules", default=[]) or [], fields)
+
+
+def _decide(desk, explicit: dict, ruled: dict) -> dict:
+    """Explicit values win over rules; priority from the impact x urgency matrix if needed."""
+    decided = {k: v for k, v in ruled.items() if k != "tags"}
+    decided.update({k: v for k, v in explicit.items() if v is not None and k != "tags"})
+    impact, urgency = decided.get("impact"), decided.get("urgency")
+    if explicit.get("priority"):
+        decided["priority"] = explicit["priority"]
+    elif impact or urgency:
+        levels = model.impact_levels(desk)
+        middle = levels[len(levels) // 2]
+        derived = model.derive_priority(desk, impact or middle, urgency or middle)
+        # a rule's explicit priority beats one derived only from defaults
+        if not (ruled.get("priority") and not (explicit.get("impact") or explicit.get("urgency"))):
+            decided["priority"] = derived
+    decided.setdefault("priority", desk.setting("tickets", "default_priority", default="medium"))
+    decided.setdefault("type", desk.setting("tickets", "default_type", default="incident"))
+    decided.setdefault("group", desk.setting("tickets", "default_group", default="L1"))
+    decided["tags"] = list(dict.fromkeys([*(explicit.get("tags") or []), *(ruled.get("tags") or [])]))
+    return decided
+
+
+def create_or_touch(desk, *, actor: str, title: str, type: str | None = None, description: str = "",
+                    category: str | None = None, priority: str | None = None, impact: str | None = None,
+                    urgency: str | None = None, channel: str | None = None, service: str | None = None,
+                    requester: dict | None = None, system: dict | None = None, group: str | None = None,
+                    assignee: str | None = None, tags: list[str] | None = None,
+                    dedup_key: str | None = None, dedup_scope: str = "open", resolved: str | None = None,
+                    links: list[dict] | None = None) -> tuple[dict, bool]:
+    """Create a ticket, or, when an open ticket has the same `dedup_key`, record that it was
+    seen again. With `dedup_scope="any"` a resolved, closed or archived ticket with the key is
+    returned as it is (a retried CI job that already resolved its change opens none).
+    Returns (ticket, created)."""
+    if dedup_scope not in DEDUP_SCOPES:
+        raise BadInput(f"dedup scope {dedup_scope!r} is not valid", f"use one of: {', '.join(DEDUP_SCOPES)}")
+    if not title or not title.strip():
+        raise BadInput("title is empty", "give --title with a short summary")
+    explicit = {"type": type, "category": category, "priority": priority, "impact": impact,
+                "urgency": urgency, "channel": channel, "service": service, "group": group,
+                "assignee": assignee, "tags": tags or []}
+    _validate_choices(desk, explicit)
+    fields = {"title": title, "description": description, "requester": requester or {},
+              "system": system or {}, "channel": channel, "service": service, "type": type}
+    ruled, fired = classify(desk, fields)
+    decided = _decide(desk, explicit, ruled)
+    _validate_choices(desk, {k: decided.get(k) for k in ("type", "category", "priority", "group", "service")})
+    prefix = _prefixes(desk)[decided["type"]]
+
+    store = open_store(desk, actor)
+    with store.transaction() as tx:
+        now = clock.now_iso()
+        if dedup_key:
+            existing = _with_key(tx, dedup_key, any_status=dedup_scope == "any")
+            if existing is not None and existing["status"] not in model.OPEN:
+                ticket, created, event = tx.get(existing["id"]), False, None
+            elif existing is not None:
+                ticket = tx.get(existing["id"])
+                lifecycle.check_now(ticket, now)
+                count = int(ticket.get("seen_count") or 0) + 1
+                changes = lifecycle.apply_changes(ticket, {"seen_count": count})
+                event = lifecycle.record(ticket, at=now, actor=actor, action="seen-again", changes=changes,
+                                         note=f"seen again ({count}x): {title}", data={"dedup_key": dedup_key})
+                tx.put(ticket)
+                created = False
+        if not dedup_key or existing is None:
+            ticket = model.new_ticket(f"{prefix}-{tx.next_number(prefix)}", decided["type"], now)
+            ticket.update({
+                "title": title.strip(), "description": description or "",
+                "category": decided.get("category"), "priority": decided["priority"],
+                "impact": decided.get("impact"), "urgency": decided.get("urgency"),
+                "channel": channel, "service": decided.get("service"),
+                "requester": {"name": None, "email": None, "phone": None, **(requester or {})},
+                "system": dict(system or {}), "group": decided["group"],
+                "assignee": decided.get("assignee"), "tags": decided["tags"], "dedup_key": dedup_key,
+                "links": list(links or []),
+            })
+            if ticket["assignee"]:
+                ticket["status"] = "assigned"
+            event = lifecycle.record(ticket, at=now, actor=actor, action="created",
+                                     note=f"registered via {channel or 'unknown channel'}")
+            if fired:
+                lifecycle.record(ticket, at=now, actor=f"rule:{','.join(fired)}", action="classified",
+                                 changes={k: [None, v] for k, v in ruled.items()},
+                                 note=f"rules fired: {', '.join(fired)}", data={"rules": fired})
+            if resolved:
+                changes = lifecycle.apply_changes(ticket, {
+                    "status": "resolved", "resolution": resolved, "resolved_at": now,
+                    "first_response_at": now, "first_contact": True})
+                lifecycle.record(ticket, at=now, actor=actor, action="resolve", changes=changes,
+                                 note="resolved at first contact")
+            tx.put(ticket)
+            created = True
+    if created:
+        events.emit("ticket_created", ticket=ticket, desk=desk)
+    elif event is not None:
+        events.emit("ticket_updated", ticket=ticket, changes=event["changes"], event=event, desk=desk)
+    return ticket, created
+
+
+DEDUP_SCOPES = ("open", "any")
+
+
+def _with_key(tx, dedup_key: str, *, any_status: bool) -> dict | None:
+    """The open ticket with this key; with `any_status`, else the newest finished one."""
+    finished = None
+    for row in tx.active_rows():
+        if row.get("dedup_key") == dedup_key:
+            if row["status"] in model.OPEN:
+                return row
+            finished = row
+    if not any_status:
+        return None
+    if finished is None:
+        for row in tx.rows("closed") + tx.rows("archive"):
+            if row.get("dedup_key") == dedup_key and (finished is None or row["created_at"] > finished["created_at"]):
+                finished = row
+    return finished
+
+
+def create_ticket(desk, *, actor: str, title: str, type: str = "incident", **fields: Any) -> dict:
+    ticket, _ = create_or_touch(desk, actor=actor, title=title, type=type, **fields)
+    return ticket
+
+
+# -- lifecycle ----------------------------------------------------------------------------------
+
+def add_event(desk, ticket_id: str, *, actor: str, action: str, note: str = "", data: dict | None = None,
+              kb: str | None = None) -> dict:
+    """Record something that happened to the ticket (a runbook run, a guided flow...);
+    `kb` adds the article or `flow:ID` used to the ticket's `kb_articles` (what `kb stats`
+    credits once the ticket is resolved)."""
+    def change(ticket, now):
+        changes = None
+        if kb and kb not in (ticket.get("kb_articles") or []):
+            changes = lifecycle.apply_changes(ticket, {"kb_articles": [*(ticket.get("kb_articles") or []), kb]})
+        return lifecycle.record(ticket, at=now, actor=actor, action=action, note=note, data=data, changes=changes)
+
+    return change_ticket(desk, ticket_id, actor, "event", change)
+
+
+def update(desk, ticket_id: str, *, actor: str, fields: dict, note: str = "") -> dict:
+    _validate_choices(desk, fields)
+
+    def change(ticket, now):
+        updates = dict(fields)
+        if ("impact" in fields or "urgency" in fields) and "priority" not in fields:
+            derived = model.derive_priority(desk, fields.get("impact", ticket.get("impact")),
+                                            fields.get("urgency", ticket.get("urgency")))
+            if derived:
+                updates["priority"] = derived
+        for key in ("system", "requester"):
+            if key in updates:
+                updates[key] = {**(ticket.get(key) or {}), **updates[key]}
+        changes = lifecycle.apply_changes(ticket, updates)
+        return lifecycle.record(ticket, at=now, actor=actor, action="update", changes=changes, note=note)
+
+    return change_ticket(desk, ticket_id, actor, "update", change)
+
+
+def assign(desk, ticket_id: str, *, actor: str, to: str | None = None, group: str | None = None, note: str = "") -> dict:
+    if not to and not group:
+        raise BadInput("assign needs --to USER and/or --group GROUP")
+    if group:
+        model.check_choice(desk, "group", group)
+
+    def change(ticket, now):
+        updates: dict[str, Any] = {"status": "assigned"}
+        if group:
+            updates["group"] = group
+            if not to and group != ticket.get("group"):
+                updates["assignee"] = None  # a new group picks its own engineer
+        if to:
+            updates["assignee"] = to
+        changes = lifecycle.apply_changes(ticket, updates)
+        return lifecycle.record(ticket, at=now, actor=actor, action="assign", changes=changes, note=note)
+
+    return change_ticket(desk, ticket_id, actor, "assign", change)
+
+
+def start(desk, ticket_id: str, *, actor: str, note: str = "") -> dict:
+    def change(ticket, now):
+        updates: dict[str, Any] = {"status": "in_progress", "pending_reason": None}
+        if not ticket.get("assignee"):
+            updates["assignee"] = actor
+        action = "resume" if ticket["status"] == "pending" else "start"
+        changes = lifecycle.apply_changes(ticket, updates)
+        return lifecycle.record(ticket, at=now, actor=actor, action=action, changes=changes, note=note)
+
+    return change_ticket(desk, ticket_id, actor, "start", change)
+
+
+def pend(desk, ticket_id: str, *, actor: str, reason: str, on: str = "requester") -> dict:
+    if not reason.strip():
+        raise BadInput("pend needs --reason (what the ticket waits for)")
+    if on not in ("requester", "third-party"):
+        raise BadInput(f"--on {on!r} is not valid", "use requester or third-party")
+
+    def change(ticket, now):
+        changes = lifecycle.apply_changes(ticket, {"status": "pending", "pending_reason": reason, "pending_on": on})
+        return lifecycle.record(ticket, at=now, actor=actor, action="pend", changes=changes, note=reason)
+
+    return change_ticket(desk, ticket_id, actor, "pend", change)
+
+
+def escalate(desk, ticket_id: str, *, actor: str, group: str, reason: str) -> dict:
+    model.check_choice(desk, "group", group)
+    if not reason.strip():
+        raise BadInput("escalate needs --reason (why first line cannot solve it)")
+
+    def change(ticket, now):
+        changes = lifecycle.apply_changes(ticket, {
+            "status": "escalated", "group": group, "assignee": None,
+            "escalation_level": int(ticket.get("escalation_level") or 0) + 1})
+        return lifecycle.record(ticket, at=now, actor=actor, action="escalate", changes=changes, note=reason)
+
+    return change_ticket(desk, ticket_id, actor, "escalate", change)
+
+
+def comment(desk, ticket_id: str, *, actor: str, text: str, internal: bool = False) -> dict:
+    if not text.strip():
+        raise BadInput("comment text is empty")
+
+    def change(ticket, now):
+        changes = {}
+        if not internal and not ticket.get("first_response_at"):
+            changes = lifecycle.apply_changes(ticket, {"first_response_at": now})
+        return lifecycle.record(ticket, at=now, actor=actor, action="comment", changes=changes, note=text,
+                                internal=internal)
+
+    return change_ticket(desk, ticket_id, actor, "comment", change)
+
+
+def resolve(desk, ticket_id: str, *, actor: str, resolution: str, kb: str | None = None) -> dict:
+    if not resolution.strip():
+        raise BadInput("resolve needs --resolution (what fixed it, in words the requester understands)")
+    if kb and not kb.startswith("flow:"):
+        from deskctl.kb.articles import article_exists
+
+        if not article_exists(desk, kb):
+            raise NotFound(f"no knowledge-base article {kb!r}", "find one with `deskctl kb search WORDS`")
+
+    def change(ticket, now):
+        updates: dict[str, Any] = {"status": "resolved", "resolution": resolution, "resolved_at": now,
+                                   "pending_reason": None}
+        if not ticket.get("first_response_at"):
+            updates["first_response_at"] = now
+        if kb:
+            updates["kb_articles"] = list(dict.fromkeys([*(ticket.get("kb_articles") or []), kb]))
+        changes = lifecycle.apply_changes(ticket, updates)
+        return lifecycle.record(ticket, at=now, actor=actor, action="resolve", changes=changes, note=resolution,
+                                data={"kb": kb} if kb else None)
+
+    current = get_ticket(desk, ticket_id)
+    if current["status"] in ("resolved", "closed") and current.get("resolution") == resolution:
+        return current  # the same resolution again (a retried CI job): already done, not an error
+    return change_ticket(desk, ticket_id, actor, "resolve", change)
+
+
+def close(desk, ticket_id: str, *, actor: str, confirmed: bool = False, note: str = "") -> dict:
+    def change(ticket, now):
+        changes = lifecycle.apply_changes(ticket, {"status": "closed", "closed_at": now, "confirmed": confirmed})
+        text = note or ("requester confirmed the resolution" if confirmed else "closed without confirmation")
+        return lifecycle.record(ticket, at=now, actor=actor, action="close", changes=changes, note=text)
+
+    return change_ticket(desk, ticket_id, actor, "close", change)
+
+
+def reopen(desk, ticket_id: str, *, actor: str, reason: str) -> dict:
+    if not reason.strip():
+        raise BadInput("reopen needs --reason")
+
+    def change(ticket, now):
+        changes = lifecycle.apply_changes(ticket, {
+            "status": "in_progress" if ticket.get("assignee") else "new",
+            "resolved_at": None, "closed_at": None, "confirmed": None, "archived": False,
+            "resolution": None,  # the old one did not hold; the history keeps it
+            "reopen_count": int(ticket.get("reopen_count") or 0) + 1})
+        return lifecycle.record(ticket, at=now, actor=actor, action="reopen", changes=changes, note=reason)
+
+    return change_ticket(desk, ticket_id, actor, "reopen", change)
+
+
+def link(desk, ticket_id: str, other_id: str, *, actor: str, kind: str = "related") -> dict:
+    if kind not in model.LINK_KINDS:
+        raise BadInput(f"link kind {kind!r} is not valid", f"use one of: {', '.join(model.LINK_KINDS)}")
+    prefixes = _prefixes(desk)
+    a, b = normalise_id(ticket_id, prefixes), normalise_id(other_id, prefixes)
+    if a == b:
+        raise BadInput(f"cannot link {a} to itself")
+    store = open_store(desk, actor)
+    with store.transaction() as tx:
+        first, second = tx.get(a), tx.get(b)
+        for tid, ticket in ((a, first), (b, second)):
+            if ticket is None:
+                raise NotFound(f"no ticket {tid}", "list tickets with `deskctl ticket list --all`")
+        now = clock.now_iso()
+        for ticket in (first, second):
+            lifecycle.check_now(ticket, now)
+        recorded = []
+        for ticket, other, k in ((first, b, kind), (second, a, model.LINK_KINDS[kind])):
+            links = [dict(x) for x in ticket.get("links") or [] if x.get("id") != other]
+            links.append({"id": other, "kind": k})
+            changes = lifecycle.apply_changes(ticket, {"links": links})
+            recorded.append(lifecycle.record(ticket, at=now, actor=actor, action="link", changes=changes,
+                                             note=f"{k} {other}"))
+            tx.put(ticket)
+    for ticket, event in zip((first, second), recorded, strict=True):
+        events.emit("ticket_updated", ticket=ticket, changes=event["changes"], event=event, desk=desk)
+    return first
+
+
+def _copy_private(source: Path, dest: Path) -> None:
+    """Copy `source` to `dest` as a file only its owner can read (0600): an attachment may
+    hold anything (logs, screenshots, exports), whatever mode it had where it came from."""
+    import shutil
+
+    from deskctl.util.fileio import create_new
+
+    tmp = dest.with_name(f".{dest.name}.tmp")
+    try:
+        with open(source, "rb") as src, open(create_new(tmp, 0o600), "wb") as out:
+            shutil.copyfileobj(src, out, 1 << 20)
+        tmp.replace(dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def attach(desk, ticket_id: str, path: str, *, actor: str) -> dict:
+    from pathlib import Path
+
+    source = Path(path)
+    if not source.is_file():
+        raise BadInput(f"{source}: no such file", "give the path of a file to attach")
+    tid = normalise_id(ticket_id, _prefixes(desk))
+    get_ticket(desk, tid)  # unknown id: fail before copying anything
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(source, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    sha = digest.hexdigest()
+    folder = desk.data_dir / "attachments" / tid
+    folder.mkdir(parents=True, exist_ok=True)
+    dest = folder / f"{sha[:12]}-{source.name}"
+    if not dest.exists():
+        try:
+            _copy_private(source, dest)  # removes its temporary copy on any failure
+        except OSError as exc:
+            from deskctl.util.fileio import as_disk_error
+
+            problem = as_disk_error(exc, dest, "nothing was attached")
+            if problem is None:
+                raise
+            raise problem from None
+    info = {"name": source.name, "sha256": sha, "size": source.stat().st_size,
+            "path": str(dest.relative_to(desk.data_dir))}
+
+    def change(ticket, now):
+        attachments = [*(ticket.get("attachments") or []), {**info, "at": now, "actor": actor}]
+        changes = lifecycle.apply_changes(ticket, {"attachments": attachments})
+        return lifecycle.record(ticket, at=now, actor=actor, action="attach", changes={"attachments": [None, info["name"]]} if changes else {},
+                                note=f"attached {source.name} (sha256 {sha[:12]}…)", data=info)
+
+    return change_ticket(desk, tid, actor, "attach", change)
