@@ -9,10 +9,11 @@ DESK_FOLDERS = ("config", "sops", "templates", "kb")
 
 
 def default_desk_dir() -> Path:
-    packaged = Path(__file__).parent / "default_desk"
+    package = Path(__file__).resolve().parents[1]  # deskctl/
+    packaged = package / "default_desk"
     if (packaged / "config" / "deskctl.yaml").is_file():
         return packaged
-    checkout = Path(__file__).resolve().parents[2]
+    checkout = package.parents[1]  # src/deskctl -> the repository root
     if (checkout / "config" / "deskctl.yaml").is_file() and (checkout / "pyproject.toml").is_file():
         return checkout
     raise FileNotFoundError("the default desk content is missing from this installation")
