@@ -6,10 +6,11 @@ No click here: the domain must stay usable as a library.
 
 from __future__ import annotations
 
+from enum import IntEnum
 
-class ExitCode:
-    """The exit codes users and scripts rely on. Plain ints, not an IntEnum: creating an
-    enum class costs more at start-up than anything else in this module."""
+
+class ExitCode(IntEnum):
+    """The exit codes users and scripts rely on."""
 
     OK = 0
     FAILED = 1  # the operation ran and failed (a step failed on a host, delivery failed)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from deskctl.util.redact import redact, redact_data, secrets_registered
 
-TYPE_CHECKING = False  # the typing module costs an import on every start
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from typing import Any

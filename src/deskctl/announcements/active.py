@@ -11,14 +11,15 @@ import json
 import os
 from datetime import datetime, timedelta
 
+# The rendering machinery (render, kinds, the store with pathlib and typing) is imported
+# inside the functions, once a published announcement is known to matter: `ticket create`
+# asks on every call, and usually nothing is published for the ticket's service.
+from typing import TYPE_CHECKING
+
 from deskctl.announcements import ID_PREFIX
 from deskctl.announcements.records import languages_of, public_version
 from deskctl.util import clock
 
-# The rendering machinery (render, kinds, the store with pathlib and typing) is imported
-# inside the functions, once a published announcement is known to matter: `ticket create`
-# asks on every call, and usually nothing is published for the ticket's service.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 

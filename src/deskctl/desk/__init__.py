@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from deskctl.desk import yamlio
 from deskctl.desk.defaults import DEFAULTS
 from deskctl.desk.finder import CONFIG_FILE, find_desk_dir
 from deskctl.errors import BadInput
 
-TYPE_CHECKING = False  # the typing module costs an import on every start
 if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any

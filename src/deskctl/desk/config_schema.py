@@ -13,10 +13,10 @@ Plain classes, not dataclasses: this module runs on every command, and `dataclas
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from deskctl.errors import DeskError
 
-TYPE_CHECKING = False  # the typing module costs an import on every start
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any

@@ -12,11 +12,11 @@ most `MAX_NODES` nodes once aliases are expanded, so an alias bomb ("billion lau
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from deskctl.errors import BadInput
 from deskctl.util import cache
 
-TYPE_CHECKING = False  # the typing module costs an import on every start
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any

@@ -25,6 +25,7 @@ rewrote the whole closed index, 0.4 s at 10k tickets; such a store is converted 
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from deskctl.desk import Desk
 from deskctl.errors import BadInput, NotFound
@@ -32,7 +33,6 @@ from deskctl.tickets.ids import parse_id
 from deskctl.tickets.model import CLOSED, summary_row
 from deskctl.util import jsoncodec
 
-TYPE_CHECKING = False  # the typing module costs an import on every start
 if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any

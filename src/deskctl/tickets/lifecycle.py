@@ -6,9 +6,10 @@ an event with when, who, what, the changed fields old -> new, and a note.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from deskctl.errors import BadInput
 
-TYPE_CHECKING = False  # the typing module costs an import on every start
 if TYPE_CHECKING:
     from typing import Any
 

@@ -6,6 +6,8 @@ Each operation validates its input before touching the store, then runs as one t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from deskctl.errors import BadInput, NotFound
 from deskctl.plugins import events
 from deskctl.store import open_store
@@ -13,7 +15,6 @@ from deskctl.tickets import lifecycle, model, rules
 from deskctl.tickets.ids import normalise_id
 from deskctl.util import clock
 
-TYPE_CHECKING = False  # the typing module costs an import on every start
 if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any

@@ -12,6 +12,7 @@ rebuilt. Anything that fails these checks is simply a miss.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
@@ -27,27 +28,15 @@ _warned: set[str] = set()  # folders refused, said once per process
 
 
 def short_hash(text: str) -> str:
-    """A stable short name for cache files: 64-bit FNV-1a, in Python. Loading zlib's or
-    OpenSSL's shared library costs more than hashing the few short keys a command needs, and a
-    collision only costs a cache miss (`read` compares the whole key)."""
-    h = 0xCBF29CE484222325
-    for byte in text.encode("utf-8"):
-        h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return f"{h:016x}"
-
-
-def _blake2b():
-    try:  # the built-in module: `hashlib` also loads OpenSSL, about 10 ms on every start
-        from _blake2 import blake2b
-    except ImportError:  # an interpreter without it
-        from hashlib import blake2b
-    return blake2b
+    """A stable short name for cache files (a collision only costs a miss: `read` compares
+    the whole key)."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 
 def content_hash(data: bytes) -> str:
     """A cryptographic digest of `data` (BLAKE2b, 256 bits): what keys an entry derived from
     a file's content, and what checks an entry's own text."""
-    return _blake2b()(data, digest_size=32).hexdigest()
+    return hashlib.blake2b(data, digest_size=32).hexdigest()
 
 
 def cache_dir() -> str:

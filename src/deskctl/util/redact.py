@@ -17,8 +17,8 @@ hiding ordinary words are refused where they are given (see :func:`weak_secret`)
 from __future__ import annotations
 
 import _thread
+from typing import TYPE_CHECKING
 
-TYPE_CHECKING = False  # the typing module costs an import on every start
 if TYPE_CHECKING:
     from typing import Any
 
