@@ -149,7 +149,7 @@ def test_duplicate_registration_names_both_plugins():
 
 def test_broken_plugin_warning_repeats_on_every_run(drun, site):
     env = {"PYTHONPATH": str(site)}
-    for _ in range(3):  # the later runs take the fast path from the plugin index
+    for _ in range(3):  # the later runs use the cached plugin index
         result = drun("ticket", "list", "--json", env=env)
         assert result.code == 0
         assert sum("plugin 'broken'" in l for l in result.stderr.splitlines()) == 1

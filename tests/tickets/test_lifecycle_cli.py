@@ -261,7 +261,7 @@ def test_attachments_are_stored_readable_by_their_owner_only(drun, desk, tmp_pat
         log = tmp_path / f"shared-{n}.log"
         log.write_text(f"log {n}\n")
         log.chmod(mode)
-        attached = drun("ticket", "attach", t["id"], str(log), "--json")  # the fast path and click alike
+        attached = drun("ticket", "attach", t["id"], str(log), "--json")
         assert attached.code == 0, attached
     stored = [p for p in desk.rglob("*") if "attachments" in p.parts and p.is_file()]
     assert len(stored) == 3

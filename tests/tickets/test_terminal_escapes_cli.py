@@ -1,5 +1,5 @@
 """What a requester typed reaches the operator's terminal shown, never obeyed: no raw ESC,
-BEL, C1 or bidi control in any human output, through click and through the fast path, while
+BEL, C1 or bidi control in any human output, with a cold or a warm cache, while
 `--json` keeps the exact string."""
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-@pytest.fixture(params=["click", "fast path"])
+@pytest.fixture(params=["cold cache", "warm cache"])
 def trun(request, drun, tmp_path):
-    """Ticket commands through click (a cold cache: no description for the fast path) or
-    through the fast path (the session's warm cache, after a click run of the group)."""
-    if request.param == "fast path":
-        assert drun("ticket", "list").code == 0  # leaves the description the fast path reads
+    """Ticket commands with a cold cache (a fresh cache folder per run) or the session's warm
+    cache (plugin index and parsed YAML already there)."""
+    if request.param == "warm cache":
+        assert drun("ticket", "list").code == 0  # fills the session's cache
         return drun
     counter = iter(range(1000))
 

@@ -1,6 +1,6 @@
 """The one error boundary: every outcome of a command becomes an exit code (see
 `errors.ExitCode`) and, for errors, one line on stderr. Used by the click application
-(`cli.run`) and by the fast path (`fastpath.py`); click's own exceptions are mapped in `cli`.
+(`cli.run`); click's own exceptions are mapped in `cli`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The built-in command groups: name -> ("module:attribute", one-line summary).
 
 Plain data with no imports, read by the `builtin_commands` plugin (which registers them through
-`register_commands` like any plugin) and by `cli.run`'s fast path.
+`register_commands` like any plugin) and by `cli.run`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """`AppContext`: what every command may need (the desk, the actor, output flags, plugins).
 
-Plain Python, no click: the click commands and the fast path (`fastpath.py`) both build one.
+Plain Python, no click: the root command builds one and `commands._common.pass_app` hands it on.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 class AppContext:
     """The desk is opened, and the plugins loaded, on first use: a command that needs neither
-    pays for neither (the fast path runs built-in commands from the cached plugin index)."""
+    pays for neither (a built-in command runs from the cached plugin index)."""
 
     def __init__(self, desk_option: str | None = None, actor: str | None = None, debug: bool = False,
                  quiet: bool = False, loaded_plugins: object = None, warnings: list[str] | None = None):

@@ -90,8 +90,14 @@ def build_cli(desk_option: str | None) -> tuple[click.Group, Any, set[str]]:
 
     plugins = load_plugins_for(desk_option)
     third_party: set[str] = set()
+    def imported_groups() -> set[str]:
+        # a plugin may take a built-in group from its module (`deskctl.commands.ticket`)
+        # rather than through `cli.get_command`: importing it counts as changing it
+        return {n for n, (path, _) in COMMANDS.items() if path.partition(":")[0] in sys.modules}
+
     for impl in plugins.pm.hook.register_commands.get_hookimpls():
         before = set(cli.commands) | set(cli.lazy)
+        imported_before = imported_groups()
         try:
             impl.function(cli=cli)
         except Exception as exc:
@@ -100,7 +106,7 @@ def build_cli(desk_option: str | None) -> tuple[click.Group, Any, set[str]]:
                 info.error = f"register_commands failed: {type(exc).__name__}: {exc}"
         added = (set(cli.commands) | set(cli.lazy)) - before
         if impl.plugin_name != "builtin_commands":
-            third_party |= added | {n for n in cli.commands if n in COMMANDS}
+            third_party |= added | {n for n in cli.commands if n in COMMANDS} | (imported_groups() - imported_before)
     hooks = {name for name in dir(plugins.pm.hook) if not name.startswith("_")
              and getattr(plugins.pm.hook, name).get_hookimpls()}
     index.write(find_desk_dir(desk_option), hooks, third_party, plugins.warnings)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from functools import update_wrapper
+import sys
 
 import click
 
 from deskctl.cli.context import AppContext
-from deskctl.commands._args import csv_list, interactive, parse_assignments
 
-__all__ = ["csv_list", "interactive", "json_option", "parse_assignments", "pass_app", "runs", "yes_option"]
+__all__ = ["csv_list", "interactive", "json_option", "parse_assignments", "pass_app", "yes_option"]
 
 pass_app = click.make_pass_decorator(AppContext, ensure=True)
 
@@ -19,27 +16,24 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print one JS
 yes_option = click.option("--yes", "-y", "assume_yes", is_flag=True, help="Answer yes to confirmations (for scripts and cron).")
 
 
-def load_action(target: str) -> Callable:
-    module, _, name = target.partition(":")
-    return getattr(importlib.import_module(module), name)
+def interactive(assume_yes: bool = False) -> bool:
+    """True when we may ask a person: stdin is a terminal and --yes was not given."""
+    return not assume_yes and sys.stdin is not None and sys.stdin.isatty()
 
 
-def runs(target: str) -> Callable[[Callable], Callable]:
-    """Declare that a click command's work is done by `target` ("module:function"), a plain
-    function called as `function(app, **parameters)`.
+def parse_assignments(values: tuple[str, ...], option: str) -> dict[str, object]:
+    """`key=value` pairs from repeated options; a malformed one is a usage error."""
+    from deskctl.errors import BadInput
 
-    The decorated function only carries the name and the help text. Keeping the work out of
-    click-importing modules lets the fast path (`fastpath.py`) run the same function from a
-    cached description of the parameters, without importing click at all.
-    """
+    result: dict[str, object] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise BadInput(f"{option} {item!r}: expected key=value")
+        result[key.strip()] = value
+    return result
 
-    def decorate(declaration: Callable) -> Callable:
-        def callback(**params):
-            app = click.get_current_context().ensure_object(AppContext)
-            return load_action(target)(app, **params)
 
-        update_wrapper(callback, declaration)
-        callback.deskctl_action = target  # read by fastpath_export
-        return callback
-
-    return decorate
+def csv_list(values: tuple[str, ...]) -> list[str]:
+    """Repeated options that may also hold comma-separated values, flattened."""
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]

@@ -1,17 +1,43 @@
-"""`deskctl ticket`: register, route, work and close tickets.
-
-This module declares the options; each command's work is the function of the same name in
-`ticket_actions.py` (see `runs`).
-"""
+"""`deskctl ticket`: register, route, work and close tickets."""
 
 from __future__ import annotations
 
 import click
 
-from deskctl.commands._common import json_option, runs
+from deskctl import output
+from deskctl.commands._common import csv_list, json_option, parse_assignments, pass_app
 
 multi = {"multiple": True}
-ACTIONS = "deskctl.commands.ticket_actions"
+
+LIST_COLUMNS = [("id", "ID"), ("age_text", "AGE"), ("status", "STATUS"), ("priority", "PRIORITY"),
+                ("sla_text", "SLA"), ("group", "GROUP"), ("assignee", "ASSIGNEE"), ("category", "CATEGORY"), ("title", "TITLE")]
+CSV_COLUMNS = [("id", "id"), ("type", "type"), ("status", "status"), ("priority", "priority"),
+               ("category", "category"), ("service", "service"), ("channel", "channel"), ("group", "group"),
+               ("assignee", "assignee"), ("requester", "requester"), ("title", "title"),
+               ("created_at", "created_at"), ("updated_at", "updated_at"), ("age", "age_seconds"), ("tags", "tags"),
+               ("sla_text", "sla")]
+SLA_COLUMNS = [("id", "ID"), ("priority", "PRIORITY"), ("group", "GROUP"), ("status", "STATUS"),
+               ("clock", "CLOCK"), ("due_local", "DUE"), ("left", "LEFT"), ("used_text", "USED"),
+               ("state", "STATE"), ("title", "TITLE")]
+
+
+def _show_result(ticket: dict, as_json: bool, message: str, **extra) -> None:
+    if as_json:
+        output.print_json({**ticket, **extra})
+    else:
+        output.echo(ticket["id"])
+        output.info(message)
+
+
+def _line(t: dict) -> str:
+    who = t.get("assignee") or "-"
+    return f"{t['id']} is {t['status']} (priority {t['priority']}, group {t.get('group') or '-'}, assignee {who})"
+
+
+def _requester(name: str | None, email: str | None, phone: str | None) -> dict:
+    return {k: v for k, v in (("name", name), ("email", email), ("phone", phone)) if v}
+
+
 
 
 @click.group()
@@ -41,9 +67,32 @@ def ticket() -> None:
               help="any: also a resolved or closed ticket with the key (once per CI pipeline, even retried).")
 @click.option("--resolved", metavar="ANSWER", help="Register and resolve at once (first-contact resolution).")
 @json_option
-@runs(f"{ACTIONS}:create")
-def create() -> None:
+@pass_app
+def create(app, title, description, type_, category, priority, impact, urgency, channel, service,
+           requester_name, requester_email, requester_phone, system, group, assignee, tags, dedup_key,
+           dedup_scope, resolved, as_json) -> None:
     """Register a ticket (every contact, even a plain question). Prints its id."""
+    from deskctl.tickets.service import create_with_bulletins
+
+    result = create_with_bulletins(
+        app.desk, actor=app.actor, title=title, description=description, type=type_, category=category,
+        priority=priority, impact=impact, urgency=urgency, channel=channel, service=service,
+        requester=_requester(requester_name, requester_email, requester_phone),
+        system=parse_assignments(system, "--system"), group=group, assignee=assignee,
+        tags=list(tags), dedup_key=dedup_key, dedup_scope=dedup_scope, resolved=resolved)
+    ticket, created = result["ticket"], result["created"]
+    for bulletin in result.get("bulletins", []):
+        output.info(f"BULLETIN {bulletin['text']}")
+    if created:
+        message = f"created {_line(ticket)}"
+    elif ticket["status"] not in ("new", "assigned", "in_progress", "pending", "escalated"):
+        message = f"{ticket['id']} already exists for this dedup key ({ticket['status']}): nothing new opened"
+    else:
+        message = f"{ticket['id']} already open for this dedup key: seen {ticket['seen_count']} more time(s)"
+    extra = {"created": created}
+    if "bulletins" in result:
+        extra["bulletin"] = result["bulletins"]
+    _show_result(ticket, as_json, message, **extra)
 
 
 @ticket.command()
@@ -54,9 +103,36 @@ def create() -> None:
 @click.option("--requester-email", default="", help="Requester's e-mail.")
 @click.option("--system", "system", metavar="KEY=VALUE", **multi, help="System detail; repeatable.")
 @json_option
-@runs(f"{ACTIONS}:classify")
-def classify() -> None:
+@pass_app
+def classify(app, title, description, channel, service, requester_email, system, as_json) -> None:
     """Show what the desk's rules would set for a ticket, storing nothing."""
+    from deskctl.tickets.operations import classify as run_rules
+
+    fields = {"title": title, "description": description, "channel": channel, "service": service,
+              "requester": {"email": requester_email}, "system": parse_assignments(system, "--system")}
+    sets, fired = run_rules(app.desk, fields)
+    if as_json:
+        output.print_json({"rules": fired, "set": sets})
+        return
+    if not fired:
+        output.info("no rule matches")
+        return
+    output.info(f"rules: {', '.join(fired)}")
+    output.print_keyvalues(sorted(sets.items()))
+
+
+def _add_sla(desk, rows: list[dict], detail: bool) -> None:
+    """SLA state on display only; a broken SLA config must not hide the queue."""
+    from deskctl.errors import BadInput
+    from deskctl.sla.display import with_sla
+    from deskctl.util import clock
+
+    clock.now()  # a wrong DESKCTL_NOW is bad input (exit 2), not a display problem
+    try:
+        with_sla(desk, rows, detail=detail)
+    except BadInput as exc:
+        output.warn(f"SLA state not shown: {exc}")
+
 
 
 @ticket.command("list")
@@ -78,17 +154,51 @@ def classify() -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
 @click.option("--excel", is_flag=True, help="CSV for spreadsheets: a byte-order mark and CRLF (implies --format csv).")
 @json_option
-@runs(f"{ACTIONS}:list_")
-def list_() -> None:
+@pass_app
+def list_(app, status, all_, types, priorities, categories, groups, assignee, requester, tags, service, search,
+          older_than, sort, limit, fmt, excel, as_json) -> None:
     """The queue: open tickets, oldest first (filters combine)."""
+    from deskctl.tickets.queries import Query, run_query
+
+    query = Query(status="all" if all_ else status, types=csv_list(types), priorities=csv_list(priorities),
+                  categories=csv_list(categories), groups=csv_list(groups), assignee=assignee,
+                  requester=requester, tags=csv_list(tags), service=service, search=search,
+                  older_than=older_than, sort=sort, limit=limit)
+    rows = run_query(app.desk, query)
+    _add_sla(app.desk, rows, detail=as_json)
+    if as_json:
+        output.print_json(rows)
+    elif fmt == "csv" or excel:
+        output.print_csv(rows, CSV_COLUMNS, excel=excel)
+    elif rows:
+        output.print_table(rows, LIST_COLUMNS)
+    else:
+        output.info("no tickets match")
 
 
 @ticket.command()
 @click.argument("ticket_id")
 @json_option
-@runs(f"{ACTIONS}:show")
-def show() -> None:
+@pass_app
+def show(app, ticket_id, as_json) -> None:
     """A ticket with its whole timeline."""
+    from deskctl.errors import BadInput
+    from deskctl.sla.display import ticket_with_sla
+    from deskctl.tickets.operations import get_ticket
+    from deskctl.tickets.render import render_ticket
+    from deskctl.util import clock
+
+    ticket = get_ticket(app.desk, ticket_id)
+    clock.now()  # a wrong DESKCTL_NOW is bad input (exit 2), not a display problem
+    try:
+        ticket = ticket_with_sla(app.desk, ticket)
+    except BadInput as exc:
+        output.warn(f"SLA state not shown: {exc}")
+    if as_json:
+        output.print_json(ticket)
+    else:
+        for line in render_ticket(ticket, str(app.desk.setting("timezone", default="UTC"))):
+            output.echo(line)
 
 
 @ticket.command()
@@ -109,47 +219,156 @@ def show() -> None:
 @click.option("--untag", "remove_tags", **multi, help="Remove a tag; repeatable.")
 @click.option("--note", default="", help="Why (recorded in the history).")
 @json_option
-@runs(f"{ACTIONS}:update")
-def update() -> None:
+@pass_app
+def update(app, ticket_id, title, description, category, priority, impact, urgency, service, channel,
+           requester_name, requester_email, requester_phone, system, add_tags, remove_tags, note, as_json) -> None:
     """Change fields of a ticket (every change is recorded)."""
+    from deskctl.errors import BadInput
+    from deskctl.tickets import operations
+
+    fields = {k: v for k, v in dict(title=title, description=description, category=category, priority=priority,
+                                    impact=impact, urgency=urgency, service=service, channel=channel).items()
+              if v is not None}
+    requester = _requester(requester_name, requester_email, requester_phone)
+    if requester:
+        fields["requester"] = requester
+    if system:
+        fields["system"] = parse_assignments(system, "--system")
+    if add_tags or remove_tags:
+        current = operations.get_ticket(app.desk, ticket_id).get("tags") or []
+        tags = [t for t in current if t not in remove_tags]
+        fields["tags"] = tags + [t for t in add_tags if t not in tags]
+    if not fields:
+        raise BadInput("nothing to update", "give at least one option, e.g. --priority high")
+    result = operations.update(app.desk, ticket_id, actor=app.actor, fields=fields, note=note)
+    _show_result(result, as_json, f"updated {_line(result)}")
 
 
-def _lifecycle(name: str, doc: str, *options) -> None:
-    """A lifecycle command: ID plus options (the action is `ticket_actions.<name>`)."""
-
-    def declaration() -> None: ...
-
-    declaration.__name__, declaration.__doc__ = name, doc
-    command = json_option(runs(f"{ACTIONS}:{name}")(declaration))
-    for option in (click.argument("ticket_id"), *options)[::-1]:
-        command = option(command)
-    ticket.command(name)(command)
+# -- lifecycle: each step is one call of `tickets.operations`, printed as `STEP: ...` ----------
 
 
-_lifecycle("assign", "Assign to an engineer (--to) and/or a group (--group).",
-           click.option("--to", help="Engineer."), click.option("--group", help="Support group."),
-           click.option("--note", default="", help="Why."))
-_lifecycle("start", "Start work on a ticket (assigns it to you if unassigned).",
-           click.option("--note", default="", help="Note for the history."))
-_lifecycle("resume", "Resume a pending ticket (same as start).",
-           click.option("--note", default="", help="Note for the history."))
-_lifecycle("pend", "Wait for the requester or a third party (the SLA clock pauses).",
-           click.option("--reason", required=True, help="What the ticket waits for."),
-           click.option("--on", type=click.Choice(["requester", "third-party"]), default="requester", show_default=True))
-_lifecycle("escalate", "Hand over to a higher support group.",
-           click.option("--group", required=True, help="Group to escalate to (e.g. L2)."),
-           click.option("--reason", required=True, help="Why, and what was already tried."))
-_lifecycle("comment", "Add a comment (public unless --internal).",
-           click.option("--text", required=True, help="The comment."),
-           click.option("--internal", is_flag=True, help="Only for staff; not a response to the requester."))
-_lifecycle("resolve", "Record the solution.",
-           click.option("--resolution", required=True, help="What fixed it."),
-           click.option("--kb", help="Knowledge-base article that solved it."))
-_lifecycle("close", "Close a resolved ticket.",
-           click.option("--confirmed", is_flag=True, help="The requester confirmed the solution."),
-           click.option("--note", default="", help="Note for the history."))
-_lifecycle("reopen", "Reopen a resolved or closed ticket.",
-           click.option("--reason", required=True, help="Why it is not solved."))
+@ticket.command()
+@click.argument("ticket_id")
+@click.option("--to", help="Engineer.")
+@click.option("--group", help="Support group.")
+@click.option("--note", default="", help="Why.")
+@json_option
+@pass_app
+def assign(app, ticket_id, to, group, note, as_json) -> None:
+    """Assign to an engineer (--to) and/or a group (--group)."""
+    from deskctl.tickets import operations
+
+    result = operations.assign(app.desk, ticket_id, actor=app.actor, to=to, group=group, note=note)
+    _show_result(result, as_json, f"assign: {_line(result)}")
+
+
+@ticket.command()
+@click.argument("ticket_id")
+@click.option("--note", default="", help="Note for the history.")
+@json_option
+@pass_app
+def start(app, ticket_id, note, as_json) -> None:
+    """Start work on a ticket (assigns it to you if unassigned)."""
+    from deskctl.tickets import operations
+
+    result = operations.start(app.desk, ticket_id, actor=app.actor, note=note)
+    _show_result(result, as_json, f"start: {_line(result)}")
+
+
+@ticket.command()
+@click.argument("ticket_id")
+@click.option("--note", default="", help="Note for the history.")
+@json_option
+@pass_app
+def resume(app, ticket_id, note, as_json) -> None:
+    """Resume a pending ticket (same as start)."""
+    from deskctl.tickets import operations
+
+    result = operations.start(app.desk, ticket_id, actor=app.actor, note=note)
+    _show_result(result, as_json, f"resume: {_line(result)}")
+
+
+@ticket.command()
+@click.argument("ticket_id")
+@click.option("--reason", required=True, help="What the ticket waits for.")
+@click.option("--on", type=click.Choice(["requester", "third-party"]), default="requester", show_default=True)
+@json_option
+@pass_app
+def pend(app, ticket_id, reason, on, as_json) -> None:
+    """Wait for the requester or a third party (the SLA clock pauses)."""
+    from deskctl.tickets import operations
+
+    result = operations.pend(app.desk, ticket_id, actor=app.actor, reason=reason, on=on)
+    _show_result(result, as_json, f"pend: {_line(result)}")
+
+
+@ticket.command()
+@click.argument("ticket_id")
+@click.option("--group", required=True, help="Group to escalate to (e.g. L2).")
+@click.option("--reason", required=True, help="Why, and what was already tried.")
+@json_option
+@pass_app
+def escalate(app, ticket_id, group, reason, as_json) -> None:
+    """Hand over to a higher support group."""
+    from deskctl.tickets import operations
+
+    result = operations.escalate(app.desk, ticket_id, actor=app.actor, group=group, reason=reason)
+    _show_result(result, as_json, f"escalate: {_line(result)}")
+
+
+@ticket.command()
+@click.argument("ticket_id")
+@click.option("--text", required=True, help="The comment.")
+@click.option("--internal", is_flag=True, help="Only for staff; not a response to the requester.")
+@json_option
+@pass_app
+def comment(app, ticket_id, text, internal, as_json) -> None:
+    """Add a comment (public unless --internal)."""
+    from deskctl.tickets import operations
+
+    result = operations.comment(app.desk, ticket_id, actor=app.actor, text=text, internal=internal)
+    _show_result(result, as_json, f"comment: {_line(result)}")
+
+
+@ticket.command()
+@click.argument("ticket_id")
+@click.option("--resolution", required=True, help="What fixed it.")
+@click.option("--kb", help="Knowledge-base article that solved it.")
+@json_option
+@pass_app
+def resolve(app, ticket_id, resolution, kb, as_json) -> None:
+    """Record the solution."""
+    from deskctl.tickets import operations
+
+    result = operations.resolve(app.desk, ticket_id, actor=app.actor, resolution=resolution, kb=kb)
+    _show_result(result, as_json, f"resolve: {_line(result)}")
+
+
+@ticket.command()
+@click.argument("ticket_id")
+@click.option("--confirmed", is_flag=True, help="The requester confirmed the solution.")
+@click.option("--note", default="", help="Note for the history.")
+@json_option
+@pass_app
+def close(app, ticket_id, confirmed, note, as_json) -> None:
+    """Close a resolved ticket."""
+    from deskctl.tickets import operations
+
+    result = operations.close(app.desk, ticket_id, actor=app.actor, confirmed=confirmed, note=note)
+    _show_result(result, as_json, f"close: {_line(result)}")
+
+
+@ticket.command()
+@click.argument("ticket_id")
+@click.option("--reason", required=True, help="Why it is not solved.")
+@json_option
+@pass_app
+def reopen(app, ticket_id, reason, as_json) -> None:
+    """Reopen a resolved or closed ticket."""
+    from deskctl.tickets import operations
+
+    result = operations.reopen(app.desk, ticket_id, actor=app.actor, reason=reason)
+    _show_result(result, as_json, f"reopen: {_line(result)}")
 
 
 @ticket.command()
@@ -158,18 +377,26 @@ _lifecycle("reopen", "Reopen a resolved or closed ticket.",
 @click.option("--as", "kind", type=click.Choice(["duplicate", "related", "parent", "child"]), default="related",
               show_default=True, help="TICKET_ID is a duplicate/parent/child of --to, or related to it.")
 @json_option
-@runs(f"{ACTIONS}:link")
-def link() -> None:
+@pass_app
+def link(app, ticket_id, other_id, kind, as_json) -> None:
     """Link two tickets (recorded on both)."""
+    from deskctl.tickets import operations
+
+    result = operations.link(app.desk, ticket_id, other_id, actor=app.actor, kind=kind)
+    _show_result(result, as_json, f"linked {result['id']} as {kind} of {other_id.upper()}")
 
 
 @ticket.command()
 @click.argument("ticket_id")
 @click.argument("file", type=click.Path(dir_okay=False))
 @json_option
-@runs(f"{ACTIONS}:attach")
-def attach() -> None:
+@pass_app
+def attach(app, ticket_id, file, as_json) -> None:
     """Attach a file (copied into the desk with its sha256), e.g. logs for an escalation."""
+    from deskctl.tickets import operations
+
+    result = operations.attach(app.desk, ticket_id, file, actor=app.actor)
+    _show_result(result, as_json, f"attached {file} to {result['id']}")
 
 
 # -- SLA, sweep and surveys (see docs/sla.md) ----------------------------------------------------
@@ -180,21 +407,59 @@ def attach() -> None:
 @click.option("--breached", is_flag=True, help="Only tickets past their SLA.")
 @click.option("--group", "groups", **multi, help="Only this group; repeatable.")
 @json_option
-@runs(f"{ACTIONS}:sla")
-def sla() -> None:
+@pass_app
+def sla(app, at_risk, breached, groups, as_json) -> None:
     """Open tickets by SLA time left, most urgent first.
 
     Business time of each ticket's calendar; the clocks stop while a ticket is pending."""
+    from deskctl.sla.display import sla_queue
+
+    rows = sla_queue(app.desk, at_risk=at_risk, breached=breached, groups=csv_list(groups))
+    if as_json:
+        output.print_json(rows)
+    elif rows:
+        for row in rows:
+            if row["paused"]:
+                row["state"] += " (paused)"
+        output.print_table(rows, SLA_COLUMNS)
+    else:
+        output.info("no open ticket with a running SLA clock matches")
 
 
 @ticket.command()
 @click.option("--dry-run", is_flag=True, help="Only list what would be done; change and send nothing.")
 @json_option
-@runs(f"{ACTIONS}:sweep")
-def sweep() -> None:
+@pass_app
+def sweep(app, dry_run, as_json) -> None:
     """Apply the SLA escalation policy (for cron; safe to repeat).
 
     Notify at-risk tickets, escalate breached ones, remind and auto-close (config `sweep`)."""
+    from deskctl.errors import OperationFailed
+    from deskctl.sla.sweep import run_sweep
+
+    def notify(topic, message, recipients):
+        results = app.plugins.pm.hook.notify(desk=app.desk, topic=topic, message=message, recipients=recipients)
+        return [d for found in results if found for d in found]
+
+    report = run_sweep(app.desk, dry_run=dry_run, notify=notify)
+    failed = list(report["failures"]) + [
+        f"{a['ticket']}: {d.get('channel')} to {d.get('to')}: {d.get('error')}"
+        for a in report["actions"] for d in a["deliveries"] if not d.get("ok", True)]
+    if as_json:
+        output.print_json(report)
+    else:
+        if report["actions"]:
+            for a in report["actions"]:
+                a["via"] = ", ".join(sorted({d.get("channel", "?") for d in a["deliveries"]}))
+            output.print_table(report["actions"], [("ticket", "TICKET"), ("action", "ACTION"),
+                                                    ("detail", "DETAIL"), ("via", "NOTIFIED VIA")])
+        verb = "would take" if dry_run else "took"
+        output.info(f"sweep checked {report['checked']} ticket(s), {verb} {len(report['actions'])} action(s)"
+                    + (" (dry run: nothing changed)" if dry_run else ""))
+    if failed:
+        for line in failed:
+            output.warn(line)
+        raise OperationFailed(f"{len(failed)} sweep step(s) or notification(s) failed", "see the warnings above")
 
 
 @ticket.command("survey")
@@ -202,6 +467,10 @@ def sweep() -> None:
 @click.option("--score", required=True, type=click.IntRange(1, 5), help="Satisfaction from 1 (very unhappy) to 5 (very happy).")
 @click.option("--comment", default="", help="What the requester said.")
 @json_option
-@runs(f"{ACTIONS}:survey")
-def survey_() -> None:
+@pass_app
+def survey_(app, ticket_id, score, comment, as_json) -> None:
     """Record a satisfaction answer (1-5) on a resolved or closed ticket."""
+    from deskctl.reports.surveys import record
+
+    result = record(app.desk, ticket_id, actor=app.actor, score=score, comment=comment)
+    _show_result(result, as_json, f"recorded satisfaction {score}/5 for {result['id']}")

@@ -1,4 +1,4 @@
-"""Ticket creation as the CLI does it: create (or dedup), then tie the new ticket to an active
+"""Ticket creation with outage bulletins: create (or dedup), then tie the new ticket to an active
 outage announcement for its service, so the operator sees the bulletin to read to the caller."""
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ def active_bulletins(desk, service: str | None) -> list[dict]:
     return list(active_outages_for_service(desk, service, clock.now()))
 
 
-def create_from_cli(desk, *, actor: str, **fields: Any) -> dict:
+def create_with_bulletins(desk, *, actor: str, **fields: Any) -> dict:
+    """Create (or dedup) a ticket; a new one is linked to the active outages of its service."""
     ticket, created = operations.create_or_touch(desk, actor=actor, **fields)
     result: dict[str, Any] = {"ticket": ticket, "created": created}
     bulletins = active_bulletins(desk, ticket.get("service")) if created else []

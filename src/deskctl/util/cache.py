@@ -3,8 +3,7 @@
 Entries are keyed by a fingerprint of what they derive from, so a stale entry is never used:
 it is simply recomputed. A cache that cannot be written (read-only home) is not an error.
 
-Several entries decide what runs (the parsed SOPs, which plugin modules are imported, which
-command function the fast path calls), so the cache is never a way in: its folder must belong
+Several entries decide what runs (the parsed SOPs, which plugin modules are imported), so the cache is never a way in: its folder must belong
 to the user and be writable by nobody else (it is created 0700), every entry file likewise,
 and each entry carries a digest of its own text, so a damaged or edited entry is ignored and
 rebuilt. Anything that fails these checks is simply a miss.
