@@ -99,3 +99,28 @@ def drun(run, desk):
         return run(*args, **kwargs)
 
     return _run
+
+
+@pytest.fixture
+def invoke(base_env, monkeypatch, capsys):
+    """invoke(*args, cwd=..., env=...) -> Result: `deskctl.cli.root.run` in this process.
+
+    For parsing and isolation tests only; contract tests (exit codes, streams of the real
+    program) keep using the subprocess fixtures. Every call builds a fresh root group."""
+    from deskctl.cli.root import run as run_cli
+
+    def _invoke(*args: str, cwd: Path | None = None, env: dict | None = None) -> Result:
+        with monkeypatch.context() as patch:
+            for key in [k for k in os.environ if k.startswith("DESKCTL_")]:
+                patch.delenv(key)
+            for key, value in {**base_env, **(env or {})}.items():
+                if key.startswith("DESKCTL_") or key == "COLUMNS":
+                    patch.setenv(key, value)
+            if cwd is not None:
+                patch.chdir(cwd)
+            capsys.readouterr()
+            code = run_cli(list(args))
+            captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return _invoke

@@ -61,14 +61,7 @@ class LazyGroup(click.Group):
                 formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS, invoke_without_command=True)
-@click.version_option(__version__, "--version", prog_name="deskctl", message="%(prog)s %(version)s")
-@click.option("--desk", "desk_option", metavar="DIR", help="Desk folder (default: $DESKCTL_DESK, then the nearest parent holding config/deskctl.yaml).")
-@click.option("--actor", metavar="NAME", help="Who is acting, recorded in histories (default: $DESKCTL_ACTOR or your login name).")
-@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-@click.option("-q", "--quiet", is_flag=True, help="Print only data and errors, no progress.")
-@click.pass_context
-def cli(ctx: click.Context, desk_option: str | None, actor: str | None, debug: bool, quiet: bool) -> None:
+def _root_callback(ctx: click.Context, desk_option: str | None, actor: str | None, debug: bool, quiet: bool) -> None:
     """deskctl: run SOP runbooks, work ticket queues, publish announcements, search the
     knowledge base and report the desk's KPIs, from one command line."""
     app: AppContext = ctx.ensure_object(AppContext)
@@ -81,6 +74,23 @@ def cli(ctx: click.Context, desk_option: str | None, actor: str | None, debug: b
         output.echo(ctx.get_help())
 
 
+def make_cli() -> LazyGroup:
+    """A fresh root group with the global options and no commands: one per run, so the
+    commands one desk's plugins add are never seen by the next run in the same process."""
+    callback = click.pass_context(_root_callback)
+    for decorator in (
+        click.option("-q", "--quiet", is_flag=True, help="Print only data and errors, no progress."),
+        click.option("--debug", is_flag=True, help="Show tracebacks for errors."),
+        click.option("--actor", metavar="NAME", help="Who is acting, recorded in histories (default: $DESKCTL_ACTOR or your login name)."),
+        click.option("--desk", "desk_option", metavar="DIR", help="Desk folder (default: $DESKCTL_DESK, then the nearest parent holding config/deskctl.yaml)."),
+        click.version_option(__version__, "--version", prog_name="deskctl", message="%(prog)s %(version)s"),
+    ):
+        callback = decorator(callback)
+    group = click.group("cli", cls=LazyGroup, context_settings=CONTEXT_SETTINGS, invoke_without_command=True)(callback)
+    assert isinstance(group, LazyGroup)
+    return group
+
+
 def build_cli(desk_option: str | None) -> tuple[click.Group, Any, set[str]]:
     """Load every plugin and let each add its commands; remember what they did (the index).
     Returns the root group, the plugins, and the command names plugins added or changed."""
@@ -88,6 +98,7 @@ def build_cli(desk_option: str | None) -> tuple[click.Group, Any, set[str]]:
     from deskctl.desk.finder import find_desk_dir
     from deskctl.plugins import index
 
+    cli = make_cli()
     plugins = load_plugins_for(desk_option)
     third_party: set[str] = set()
     def imported_groups() -> set[str]:
@@ -127,6 +138,7 @@ def _fast_cli(args: list[str], desk_option: str | None) -> tuple[click.Group, di
     found = index.read(find_desk_dir(desk_option))
     if found is None or name in found["commands"]:
         return None
+    cli = make_cli()
     for command, (import_path, summary) in COMMANDS.items():
         cli.add_lazy_command(command, import_path, summary)
     return cli, found
@@ -156,6 +168,9 @@ def run(args: list[str]) -> int:
     debug, desk_option = root_options.debug, root_options.desk
     from deskctl.plugins import events
 
+    # per-run global state starts fresh: an earlier run in this process (tests) left its own
+    output.QUIET = root_options.quiet
+    events.use_plugins(None)
     try:
         fast = _fast_cli(args, desk_option)
         if fast is not None:
