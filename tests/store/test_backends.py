@@ -28,7 +28,7 @@ def test_files_backend_and_no_store_key_behave_the_same(run, tmp_path):
         assert run("init", str(desk)).code == 0
         if extra:
             _add_config(desk, extra)
-        results.append(_session(lambda *a, **k: run(*a, cwd=desk, **k)))
+        results.append(_session(lambda *a, desk=desk, **k: run(*a, cwd=desk, **k)))
     assert results[0] == results[1]
     assert results[0][1] == "printer jammed" and results[0][0] in results[0][2]
 

@@ -7,8 +7,6 @@ from deskctl.hookspecs import hookimpl
 from deskctl.store.files import open_files_store
 
 
-
-
 @hookimpl(trylast=True)
 def register_store_backends(register):
     register("files", open_files_store)
