@@ -42,6 +42,16 @@ def register_channels(register):
 
 
 @hookspec
+def register_store_backends(register):
+    """Add ticket store backends. Call ``register(name, factory)`` once per backend.
+
+    ``factory(desk, settings, actor)`` returns a ``deskctl.store.interface.TicketStore``;
+    ``settings`` is the desk's ``store:`` mapping (``backend`` included). The desk selects
+    a backend with ``store: {backend: NAME}`` (default ``files``, see docs/plugins.md).
+    """
+
+
+@hookspec
 def check_desk(desk):
     """Validate part of a desk (config, runbooks, templates, KB) for ``deskctl config check``.
 

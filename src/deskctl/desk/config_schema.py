@@ -531,6 +531,9 @@ SCHEMA = Fields({
     "default_language": Text(pattern=r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?", expects="a language code such as en"),
     "languages": ListOf(Text(pattern=r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?", expects="a language code"), min_items=1),
     "data_dir": Text(nonempty=True, expects="a folder"),
+    # backend settings beyond `backend` belong to the backend's plugin
+    "store": Fields({"backend": Text(pattern=r"[A-Za-z0-9_.-]+", expects="a backend name such as files")},
+                    open=True),
     "lock_timeout": Number("seconds to wait for the ticket store's lock", low=0, high=3600),
     "tickets": Fields({
         "types": MapOf(Text(pattern=r"[A-Za-z]{1,10}", expects="an id prefix of 1-10 letters, like INC"), min_items=1),

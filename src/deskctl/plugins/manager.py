@@ -32,6 +32,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "deskctl.plugins.builtin.announcement_checks",
     "deskctl.plugins.builtin.sla_checks",
     "deskctl.plugins.builtin.notify",
+    "deskctl.plugins.builtin.file_store",
 )
 
 ENTRY_POINT_GROUP = "deskctl"

@@ -1,19 +1,81 @@
-"""Ticket storage: a small interface (`interface.TicketStore`) and the embedded TinyDB backend.
+"""Ticket storage: a small interface (`interface.TicketStore`) and pluggable backends.
 
-Commands talk to the interface only, so another backend can be added later (a plugin could
-register one) without touching them.
+The desk's `store: {backend: NAME}` picks the backend (default `files`, the embedded TinyDB
+store); plugins add backends through the `register_store_backends` hook.
 """
 
 from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from deskctl.desk import Desk
     from deskctl.store.interface import TicketStore
 
+DEFAULT_BACKEND = "files"
+
+
+def store_settings(desk: Desk) -> dict:
+    settings = desk.setting("store")
+    return dict(settings) if isinstance(settings, dict) else {}
+
+
+def backend_name(desk: Desk) -> str:
+    name = store_settings(desk).get("backend")
+    return name if isinstance(name, str) and name else DEFAULT_BACKEND
+
+
+def _loaded_plugins(desk: Desk) -> Any:
+    """The CLI's plugins (loaded now if the CLI deferred them), or a fresh load for library callers."""
+    from deskctl.plugins import events
+
+    if events._PLUGINS is None and events._LOADER is not None:
+        events._PLUGINS = events._LOADER()
+    if events._PLUGINS is not None:
+        return events._PLUGINS
+    from deskctl.plugins.manager import load_plugins
+
+    return load_plugins(desk.path)
+
+
+def _third_party_store_hook() -> bool:
+    """Whether the CLI's plugin index says some plugin besides the built-in one may register backends."""
+    from deskctl.plugins import events
+
+    if events._PLUGINS is not None:
+        impls = events._PLUGINS.pm.hook.register_store_backends.get_hookimpls()
+        return any(impl.plugin_name != "file_store" for impl in impls)
+    return False
+
+
+def installed_backends(plugins: Any) -> dict[str, Any]:
+    from deskctl.errors import ValidationFailed
+    from deskctl.plugins.manager import Registry
+
+    registry = Registry("store backend").collect(plugins, "register_store_backends")
+    if registry.errors:
+        raise ValidationFailed(registry.errors, "store backends could not be loaded")
+    return registry.items
+
+
+def unknown_backend_message(desk: Desk, name: str, installed: list[str]) -> str:
+    return (f"{desk.rel(desk.config_path)}: store.backend {name!r} is not installed; "
+            f"installed backends: {', '.join(sorted(installed)) or 'none'}")
+
 
 def open_store(desk: Desk, actor: str | None = None) -> TicketStore:
-    """The desk's ticket store (the TinyDB backend, the embedded default)."""
-    from deskctl.store.tinydb_store import TinyTicketStore
+    """The desk's ticket store, from the backend its `store:` setting names."""
+    settings = store_settings(desk)
+    name = backend_name(desk)
+    if name == DEFAULT_BACKEND and not _third_party_store_hook():
+        # the hot path: no plugin load just to open the embedded store
+        from deskctl.store.files import open_files_store
 
-    return TinyTicketStore(desk, actor=actor)
+        return open_files_store(desk, settings, actor)
+    backends = installed_backends(_loaded_plugins(desk))
+    if name not in backends:
+        from deskctl.errors import BadInput
+
+        raise BadInput(unknown_backend_message(desk, name, list(backends)))
+    return backends[name](desk, settings, actor)
