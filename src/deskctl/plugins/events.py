@@ -7,10 +7,7 @@ or block the change that already happened.
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # the typing module costs an import on every start
-if TYPE_CHECKING:
-    from typing import Any
-
+from typing import Any
 
 _PLUGINS: Any = None
 _LOADER: Any = None
@@ -22,6 +19,15 @@ def use_plugins(plugins: Any = None, *, loader: Any = None, hooks: set[str] | No
     `hooks` (the hooks some plugin implements)."""
     global _PLUGINS, _LOADER, _HOOKS
     _PLUGINS, _LOADER, _HOOKS = plugins, loader, hooks
+
+
+def current_plugins(load: bool = False) -> Any:
+    """The plugins the CLI handed over (None if it handed none); with `load`, plugins it
+    deferred are loaded now."""
+    global _PLUGINS
+    if _PLUGINS is None and load and _LOADER is not None:
+        _PLUGINS = _LOADER()
+    return _PLUGINS
 
 
 def emit(hook_name: str, **kwargs: Any) -> None:

@@ -6,10 +6,9 @@ store); plugins add backends through the `register_store_backends` hook.
 
 from __future__ import annotations
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
     from deskctl.desk import Desk
     from deskctl.store.interface import TicketStore
 
@@ -30,10 +29,9 @@ def _loaded_plugins(desk: Desk) -> Any:
     """The CLI's plugins (loaded now if the CLI deferred them), or a fresh load for library callers."""
     from deskctl.plugins import events
 
-    if events._PLUGINS is None and events._LOADER is not None:
-        events._PLUGINS = events._LOADER()
-    if events._PLUGINS is not None:
-        return events._PLUGINS
+    plugins = events.current_plugins(load=True)
+    if plugins is not None:
+        return plugins
     from deskctl.plugins.manager import load_plugins
 
     return load_plugins(desk.path)
@@ -43,8 +41,9 @@ def _third_party_store_hook() -> bool:
     """Whether the CLI's plugin index says some plugin besides the built-in one may register backends."""
     from deskctl.plugins import events
 
-    if events._PLUGINS is not None:
-        impls = events._PLUGINS.pm.hook.register_store_backends.get_hookimpls()
+    plugins = events.current_plugins()
+    if plugins is not None:
+        impls = plugins.pm.hook.register_store_backends.get_hookimpls()
         return any(impl.plugin_name != "file_store" for impl in impls)
     return False
 
