@@ -43,9 +43,11 @@ def register_channels(register):
 
 @hookspec
 def register_store_backends(register):
-    """Add ticket store backends. Call ``register(name, factory)`` once per backend.
+    """Add store backends. Call ``register(name, factory)`` once per backend.
 
-    ``factory(desk, settings, actor)`` returns a ``deskctl.store.interface.TicketStore``;
+    ``factory(desk, settings, actor)`` returns a ``deskctl.store.interface.StoreBackend``
+    (every store of the desk: tickets, announcements, run records, attachments,
+    notifications, locks);
     ``settings`` is the desk's ``store:`` mapping (``backend`` included). The desk selects
     a backend with ``store: {backend: NAME}`` (default ``files``, see docs/plugins.md).
     """

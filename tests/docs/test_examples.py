@@ -177,6 +177,20 @@ def test_example_admin(desk, desk_env):
     assert {"html", "h1", "svg"} <= set(parser.tags)
 
 
+def test_example_backup(desk, desk_env, tmp_path):
+    assert bash("deskctl ticket create --title 'Printer jams' && deskctl ticket comment INC-1 --text 'toner low'",
+                desk, desk_env).returncode == 0
+    # the example's absolute paths, moved under this test's folder
+    script = example("backup").body.replace("/var/backups", str(tmp_path / "backups")).replace("/srv", str(tmp_path))
+    (tmp_path / "backups").mkdir()
+    proc = bash(script, desk, desk_env)
+    assert proc.returncode == 0, shown(proc)
+    assert "INC-1" in proc.stdout and "Printer jams" in proc.stdout
+    restored = json.loads(bash("deskctl ticket show INC-1 --json", tmp_path / "desk-restored", desk_env).stdout)
+    original = json.loads(bash("deskctl ticket show INC-1 --json", desk, desk_env).stdout)
+    assert restored == original and [e["action"] for e in restored["history"]][-1] == "comment"
+
+
 def test_example_ci(desk, desk_env):
     deploy = desk / "deploy.sh"
     deploy.write_text("#!/bin/sh\necho deployed >> deployed.log\n")

@@ -52,9 +52,9 @@ def test_desk_plugin_backend_is_used(drun, desk):
         @deskctl.hookimpl
         def register_store_backends(register):
             def factory(desk, settings, actor):
-                from deskctl.store.files import open_files_store
+                from deskctl.store.files import FilesBackend
                 sys.stderr.write("memorylog: opened\\n")
-                return open_files_store(desk, settings, actor)
+                return FilesBackend(desk, settings, actor)
             register("memorylog", factory)
     """))
     _add_config(desk, "store: {backend: memorylog}")

@@ -177,8 +177,11 @@ def test_backup_is_a_complete_archive(desk, drun, tmp_path):
 
     with tarfile.open(out) as tar:
         names = tar.getnames()
-    assert "tickets/index/open/INC/0000.json" in names and "tickets/meta.json" in names
-    assert "tickets/hot/INC/0000.json" in names
+        tickets = [json.loads(line) for line in tar.extractfile("tickets.jsonl")]
+        manifest = json.load(tar.extractfile("deskctl-backup.json"))
+    assert {"tickets.jsonl", "announcements.jsonl", "runs.jsonl", "attachments.jsonl"} <= set(names)
+    assert [t["title"] for t in tickets] == ["one"] and tickets[0]["history"]
+    assert manifest["counts"]["tickets"] == 1 and manifest["backend"] == "files"
 
 
 def test_archive_moves_old_closed_tickets_but_show_and_list_all_find_them(drun, desk):

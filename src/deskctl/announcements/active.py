@@ -7,16 +7,13 @@ bulletin and link the new ticket to the incident ticket (:func:`link_ticket_to_o
 
 from __future__ import annotations
 
-import json
-import os
 from datetime import datetime, timedelta
 
-# The rendering machinery (render, kinds, the store with pathlib and typing) is imported
-# inside the functions, once a published announcement is known to matter: `ticket create`
-# asks on every call, and usually nothing is published for the ticket's service.
+# The rendering machinery (render, kinds: Jinja2, Babel) is imported inside the functions,
+# once a published announcement is known to matter: `ticket create` asks on every call, and
+# usually nothing is published for the ticket's service.
 from typing import TYPE_CHECKING
 
-from deskctl.announcements import ID_PREFIX
 from deskctl.announcements.records import languages_of, public_version
 from deskctl.util import clock
 
@@ -26,23 +23,11 @@ if TYPE_CHECKING:
     from deskctl.announcements.render import Renderer
 
 def _published(desk) -> list[dict]:
-    """Published announcement records, read with os and json only. A file that cannot be
-    read is skipped here: `deskctl announce list` and `config check` report it."""
-    folder = os.path.join(desk.data_root, "announcements")
-    try:
-        names = sorted(n for n in os.listdir(folder) if n.startswith(ID_PREFIX) and n.endswith(".json"))
-    except OSError:
-        return []
-    found = []
-    for name in names:
-        try:
-            with open(os.path.join(folder, name), encoding="utf-8") as fh:
-                record = json.load(fh)
-        except (OSError, ValueError):
-            continue
-        if isinstance(record, dict) and record.get("status") == "published" and record.get("versions"):
-            found.append(record)
-    return found
+    """Published announcement records (one that cannot be read is skipped here:
+    `deskctl announce list` and `config check` report it)."""
+    from deskctl.store import open_backend
+
+    return open_backend(desk).announcements.published()
 
 
 def _window(record: dict) -> tuple[datetime | None, datetime | None]:
@@ -135,10 +120,10 @@ def link_ticket_to_outages(desk, ticket: dict, *, actor: str, now: datetime | No
     bulletins = active_outages_for_service(desk, str(service), now)
     if not bulletins:
         return []
-    from deskctl.announcements.store import AnnouncementStore
+    from deskctl.announcements.store import Announcements
     from deskctl.announcements.workflow import event
 
-    store = AnnouncementStore.for_desk(desk, actor)
+    store = Announcements.for_desk(desk, actor)
     for bulletin in bulletins:
         incident = bulletin.get("ticket")
         if incident and incident != ticket.get("id"):

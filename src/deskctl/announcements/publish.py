@@ -28,7 +28,7 @@ from typing import Any
 
 from deskctl.announcements.records import languages_of, release_version
 from deskctl.announcements.render import TEMPLATE_CHANNELS, Rendered, Renderer
-from deskctl.announcements.store import AnnouncementStore
+from deskctl.announcements.store import Announcements
 from deskctl.announcements.workflow import event
 from deskctl.errors import BadInput, NotPermitted, ValidationFailed
 from deskctl.util import clock, redact
@@ -144,7 +144,7 @@ def plan(desk, record: dict, channels: dict[str, Any], names: list[str], rendere
     return outgoing, report
 
 
-def _record_results(store: AnnouncementStore, ann_id: str, actor: str, version: int,
+def _record_results(store: Announcements, ann_id: str, actor: str, version: int,
                     batch: list[Outgoing], results: list[dict]) -> None:
     by_key = {r.get("key"): r for r in results}
 
@@ -183,7 +183,7 @@ def _as_released(record: dict, number: int) -> dict:
 
 def publish(desk, ann_id: str, *, actor: str, channels: dict[str, Any], only: list[str] | None = None) -> PublishReport:
     """Publish the current version of an approved (or already published) announcement."""
-    store = AnnouncementStore.for_desk(desk, actor)
+    store = Announcements.for_desk(desk, actor)
     record = store.get(ann_id)
     _check_publishable(record)
     ann_id = record["id"]

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from deskctl.announcements import roles
-from deskctl.announcements.store import AnnouncementStore
+from deskctl.announcements.store import Announcements
 from deskctl.announcements.workflow import current_fields, severity_of, valid_approvals
 
 
@@ -40,7 +40,7 @@ def search_records(desk, *, status: str | None = None, kind: str | None = None, 
     """Summary rows, newest first, of the announcements matching every filter given."""
     rows = []
     needle = (text or "").strip().lower()
-    for record in AnnouncementStore.for_desk(desk).all():
+    for record in Announcements.for_desk(desk).all():
         if status and record["status"] != status:
             continue
         if kind and record["kind"] != kind:
@@ -61,7 +61,7 @@ def search_records(desk, *, status: str | None = None, kind: str | None = None, 
 
 def describe(desk, ann_id: str) -> dict[str, Any]:
     """The whole record plus its current fields and where its approval stands."""
-    record = AnnouncementStore.for_desk(desk).get(ann_id)
+    record = Announcements.for_desk(desk).get(ann_id)
     severity = severity_of(record)
     rules = roles.rules_for(desk.config, severity)
     approvals = valid_approvals(record)

@@ -12,7 +12,7 @@ from typing import Any
 
 from deskctl.announcements.records import languages_of, public_version
 from deskctl.announcements.render import Renderer
-from deskctl.announcements.store import AnnouncementStore
+from deskctl.announcements.store import Announcements
 from deskctl.util import clock
 from deskctl.util.fileio import atomic_write
 
@@ -126,7 +126,7 @@ def build(desk, settings: dict[str, Any], *, renderer: Renderer | None = None) -
     out = output_dir(desk, settings)
     now = clock.now()
     recent_days = float(settings.get("recent_days", 14))
-    records = AnnouncementStore.for_desk(desk).all()
+    records = Announcements.for_desk(desk).all()
     current, recent = select(records, now, recent_days)
     languages = [str(x) for x in desk.config.get("languages") or ["en"]]
     desk_info = desk.config.get("desk") or {}

@@ -16,7 +16,7 @@ from deskctl.announcements import roles
 from deskctl.announcements.fields import FieldChecker, Where, desk_zone, to_instant
 from deskctl.announcements.kinds import CLOSING_KIND, get_kind, load_kinds
 from deskctl.announcements.records import public_version
-from deskctl.announcements.store import AnnouncementStore
+from deskctl.announcements.store import Announcements
 from deskctl.errors import BadInput, NotPermitted, ValidationFailed
 from deskctl.util import clock
 
@@ -93,11 +93,11 @@ def create(desk, kind_name: str, raw: dict, *, actor: str, where: Where, ticket:
         event(record, actor, "created", f"{kind_name} draft", ticket=ticket)
         return record
 
-    return AnnouncementStore.for_desk(desk, actor).create(build)
+    return Announcements.for_desk(desk, actor).create(build)
 
 
 def _change(desk, ann_id: str, actor: str, change: Callable[[dict], Any]) -> dict:
-    return AnnouncementStore.for_desk(desk, actor).update(ann_id, change)
+    return Announcements.for_desk(desk, actor).update(ann_id, change)
 
 
 def _require(record: dict, allowed: tuple[str, ...], doing: str, hint: str) -> None:

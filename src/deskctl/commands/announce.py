@@ -86,10 +86,10 @@ def _print_report(report, as_json: bool, record: dict | None = None) -> None:
 
 def _publish(app, ann_id: str, as_json: bool, only: tuple[str, ...] = ()) -> None:
     from deskctl.announcements.publish import publish
-    from deskctl.announcements.store import AnnouncementStore
+    from deskctl.announcements.store import Announcements
 
     report = publish(app.desk, ann_id, actor=app.actor, channels=_channels(app), only=list(only) or None)
-    _print_report(report, as_json, AnnouncementStore.for_desk(app.desk).get(ann_id))
+    _print_report(report, as_json, Announcements.for_desk(app.desk).get(ann_id))
 
 
 def _done(record: dict, as_json: bool, message: str) -> None:
@@ -147,9 +147,9 @@ def kinds(app, as_json: bool) -> None:
 def _render_selection(app, ann_id: str, langs: tuple[str, ...], channels: tuple[str, ...], version: int | None):
     from deskctl.announcements.records import languages_of, version_of
     from deskctl.announcements.render import TEMPLATE_CHANNELS, Renderer
-    from deskctl.announcements.store import AnnouncementStore
+    from deskctl.announcements.store import Announcements
 
-    record = AnnouncementStore.for_desk(app.desk).get(ann_id)
+    record = Announcements.for_desk(app.desk).get(ann_id)
     chosen = version_of(record, version)
     offered = languages_of(record, chosen, app.desk.config)
     for lang in langs:

@@ -1,4 +1,4 @@
-"""`deskctl store`: back up, check and archive the ticket store."""
+"""`deskctl store`: back up, restore, check and archive all of the desk's data."""
 
 from __future__ import annotations
 
@@ -12,28 +12,60 @@ from deskctl.commands._common import json_option, pass_app
 
 @click.group()
 def store() -> None:
-    """Back up, check and archive the ticket store."""
+    """Back up, restore, check and archive the desk's data."""
 
 
-def _store(app):
-    from deskctl.store.tinydb_store import TinyTicketStore
+def _backend(app):
+    from deskctl.store import open_backend
 
-    return TinyTicketStore(app.desk, actor=app.actor)
+    return open_backend(app.desk, app.actor)
 
 
 @store.command()
-@click.option("--out", type=click.Path(dir_okay=False), help="Archive file (default: data/backups/tickets-TIME.tar.gz).")
+@click.option("--out", type=click.Path(dir_okay=False), help="Archive file (default: data/backups/desk-TIME.tar.gz).")
 @json_option
 @pass_app
 def backup(app, out, as_json) -> None:
-    """Write a consistent .tar.gz copy of the ticket store."""
-    from deskctl.store.maintenance import backup as make_backup
+    """Write a consistent .tar.gz of all the desk's data: tickets (with history and surveys),
+    announcements (with deliveries), SOP run records, attachments and notifications."""
+    from deskctl import __version__
+    from deskctl.store.portable import backup as make_backup
+    from deskctl.util import clock
 
-    path = make_backup(_store(app), Path(out) if out else None)
+    path = Path(out) if out else app.desk.data_dir / "backups" / f"desk-{clock.now():%Y%m%dT%H%M%SZ}.tar.gz"
+    report = make_backup(_backend(app), path, __version__)
     if as_json:
-        output.print_json({"backup": str(path), "bytes": path.stat().st_size})
+        output.print_json(report)
     else:
+        counts = ", ".join(f"{n} {kind}" for kind, n in report["counts"].items())
+        output.info(f"backed up {counts}")
         output.echo(str(path))
+
+
+@store.command()
+@click.argument("archive", type=click.Path(dir_okay=False))
+@json_option
+@pass_app
+def restore(app, archive, as_json) -> None:
+    """Restore a backup made by `deskctl store backup` into this desk, which must hold no data
+    yet (make one with `deskctl init DIR`). The archive is verified before anything is written."""
+    from deskctl.store.portable import restore as run_restore
+    from deskctl.tickets.model import summary_row
+
+    backend = _backend(app)
+    report = run_restore(backend, Path(archive), summary_row)
+    report["check"] = backend.check(summary_row)
+    if as_json:
+        output.print_json(report)
+    else:
+        counts = ", ".join(f"{n} {kind}" for kind, n in report["counts"].items())
+        output.info(f"restored {counts} from {archive} (made {report['created_at']} on the "
+                    f"{report['from_backend']} backend)")
+    if report["check"]["problems"]:
+        from deskctl.errors import ValidationFailed
+
+        raise ValidationFailed([] if as_json else report["check"]["problems"], "the restored store has problems",
+                               "run `deskctl store check --repair`")
 
 
 @store.command()
@@ -43,9 +75,9 @@ def backup(app, out, as_json) -> None:
 def check(app, repair, as_json) -> None:
     """Verify every store file parses and the indexes match the tickets."""
     from deskctl.errors import ValidationFailed
-    from deskctl.store.maintenance import check as run_check
+    from deskctl.tickets.model import summary_row
 
-    report = run_check(_store(app), repair=repair)
+    report = _backend(app).check(summary_row, repair=repair)
     if as_json:
         output.print_json(report)
     if report["problems"] and not report["repaired"]:
@@ -62,10 +94,8 @@ def check(app, repair, as_json) -> None:
 @pass_app
 def archive(app, older_than, dry_run, as_json) -> None:
     """Move old closed tickets out of the hot store (`ticket show` and `list --all` still find them)."""
-    from deskctl.store.maintenance import archive as run_archive
-
     age = older_than or str(app.desk.setting("tickets", "archive_after", default="90d"))
-    ids = run_archive(_store(app), age, dry_run=dry_run)
+    ids = _backend(app).archive(age, dry_run=dry_run)
     if as_json:
         output.print_json({"archived": [] if dry_run else ids, "would_archive": ids if dry_run else []})
     else:

@@ -220,13 +220,13 @@ class Generator:
 
 def seed_desk(desk, *, tickets: int, days: float = 90, seed: int = 1, now: datetime | None = None) -> dict:
     """Append `tickets` synthetic tickets spread over the last `days` days to the desk's store."""
-    from deskctl.store.bulk import bulk_load
-    from deskctl.store.tinydb_store import TinyTicketStore
+    from deskctl.store import open_backend
+    from deskctl.tickets.model import summary_row
     from deskctl.util import clock
 
     now = now or clock.now()
     gen = Generator(desk, tickets=tickets, days=days, seed=seed, now=now)
-    result = bulk_load(TinyTicketStore(desk, actor="demo"), gen.tickets)
+    result = open_backend(desk, "demo").bulk_insert(gen.tickets, summary_row)
     result["span"] = {"from": (now - timedelta(days=days)).isoformat(timespec="seconds"),
                       "to": now.isoformat(timespec="seconds")}
     return result

@@ -43,44 +43,39 @@ def deep_merge(base: dict, override: dict) -> dict:
 
 
 class Desk:
-    """One desk folder. Configuration is read lazily and only once per process.
-
-    `root`, `config_path` and `data_root` are plain strings, for the ticket commands' start-up
-    (see `cache`); `path`, `config_file` and `data_dir` are the same places as Path objects."""
+    """One desk folder. Configuration is read lazily and only once per process."""
 
     def __init__(self, path: str | os.PathLike):
-        self.root = os.fspath(path)
+        self._folder = os.fspath(path)
 
     def __repr__(self) -> str:
-        return f"Desk({self.root!r})"
+        return f"Desk({self._folder!r})"
 
     @cached_property
     def path(self) -> Path:
+        # built on first use: `deskctl --help` imports this module (through `finder`) but
+        # needs no Desk, and pathlib would be a third of its imports
         from pathlib import Path
 
-        return Path(self.root)
+        return Path(self._folder)
 
-    @property
-    def config_path(self) -> str:
-        return os.path.join(self.root, CONFIG_FILE)
-
-    @property
+    @cached_property
     def config_file(self) -> Path:
         return self.path / CONFIG_FILE
 
     def rel(self, path: str | os.PathLike) -> str:
         """A path as shown to users: relative to the desk when inside it."""
-        return yamlio.display_path(path, self.root)
+        return yamlio.display_path(path, self.path)
 
     @cached_property
     def file_config(self) -> dict:
         """The desk's `config/deskctl.yaml` exactly as written (no defaults)."""
-        data = yamlio.load(self.config_path, self.rel(self.config_path))
+        data = yamlio.load(self.config_file, self.rel(self.config_file))
         if data is None:
             return {}
         if not isinstance(data, dict):
             raise BadInput(
-                f"{self.rel(self.config_path)}:1: expected a mapping of settings, "
+                f"{self.rel(self.config_file)}:1: expected a mapping of settings, "
                 f"got {type(data).__name__}"
             )
         return data
@@ -115,10 +110,10 @@ class Desk:
         """`config/deskctl.yaml:LINE: message` for a schema issue (the nearest key that exists)."""
         lines = self.__dict__.get("_line_index")
         if lines is None:
-            lines = self.__dict__["_line_index"] = yamlio.line_index(self.config_path)
+            lines = self.__dict__["_line_index"] = yamlio.line_index(self.config_file)
         keypath = tuple(issue[0])
         line = next((lines[keypath[:n]] for n in range(len(keypath), 0, -1) if keypath[:n] in lines), 1)
-        return f"{self.rel(self.config_path)}:{line}: {issue[1]}"
+        return f"{self.rel(self.config_file)}:{line}: {issue[1]}"
 
     def setting(self, *keys: str, default: Any = None) -> Any:
         node: Any = self.config
@@ -135,18 +130,14 @@ class Desk:
             if not isinstance(node, dict) or key not in node:
                 return "default"
             node = node[key]
-        return f"{self.rel(self.config_path)}:{yamlio.line_of(self.config_path, keypath)}"
-
-    @property
-    def data_root(self) -> str:
-        configured = os.path.expanduser(str(self.setting("data_dir", default="data")))
-        return os.path.realpath(os.path.join(self.root, configured))
+        return f"{self.rel(self.config_file)}:{yamlio.line_of(self.config_file, keypath)}"
 
     @property
     def data_dir(self) -> Path:
+        configured = os.path.expanduser(str(self.setting("data_dir", default="data")))
         from pathlib import Path
 
-        return Path(self.data_root)
+        return Path(os.path.realpath(self.path / configured))
 
     def folder(self, name: str) -> Path:
         return self.path / name

@@ -1,5 +1,6 @@
-"""`lock: true`: no two runs on the same target host at once. One lock file per host under
-`<data>/locks/`; a held lock fails the second run at once (exit 4) naming the holder.
+"""`lock: true`: no two runs on the same target host at once. The lock is the store backend's
+(`locks.host`: a lock file per host under `<data>/locks/` on a file desk); a held lock fails
+the second run at once (exit 4) naming the holder.
 
 A host is locked as a machine, not as a name: the key is its inventory address (IP addresses
 in canonical form, names in lower case) and port, so `web1` and `127.0.0.1` (the same sshd)
@@ -9,9 +10,7 @@ never a parameter value, and only its owner can read it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
-
-from deskctl.util.locking import FileLock
+from contextlib import ExitStack, contextmanager
 
 
 def lock_key(host) -> str:
@@ -31,10 +30,6 @@ def lock_key(host) -> str:
     return f"{address}:{host.port}"
 
 
-def _file_name(key: str) -> str:
-    return "sop-host-" + "".join(c if c.isalnum() or c in ".-" else "_" for c in key) + ".lock"
-
-
 @contextmanager
 def host_locks(plan) -> Iterator[None]:
     runbook, run = plan.runbook, plan.run
@@ -45,19 +40,14 @@ def host_locks(plan) -> Iterator[None]:
     by_key: dict[str, list[str]] = {}  # two names of one machine take its lock once
     for host in plan.hosts:
         by_key.setdefault(lock_key(host), []).append(host.name)
-    held: list[FileLock] = []
-    try:
+    from deskctl.store import open_backend
+
+    locks = open_backend(run.desk, run.actor).locks
+    with ExitStack() as held:
         # a fixed order, so two runs on overlapping hosts cannot deadlock each other
         for key in sorted(by_key):
             names = ", ".join(by_key[key])
-            lock = FileLock(
-                run.desk.data_dir / "locks" / _file_name(key), timeout=timeout,
-                what=f"host {names} ({key}, SOP run lock)", actor=run.actor,
-                details={"sop": runbook.name, "run_id": run.run_id, "target": key},
-            )  # fmt: skip
-            lock.acquire()
-            held.append(lock)
+            held.enter_context(locks.host(
+                key, timeout=timeout, what=f"host {names} ({key}, SOP run lock)", actor=run.actor,
+                details={"sop": runbook.name, "run_id": run.run_id, "target": key}))
         yield
-    finally:
-        for lock in reversed(held):
-            lock.release()

@@ -1,5 +1,5 @@
-"""Run records: one JSON file per run in `<data>/runs/`, written atomically (tmp, fsync,
-rename) and always through the secret registry, so no record ever holds a secret.
+"""Run records, kept by the desk's store backend (`runs`), always written through the secret
+registry, so no record ever holds a secret.
 
 A record says `running` from the start of its run until its final write. Should that write
 never happen (the process was killed, or the disk was full), the record is shown as
@@ -8,21 +8,14 @@ commands do not write, and the disk may still be full)."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
-from pathlib import Path
 from typing import Any
 
 from deskctl.errors import NotFound
 from deskctl.util import clock, redact
-from deskctl.util.fileio import atomic_write
 
 RUN_ID_RE = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
-
-
-def runs_dir(desk) -> Path:
-    return desk.data_dir / "runs"
 
 
 def new_run_id() -> str:
@@ -69,8 +62,14 @@ def shown(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def save(desk, record: dict[str, Any]) -> Path:
-    """Write the record (atomically). A `running` record gets its owner (see `abandoned`).
+def _runs(desk):
+    from deskctl.store import open_backend
+
+    return open_backend(desk).runs
+
+
+def save(desk, record: dict[str, Any]) -> None:
+    """Store the record, redacted. A `running` record gets its owner (see `abandoned`).
 
     When the disk is full, a compact record (without the steps' output tails) is tried
     before giving up with DiskError: the outcome matters more than the output."""
@@ -78,29 +77,13 @@ def save(desk, record: dict[str, Any]) -> Path:
 
     if record.get("status") == "running":
         record.update({k: v for k, v in owner().items() if k not in record})
-    folder = runs_dir(desk)
-    path = folder / f"{record['id']}.json"
+    runs = _runs(desk)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        from deskctl.util.fileio import as_disk_error
-
-        problem = as_disk_error(exc, folder, "the run record is not written")
-        if problem is None:
-            raise
-        raise problem from None
-    try:
-        _write(path, record)
+        runs.put(redact.redact_data(record))
     except DiskError:
         if record.get("status") == "running":
             raise
-        _write(path, _compact(record))
-    return path
-
-
-def _write(path: Path, record: dict[str, Any]) -> None:
-    data = json.dumps(redact.redact_data(record), ensure_ascii=False, indent=1, default=str)
-    atomic_write(path, data + "\n")
+        runs.put(redact.redact_data(_compact(record)))
 
 
 def _compact(record: dict[str, Any]) -> dict[str, Any]:
@@ -110,23 +93,16 @@ def _compact(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def load(desk, run_id: str) -> dict[str, Any]:
-    path = runs_dir(desk) / f"{run_id}.json"
-    if not RUN_ID_RE.match(run_id) or not path.is_file():
-        raise NotFound(f"no run {run_id!r} in {desk.rel(runs_dir(desk))}", "see `deskctl sop history`")
-    return shown(json.loads(path.read_text(encoding="utf-8")))
+    record = _runs(desk).get(run_id) if RUN_ID_RE.match(run_id) else None
+    if record is None:
+        raise NotFound(f"no run {run_id!r}", "see `deskctl sop history`")
+    return shown(record)
 
 
 def history(desk, sop: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
     """Newest first: summaries of the last `limit` runs (of one SOP when `sop` is given)."""
-    folder = runs_dir(desk)
-    if not folder.is_dir():
-        return []
     rows = []
-    for path in sorted(folder.glob("*.json"), reverse=True):  # ids start with the time
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
+    for record in _runs(desk).recent():
         if sop and record.get("sop") != sop:
             continue
         record = shown(record)

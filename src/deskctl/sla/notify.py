@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from deskctl.util import clock
@@ -72,12 +71,10 @@ def deliver(desk, topic: str, message: dict, recipients: list[str]) -> list[dict
     addresses = [r for r in recipients if "@" in r]
     if isinstance(smtp, dict) and smtp.get("host") and addresses:
         results.append(_send_mail(smtp, addresses, message, desk))
-    log = desk.data_dir / "notifications.log"
-    entry = {"at": clock.now_iso(), "logged_at": datetime.now(UTC).isoformat(timespec="seconds"),
-             "topic": topic, "recipients": recipients, **message, "deliveries": results}
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    from deskctl.store import open_backend
+
+    entry = {"at": clock.now_iso(), "topic": topic, "recipients": recipients, **message, "deliveries": results}
+    where = open_backend(desk).notifications.append(entry)
     if not results:
-        results.append({"channel": "log", "to": desk.rel(log), "ok": True})
+        results.append({"channel": "log", "to": desk.rel(where), "ok": True})
     return results

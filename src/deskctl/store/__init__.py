@@ -1,7 +1,8 @@
-"""Ticket storage: a small interface (`interface.TicketStore`) and pluggable backends.
+"""Storage: the seam every record goes through (`interface.StoreBackend`) and its backends.
 
-The desk's `store: {backend: NAME}` picks the backend (default `files`, the embedded TinyDB
-store); plugins add backends through the `register_store_backends` hook.
+The desk's `store: {backend: NAME}` picks the backend (default `files`, the embedded store in
+the desk's data folder); plugins add backends through the `register_store_backends` hook.
+`open_backend(desk)` gives every store of the desk; `open_store(desk)` its ticket store.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from deskctl.desk import Desk
-    from deskctl.store.interface import TicketStore
+    from deskctl.store.interface import StoreBackend, TicketStore
 
 DEFAULT_BACKEND = "files"
 
@@ -59,22 +60,27 @@ def installed_backends(plugins: Any) -> dict[str, Any]:
 
 
 def unknown_backend_message(desk: Desk, name: str, installed: list[str]) -> str:
-    return (f"{desk.rel(desk.config_path)}: store.backend {name!r} is not installed; "
+    return (f"{desk.rel(desk.config_file)}: store.backend {name!r} is not installed; "
             f"installed backends: {', '.join(sorted(installed)) or 'none'}")
 
 
-def open_store(desk: Desk, actor: str | None = None) -> TicketStore:
-    """The desk's ticket store, from the backend its `store:` setting names."""
+def open_backend(desk: Desk, actor: str | None = None) -> StoreBackend:
+    """The desk's stores, from the backend its `store:` setting names."""
     settings = store_settings(desk)
     name = backend_name(desk)
     if name == DEFAULT_BACKEND and not _third_party_store_hook():
         # the hot path: no plugin load just to open the embedded store
-        from deskctl.store.files import open_files_store
+        from deskctl.store.files import FilesBackend
 
-        return open_files_store(desk, settings, actor)
+        return FilesBackend(desk, settings, actor)
     backends = installed_backends(_loaded_plugins(desk))
     if name not in backends:
         from deskctl.errors import BadInput
 
         raise BadInput(unknown_backend_message(desk, name, list(backends)))
     return backends[name](desk, settings, actor)
+
+
+def open_store(desk: Desk, actor: str | None = None) -> TicketStore:
+    """The desk's ticket store."""
+    return open_backend(desk, actor).tickets

@@ -29,7 +29,6 @@ from deskctl.store.tinydb_store import (
     index_name,
 )
 from deskctl.tickets.ids import parse_id
-from deskctl.tickets.model import summary_row
 from deskctl.util import jsoncodec
 from deskctl.util.fileio import DiskError
 
@@ -43,16 +42,18 @@ def _merge_into(path: str, prefix: str, entries: dict[str, dict], root: str) -> 
     atomic_write(path, orjson.dumps(data))
 
 
-def bulk_load(store: TinyTicketStore, make: Callable[[dict[str, int]], Iterable[dict]]) -> dict:
+def bulk_load(store: TinyTicketStore, make: Callable[[dict[str, int]], Iterable[dict]],
+              summarise: Callable[[dict], dict]) -> dict:
     """See `_bulk_load`; a disk that fills up stops it with one line saying what is left."""
     try:
-        return _bulk_load(store, make)
+        return _bulk_load(store, make, summarise)
     except DiskError as exc:
         raise exc.with_outcome("the load stopped part-way: once the disk has space, "
                                "`deskctl store check --repair` indexes the tickets it wrote") from None
 
 
-def _bulk_load(store: TinyTicketStore, make: Callable[[dict[str, int]], Iterable[dict]]) -> dict:
+def _bulk_load(store: TinyTicketStore, make: Callable[[dict[str, int]], Iterable[dict]],
+               summarise: Callable[[dict], dict]) -> dict:
     """Call `make(next_numbers)` under the store lock and store every ticket it yields.
 
     `make` receives the next free number per id prefix and must yield complete tickets with
@@ -60,7 +61,7 @@ def _bulk_load(store: TinyTicketStore, make: Callable[[dict[str, int]], Iterable
     the archive). Returns {"tickets": count, "by_prefix": {...}}.
     """
     jsoncodec.use_orjson()  # thousands of tickets are serialised
-    root = store.top
+    root = os.fspath(store.root)
     os.makedirs(root, exist_ok=True)
     meta_path = os.path.join(root, "meta.json")
     with store._lock():
@@ -106,7 +107,7 @@ def _bulk_load(store: TinyTicketStore, make: Callable[[dict[str, int]], Iterable
             open_shard[prefix] = shard
             parts = buffers.setdefault((prefix, shard), {})
             parts.setdefault("archive" if ticket.get("archived") else "hot", {})[str(number)] = ticket
-            parts.setdefault(f"index/{index_name(ticket)}", {})[str(number)] = summary_row(ticket)
+            parts.setdefault(f"index/{index_name(ticket)}", {})[str(number)] = summarise(ticket)
             count += 1
         for prefix, shard in list(buffers):
             flush(prefix, shard)

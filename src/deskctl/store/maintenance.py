@@ -1,8 +1,8 @@
-"""Keeping the ticket store healthy: backup, consistency check and repair, archiving."""
+"""Keeping the `files` backend's ticket store healthy: consistency check and repair, archiving
+(backup is backend-neutral: `deskctl.store.portable`)."""
 
 from __future__ import annotations
 
-import tarfile
 from datetime import datetime
 from pathlib import Path
 
@@ -17,35 +17,10 @@ from deskctl.store.tinydb_store import (
     _read_json,
     index_name,
 )
-from deskctl.tickets.model import summary_row
 from deskctl.util import clock, jsoncodec
 from deskctl.util.durations import parse_duration
-from deskctl.util.fileio import as_disk_error
 
 ARCHIVE_CHUNK = 256  # tickets archived per transaction
-
-
-def backup(store: TinyTicketStore, out: Path | None = None) -> Path:
-    """A .tar.gz of the whole store, taken under the lock so it is consistent."""
-    stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
-    out = out or store.desk.data_dir / "backups" / f"tickets-{stamp}.tar.gz"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    from deskctl.util.fileio import create_new
-
-    tmp = out.with_name(f".{out.name}.tmp")
-    try:
-        # 0600: a backup holds every ticket (requesters' names and addresses); never through a link
-        with store.transaction(), open(create_new(tmp, 0o600), "wb") as fh, tarfile.open(fileobj=fh, mode="w:gz") as tar:
-            for path in store.all_files():
-                tar.add(path, arcname=str(Path("tickets") / path.relative_to(store.root)))
-        tmp.replace(out)
-    except OSError as exc:  # a full disk: no half backup left to hold the space
-        tmp.unlink(missing_ok=True)
-        problem = as_disk_error(exc, out, "no backup was made")
-        if problem is None:
-            raise
-        raise problem from None
-    return out
 
 
 def _bucket_files(store: TinyTicketStore, archived: bool) -> list[Path]:
@@ -53,7 +28,7 @@ def _bucket_files(store: TinyTicketStore, archived: bool) -> list[Path]:
     return sorted(base.glob("*/*.json")) if base.is_dir() else []
 
 
-def check(store: TinyTicketStore, repair: bool = False) -> dict:
+def check(store: TinyTicketStore, summarise, repair: bool = False) -> dict:
     """Parse every file and compare the indexes with the tickets. With `repair`, rebuild the
     indexes and counters from the ticket files (which are the source of truth)."""
     jsoncodec.use_orjson()  # every file of the store is parsed
@@ -74,7 +49,7 @@ def check(store: TinyTicketStore, repair: bool = False) -> dict:
                     tickets[doc["id"]] = doc
     expected: dict[str, dict[str, dict]] = {name: {} for name in INDEXES}
     for t in tickets.values():
-        expected[index_name(t)][t["id"]] = summary_row(t)
+        expected[index_name(t)][t["id"]] = summarise(t)
     indexes_ok = True
     for name in INDEXES:
         found: dict[str, dict] = {}
@@ -145,8 +120,9 @@ def archive(store: TinyTicketStore, older_than: str, dry_run: bool = False) -> l
     limit = parse_duration(older_than, "--older-than")
     now = clock.now()
     rows = store.rows(active=False, closed=True)
-    due = [r["id"] for r in rows
-           if r.get("closed_at") and (now - datetime.fromisoformat(r["closed_at"])).total_seconds() >= limit]
+    due_rows = {r["id"]: r for r in rows
+                if r.get("closed_at") and (now - datetime.fromisoformat(r["closed_at"])).total_seconds() >= limit}
+    due = list(due_rows)
     if dry_run or not due:
         return due
     # one transaction per chunk keeps each journal small and the lock short for other writers
@@ -155,12 +131,5 @@ def archive(store: TinyTicketStore, older_than: str, dry_run: bool = False) -> l
             for tid in due[start:start + ARCHIVE_CHUNK]:
                 ticket = tx.get(tid)
                 if ticket and ticket["status"] == "closed" and not ticket.get("archived"):
-                    tx.archive(ticket)
+                    tx.archive(ticket, due_rows[tid])  # its row moves as it is
     return due
-
-
-def dumps_size(store: TinyTicketStore) -> int:
-    return sum(p.stat().st_size for p in store.all_files())
-
-
-

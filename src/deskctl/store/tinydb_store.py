@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING
 from deskctl.desk import Desk
 from deskctl.errors import BadInput, NotFound
 from deskctl.tickets.ids import parse_id
-from deskctl.tickets.model import CLOSED, summary_row
 from deskctl.util import jsoncodec
 
 if TYPE_CHECKING:
@@ -40,8 +39,8 @@ if TYPE_CHECKING:
     from deskctl.store.journal import Journal
     from deskctl.util.locking import FileLock
 
-# File names are plain strings here (see `deskctl.util.cache` on why); `root` and `all_files`
-# hand Path objects to the maintenance code.
+# Inside the store, file names are built with os.path (strings): they are dictionary keys of
+# the journal and the read cache, and a change touches only a few of them.
 
 BUCKET = 16  # tickets per bucket file in a new store (see `bucket_size`)
 LEGACY_BUCKET = 64  # in stores whose meta.json has no `bucket`
@@ -276,7 +275,7 @@ def index_name(ticket: dict) -> str:
     if ticket.get("archived"):
         return "archive"
     status = ticket["status"]
-    return "closed" if status in CLOSED else "resolved" if status == "resolved" else "open"
+    return "closed" if status == "closed" else "resolved" if status == "resolved" else "open"
 
 
 class Tx:
@@ -304,8 +303,27 @@ class Tx:
     def active_rows(self) -> list[dict]:
         return self.view.rows("open") + self.view.rows("resolved")
 
-    def put(self, ticket: dict) -> None:
-        """Store the ticket and move its summary row to the index its status belongs to."""
+    def find_by_dedup_key(self, key: str, *, any_status: bool = False) -> dict | None:
+        """The summary row of the open ticket with this key; with `any_status`, else the
+        newest one resolved, closed or archived."""
+        finished = None
+        for row in self.active_rows():
+            if row.get("dedup_key") == key:
+                if row["status"] != "resolved":
+                    return row
+                finished = row
+        if not any_status:
+            return None
+        if finished is not None:
+            return finished
+        for row in self.rows("closed") + self.rows("archive"):
+            if row.get("dedup_key") == key and (finished is None or row["created_at"] > finished["created_at"]):
+                finished = row
+        return finished
+
+    def put(self, ticket: dict, row: dict) -> None:
+        """Store the ticket and its summary `row` (the domain's `tickets.model.summary_row`)
+        in the index its status belongs to."""
         view = self.view
         prefix, number = parse_id(ticket["id"], view.prefixes)
         old = view.get(ticket["id"])
@@ -318,11 +336,11 @@ class Tx:
         new_index = index_name(ticket)
         if old_index is not None and old_index != new_index:
             view.remove_row(old_index, prefix, number)
-        view.put_row(new_index, prefix, number, summary_row(ticket))
+        view.put_row(new_index, prefix, number, row)
 
-    def archive(self, ticket: dict) -> None:
+    def archive(self, ticket: dict, row: dict) -> None:
         """Move a closed ticket out of the hot store (still found by `get` and `rows`)."""
-        self.put({**ticket, "archived": True})
+        self.put({**ticket, "archived": True}, row)
 
     def rows(self, name: str) -> list[dict]:
         return self.view.rows(name)
@@ -334,38 +352,31 @@ class TinyTicketStore:
     def __init__(self, desk: Desk, actor: str | None = None):
         self.desk = desk
         self.actor = actor
-        self.top = os.path.join(desk.data_root, "tickets")
+        self.root = desk.data_dir / "tickets"
         self.prefixes: dict[str, str] = dict(desk.setting("tickets", "types", default={}))
         env_timeout = os.environ.get("DESKCTL_LOCK_TIMEOUT")
         self.lock_timeout = float(env_timeout or desk.setting("lock_timeout", default=10))
-
-    @property
-    def root(self) -> Path:
-        """The store's folder as a Path (for maintenance; the store itself uses `top`)."""
-        from pathlib import Path
-
-        return Path(self.top)
 
     def _lock(self) -> FileLock:
         # locking and the journal are imported when first needed: reading the store (the
         # queue, a ticket) needs neither unless an interrupted change must be rolled forward
         from deskctl.util.locking import FileLock
 
-        return FileLock(os.path.join(self.top, ".lock"), timeout=self.lock_timeout, what="the ticket store",
+        return FileLock(os.path.join(self.root, ".lock"), timeout=self.lock_timeout, what="the ticket store",
                         actor=self.actor)
 
     def _journal(self) -> Journal:
         from deskctl.store.journal import Journal
 
-        return Journal(self.top)
+        return Journal(self.root)
 
     def _old_layout(self) -> bool:
-        return any(os.path.exists(os.path.join(self.top, f)) for f in OLD_INDEX_FILES)
+        return any(os.path.exists(os.path.join(self.root, f)) for f in OLD_INDEX_FILES)
 
     def _recover_if_needed(self, pending_ok: bool = True) -> dict[str, bytes | None] | None:
         """Roll an interrupted change forward. When the disk refuses (full, read-only), the
         committed change is returned instead, for readers to see through (`pending_ok`)."""
-        if not (os.path.exists(os.path.join(self.top, "journal.json")) or self._old_layout()):
+        if not (os.path.exists(os.path.join(self.root, "journal.json")) or self._old_layout()):
             return None
         from deskctl.util.fileio import DiskError, disk_problem
 
@@ -386,16 +397,16 @@ class TinyTicketStore:
         if not self._old_layout():
             return
         journal = self._journal()
-        files = _Files(self.top, journal)
-        view = _View(self.top, files, self.prefixes)
+        files = _Files(self.root, journal)
+        view = _View(self.root, files, self.prefixes)
         for file in OLD_INDEX_FILES:
-            old = os.path.join(self.top, file)
+            old = os.path.join(self.root, file)
             for prefix, table in (files.read(old) or {}).items():
                 for key, row in table.items():
                     name = "archive" if file.startswith("archive") else index_name(row)
                     view.put_row(name, prefix, int(key), row)
             files.write(old, None)
-        meta_path = os.path.join(self.top, "meta.json")
+        meta_path = os.path.join(self.root, "meta.json")
         files.write(meta_path, {**(files.read(meta_path) or {"next": {}}), "schema": SCHEMA})
         files.stage_all()
         journal.commit()
@@ -409,12 +420,12 @@ class TinyTicketStore:
     def _transaction(self):
         lock = self._lock()
         try:
-            os.makedirs(self.top, exist_ok=True)
+            os.makedirs(self.root, exist_ok=True)
             lock.acquire()
         except OSError as exc:  # a read-only or full disk: refused before anything changed
             from deskctl.util.fileio import as_disk_error
 
-            problem = as_disk_error(exc, self.top)
+            problem = as_disk_error(exc, self.root)
             if problem is None:
                 raise
             raise problem from None
@@ -422,8 +433,8 @@ class TinyTicketStore:
             journal = self._journal()
             journal.recover()
             self._upgrade()
-            files = _Files(self.top, journal)
-            yield Tx(_View(self.top, files, self.prefixes), os.path.join(self.top, "meta.json"))
+            files = _Files(self.root, journal)
+            yield Tx(_View(self.root, files, self.prefixes), os.path.join(self.root, "meta.json"))
             files.stage_all()
             journal.commit()
         finally:
@@ -434,7 +445,7 @@ class TinyTicketStore:
         the disk does not let us complete yet is read from its journal, unless not
         `pending_ok`: then DiskError)."""
         overlay = self._recover_if_needed(pending_ok)
-        return _View(self.top, _Files(self.top, None, overlay), self.prefixes)
+        return _View(self.root, _Files(self.root, None, overlay), self.prefixes)
 
     def get(self, ticket_id: str) -> dict | None:
         return self.reader().get(ticket_id)
@@ -461,6 +472,11 @@ class TinyTicketStore:
     def load(self, ids: list[str]) -> list[dict]:
         view = self.reader()
         return [t for t in (view.get(i) for i in ids) if t is not None]
+
+    def select(self, query) -> list[dict]:
+        from deskctl.store.rowfilter import select_rows
+
+        return select_rows(self, query)
 
     def all_files(self) -> list[Path]:
         root = self.root

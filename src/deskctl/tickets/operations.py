@@ -16,7 +16,6 @@ from deskctl.tickets.ids import normalise_id
 from deskctl.util import clock
 
 if TYPE_CHECKING:
-    from pathlib import Path
     from typing import Any
 
 
@@ -48,7 +47,7 @@ def change_ticket(desk, ticket_id: str, actor: str, action: str, change) -> dict
         now = clock.now_iso()
         lifecycle.check_now(ticket, now)
         event = change(ticket, now)
-        tx.put(ticket)
+        tx.put(ticket, model.summary_row(ticket))
     events.emit("ticket_updated", ticket=ticket, changes=event["changes"], event=event, desk=desk)
     return ticket
 
@@ -130,7 +129,7 @@ def create_or_touch(desk, *, actor: str, title: str, type: str | None = None, de
     with store.transaction() as tx:
         now = clock.now_iso()
         if dedup_key:
-            existing = _with_key(tx, dedup_key, any_status=dedup_scope == "any")
+            existing = tx.find_by_dedup_key(dedup_key, any_status=dedup_scope == "any")
             if existing is not None and existing["status"] not in model.OPEN:
                 ticket, created, event = tx.get(existing["id"]), False, None
             elif existing is not None:
@@ -140,7 +139,7 @@ def create_or_touch(desk, *, actor: str, title: str, type: str | None = None, de
                 changes = lifecycle.apply_changes(ticket, {"seen_count": count})
                 event = lifecycle.record(ticket, at=now, actor=actor, action="seen-again", changes=changes,
                                          note=f"seen again ({count}x): {title}", data={"dedup_key": dedup_key})
-                tx.put(ticket)
+                tx.put(ticket, model.summary_row(ticket))
                 created = False
         if not dedup_key or existing is None:
             ticket = model.new_ticket(f"{prefix}-{tx.next_number(prefix)}", decided["type"], now)
@@ -168,7 +167,7 @@ def create_or_touch(desk, *, actor: str, title: str, type: str | None = None, de
                     "first_response_at": now, "first_contact": True})
                 lifecycle.record(ticket, at=now, actor=actor, action="resolve", changes=changes,
                                  note="resolved at first contact")
-            tx.put(ticket)
+            tx.put(ticket, model.summary_row(ticket))
             created = True
     if created:
         events.emit("ticket_created", ticket=ticket, desk=desk)
@@ -178,23 +177,6 @@ def create_or_touch(desk, *, actor: str, title: str, type: str | None = None, de
 
 
 DEDUP_SCOPES = ("open", "any")
-
-
-def _with_key(tx, dedup_key: str, *, any_status: bool) -> dict | None:
-    """The open ticket with this key; with `any_status`, else the newest finished one."""
-    finished = None
-    for row in tx.active_rows():
-        if row.get("dedup_key") == dedup_key:
-            if row["status"] in model.OPEN:
-                return row
-            finished = row
-    if not any_status:
-        return None
-    if finished is None:
-        for row in tx.rows("closed") + tx.rows("archive"):
-            if row.get("dedup_key") == dedup_key and (finished is None or row["created_at"] > finished["created_at"]):
-                finished = row
-    return finished
 
 
 def create_ticket(desk, *, actor: str, title: str, type: str = "incident", **fields: Any) -> dict:
@@ -383,27 +365,10 @@ def link(desk, ticket_id: str, other_id: str, *, actor: str, kind: str = "relate
             changes = lifecycle.apply_changes(ticket, {"links": links})
             recorded.append(lifecycle.record(ticket, at=now, actor=actor, action="link", changes=changes,
                                              note=f"{k} {other}"))
-            tx.put(ticket)
+            tx.put(ticket, model.summary_row(ticket))
     for ticket, event in zip((first, second), recorded, strict=True):
         events.emit("ticket_updated", ticket=ticket, changes=event["changes"], event=event, desk=desk)
     return first
-
-
-def _copy_private(source: Path, dest: Path) -> None:
-    """Copy `source` to `dest` as a file only its owner can read (0600): an attachment may
-    hold anything (logs, screenshots, exports), whatever mode it had where it came from."""
-    import shutil
-
-    from deskctl.util.fileio import create_new
-
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    try:
-        with open(source, "rb") as src, open(create_new(tmp, 0o600), "wb") as out:
-            shutil.copyfileobj(src, out, 1 << 20)
-        tmp.replace(dest)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def attach(desk, ticket_id: str, path: str, *, actor: str) -> dict:
@@ -414,28 +379,10 @@ def attach(desk, ticket_id: str, path: str, *, actor: str) -> dict:
         raise BadInput(f"{source}: no such file", "give the path of a file to attach")
     tid = normalise_id(ticket_id, _prefixes(desk))
     get_ticket(desk, tid)  # unknown id: fail before copying anything
-    import hashlib
+    from deskctl.store import open_backend
 
-    digest = hashlib.sha256()
-    with open(source, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    sha = digest.hexdigest()
-    folder = desk.data_dir / "attachments" / tid
-    folder.mkdir(parents=True, exist_ok=True)
-    dest = folder / f"{sha[:12]}-{source.name}"
-    if not dest.exists():
-        try:
-            _copy_private(source, dest)  # removes its temporary copy on any failure
-        except OSError as exc:
-            from deskctl.util.fileio import as_disk_error
-
-            problem = as_disk_error(exc, dest, "nothing was attached")
-            if problem is None:
-                raise
-            raise problem from None
-    info = {"name": source.name, "sha256": sha, "size": source.stat().st_size,
-            "path": str(dest.relative_to(desk.data_dir))}
+    info = open_backend(desk, actor).attachments.put(tid, source.name, source)
+    sha = info["sha256"]
 
     def change(ticket, now):
         attachments = [*(ticket.get("attachments") or []), {**info, "at": now, "actor": actor}]

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from deskctl.errors import BadInput
 from deskctl.store import open_store
+from deskctl.store.interface import RowQuery
 from deskctl.tickets import model
 from deskctl.util import clock
 from deskctl.util.durations import format_age, parse_duration
 
-PRIORITY_RANK = {p: i for i, p in enumerate(("critical", "high", "medium", "low", "informational"))}
+PRIORITIES = ("critical", "high", "medium", "low", "informational")  # most urgent first
 SORTS = ("age", "priority", "updated")
 
 
@@ -67,74 +68,24 @@ def _check_filters(desk, query: Query) -> None:
         _check_filter("--service", query.service, model.choices(desk, "services"))
 
 
-def _age_seconds(row: dict, now: datetime) -> float:
-    return (now - datetime.fromisoformat(row["created_at"])).total_seconds()
-
-
 def run_query(desk, query: Query) -> list[dict]:
     """Summary rows matching the query, sorted, with `age` (seconds) and `age_text` added."""
     statuses = _statuses(query)
     _check_filters(desk, query)
-    want_closed = statuses is None or "closed" in statuses
-    store = open_store(desk)
-    rows = store.rows(active=True, closed=want_closed, archived=want_closed,
-                      resolved=statuses is None or "resolved" in statuses)
     now = clock.now()
-    older = parse_duration(query.older_than, "--older-than") if query.older_than else None
-    if statuses is not None:
-        rows = [row for row in rows if row["status"] in statuses]
-    # only the filters asked for are tested (the open queue, the usual call, has none)
-    tests = _filters(query)
-    if older is not None:
-        tests.append(lambda row: _age_seconds(row, now) >= older)
-    selected = [row for row in rows if all(test(row) for test in tests)] if tests else rows
-    if query.search:
-        selected = _search(store, selected, query.search)
+    created_before = None
+    if query.older_than:
+        created_before = (now - timedelta(seconds=parse_duration(query.older_than, "--older-than"))).isoformat()
+    equals = {key: frozenset(values) for key, values in (
+        ("type", query.types), ("priority", query.priorities), ("category", query.categories),
+        ("group", query.groups), ("service", [query.service] if query.service else [])) if values}
+    selected = open_store(desk).select(RowQuery(
+        statuses=frozenset(statuses) if statuses is not None else None, equals=equals,
+        assignee=query.assignee, requester=query.requester, tags=frozenset(query.tags),
+        created_before=created_before, text=query.search, sort=query.sort,
+        priority_order=PRIORITIES, limit=query.limit))
     stamp = now.timestamp()
     for row in selected:
         row["age"] = age = int(stamp - datetime.fromisoformat(row["created_at"]).timestamp())
         row["age_text"] = format_age(age)
-    if query.sort == "priority":
-        selected.sort(key=lambda r: (PRIORITY_RANK.get(r.get("priority"), 9), r["created_at"]))
-    elif query.sort == "updated":
-        selected.sort(key=lambda r: r.get("updated_at") or "", reverse=True)
-    else:
-        selected.sort(key=lambda r: (r["created_at"], r["id"]))
-    return selected[: query.limit] if query.limit else selected
-
-
-def _filters(query: Query) -> list:
-    """One test per filter the query sets."""
-    tests = []
-    for values, key in ((query.types, "type"), (query.priorities, "priority"),
-                        (query.categories, "category"), (query.groups, "group")):
-        if values:
-            tests.append(lambda row, values=values, key=key: row.get(key) in values)
-    if query.assignee:
-        tests.append(lambda row: (row.get("assignee") or "") == query.assignee)
-    if query.service:
-        tests.append(lambda row: row.get("service") == query.service)
-    if query.requester:
-        needle = query.requester.casefold()
-        tests.append(lambda row: needle in f"{row.get('requester', '')} {row.get('requester_name', '')}".casefold())
-    if query.tags:
-        wanted = set(query.tags)
-        tests.append(lambda row: wanted <= set(row.get("tags") or []))
-    return tests
-
-
-def _search(store, rows: list[dict], text: str) -> list[dict]:
-    """Rows whose title, description, requester or tags contain every word of `text`."""
-    words = text.casefold().split()
-    tickets = {t["id"]: t for t in store.load([r["id"] for r in rows])}
-    found = []
-    for row in rows:
-        ticket = tickets.get(row["id"], {})
-        requester = ticket.get("requester") or {}
-        haystack = " ".join([
-            ticket.get("title") or "", ticket.get("description") or "",
-            requester.get("name") or "", requester.get("email") or "", " ".join(ticket.get("tags") or []),
-        ]).casefold()
-        if all(w in haystack for w in words):
-            found.append(row)
-    return found
+    return selected

@@ -17,10 +17,9 @@ import os
 import stat
 import sys
 
-# Paths here (and in the rest of the ticket commands' path: desk_finder, desk, yamlio,
-# locking, fileio, the store) are plain strings: importing pathlib (and urllib.parse,
-# ipaddress with it) costs about a fifth of a bare start-up. Desk.path and friends still
-# offer Path objects to the rest of the code, created on first use.
+# Paths here are plain strings: the cached top-level help (`deskctl --help`) reads these
+# files before anything else, and importing pathlib (with urllib.parse and ipaddress) would
+# be a third of its imports.
 
 _MAGIC = b"deskctl-cache 2 "  # first line of an entry: this, then the digest of the rest
 _warned: set[str] = set()  # folders refused, said once per process

@@ -1,15 +1,15 @@
-"""The built-in `files` ticket store backend (the embedded TinyDB-format store), registered
+"""The built-in `files` store backend (the embedded store in the desk's data folder), registered
 through `register_store_backends` like a third-party backend (docs/plugins.md)."""
 
 from __future__ import annotations
 
 from deskctl.hookspecs import hookimpl
-from deskctl.store.files import open_files_store
+from deskctl.store.files import open_files_backend
 
 
 @hookimpl(trylast=True)
 def register_store_backends(register):
-    register("files", open_files_store)
+    register("files", open_files_backend)
 
 
 @hookimpl
