@@ -65,3 +65,21 @@ def test_desk_plugin_backend_is_used(drun, desk):
     assert "memorylog: opened" in listed.stderr
     assert [t["title"] for t in json.loads(listed.stdout)] == ["via plugin"]
     assert drun("config", "check").code == 0
+
+
+def test_a_desk_plugin_replacing_files_is_used_also_when_the_plugin_index_is_warm(drun, desk):
+    (desk / "plugins" / "wrapfiles.py").write_text(textwrap.dedent("""
+        import sys
+        import deskctl
+
+        @deskctl.hookimpl
+        def register_store_backends(register):
+            def factory(desk, settings, actor):
+                from deskctl.store.files import FilesBackend
+                sys.stderr.write("wrapfiles: opened\\n")
+                return FilesBackend(desk, settings, actor)
+            register("files", factory, replace=True)
+    """))
+    for _ in range(3):  # the first run loads every plugin and writes the index; the others use it
+        listed = drun("ticket", "list", "--json")
+        assert listed.code == 0 and "wrapfiles: opened" in listed.stderr, listed

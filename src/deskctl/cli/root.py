@@ -118,9 +118,13 @@ def build_cli(desk_option: str | None) -> tuple[click.Group, Any, set[str]]:
         added = (set(cli.commands) | set(cli.lazy)) - before
         if impl.plugin_name != "builtin_commands":
             third_party |= added | {n for n in cli.commands if n in COMMANDS} | (imported_groups() - imported_before)
-    hooks = {name for name in dir(plugins.pm.hook) if not name.startswith("_")
-             and getattr(plugins.pm.hook, name).get_hookimpls()}
-    index.write(find_desk_dir(desk_option), hooks, third_party, plugins.warnings)
+    from deskctl.plugins.events import is_builtin
+
+    impls = {name: getattr(plugins.pm.hook, name).get_hookimpls() for name in dir(plugins.pm.hook)
+             if not name.startswith("_")}
+    hooks = {name for name, found in impls.items() if found}
+    third_party_hooks = {name for name, found in impls.items() if any(not is_builtin(i) for i in found)}
+    index.write(find_desk_dir(desk_option), hooks, third_party, plugins.warnings, third_party_hooks)
     return cli, plugins, third_party
 
 
@@ -178,7 +182,8 @@ def run(args: list[str]) -> int:
             warnings = index["warnings"]
             app = AppContext(desk_option=desk_option, warnings=warnings)
             # hooks no plugin implements are never worth loading the plugins for
-            events.use_plugins(loader=lambda: app.plugins, hooks=set(index["hooks"]))
+            events.use_plugins(loader=lambda: app.plugins, hooks=set(index["hooks"]),
+                               third_party_hooks=set(index.get("third_party_hooks", index["hooks"])))
         else:
             root, plugins, _ = build_cli(desk_option)
             warnings = plugins.warnings

@@ -12,13 +12,31 @@ from typing import Any
 _PLUGINS: Any = None
 _LOADER: Any = None
 _HOOKS: set[str] | None = None
+_THIRD_PARTY_HOOKS: set[str] | None = None
+BUILTIN_PREFIX = "deskctl.plugins.builtin."
 
 
-def use_plugins(plugins: Any = None, *, loader: Any = None, hooks: set[str] | None = None) -> None:
+def use_plugins(plugins: Any = None, *, loader: Any = None, hooks: set[str] | None = None,
+                third_party_hooks: set[str] | None = None) -> None:
     """Hand over the loaded plugins, or a `loader` to call on the first event of one of
-    `hooks` (the hooks some plugin implements)."""
-    global _PLUGINS, _LOADER, _HOOKS
-    _PLUGINS, _LOADER, _HOOKS = plugins, loader, hooks
+    `hooks` (the hooks some plugin implements; `third_party_hooks`: some plugin other than
+    the built-in ones)."""
+    global _PLUGINS, _LOADER, _HOOKS, _THIRD_PARTY_HOOKS
+    _PLUGINS, _LOADER, _HOOKS, _THIRD_PARTY_HOOKS = plugins, loader, hooks, third_party_hooks
+
+
+def is_builtin(impl: Any) -> bool:
+    return getattr(impl.plugin, "__name__", "").startswith(BUILTIN_PREFIX)
+
+
+def third_party_implements(hook_name: str) -> bool | None:
+    """Whether a plugin other than the built-in ones implements `hook_name`, as far as the
+    CLI knows without loading plugins; None when it handed nothing over (library callers)."""
+    if _PLUGINS is not None:
+        return any(not is_builtin(impl) for impl in getattr(_PLUGINS.pm.hook, hook_name).get_hookimpls())
+    if _THIRD_PARTY_HOOKS is not None:
+        return hook_name in _THIRD_PARTY_HOOKS
+    return None
 
 
 def current_plugins(load: bool = False) -> Any:

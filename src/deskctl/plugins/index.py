@@ -1,5 +1,5 @@
 """What the last full plugin load found, cached: which hooks any plugin implements, which
-command names non-built-in plugins add, and the warnings it printed.
+command names and hooks non-built-in plugins add, and the warnings it printed.
 
 `cli.run` uses it to run a built-in command without loading pluggy and every plugin first:
 plugins are loaded on first use (a hook that some plugin implements, `config check`, ...).
@@ -28,8 +28,10 @@ def read(desk: str | None) -> dict | None:
     return value if isinstance(value, dict) else None
 
 
-def write(desk: str | None, hooks: set[str], third_party_commands: set[str], warnings: list[str]) -> None:
+def write(desk: str | None, hooks: set[str], third_party_commands: set[str], warnings: list[str],
+          third_party_hooks: set[str]) -> None:
     key = _key(desk)
     cache.write(_name(key), key, {
-        "hooks": sorted(hooks), "commands": sorted(third_party_commands), "warnings": warnings,
+        "hooks": sorted(hooks), "third_party_hooks": sorted(third_party_hooks),
+        "commands": sorted(third_party_commands), "warnings": warnings,
     })

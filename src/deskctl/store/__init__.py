@@ -39,14 +39,12 @@ def _loaded_plugins(desk: Desk) -> Any:
 
 
 def _third_party_store_hook() -> bool:
-    """Whether the CLI's plugin index says some plugin besides the built-in one may register backends."""
+    """Whether some plugin besides the built-in one registers (or replaces) backends, as the
+    CLI knows it from its plugin index. Library callers that handed no plugins over get the
+    built-in `files` backend unless the desk names another one."""
     from deskctl.plugins import events
 
-    plugins = events.current_plugins()
-    if plugins is not None:
-        impls = plugins.pm.hook.register_store_backends.get_hookimpls()
-        return any(impl.plugin_name != "file_store" for impl in impls)
-    return False
+    return bool(events.third_party_implements("register_store_backends"))
 
 
 def installed_backends(plugins: Any) -> dict[str, Any]:
