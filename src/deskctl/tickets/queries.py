@@ -21,7 +21,7 @@ class Query:
                  categories: list[str] | None = None, groups: list[str] | None = None, assignee: str | None = None,
                  requester: str | None = None, tags: list[str] | None = None, service: str | None = None,
                  search: str | None = None, older_than: str | None = None, sort: str = "age",
-                 limit: int | None = None):
+                 limit: int | None = None, fields: dict | None = None):
         self.status = status  # open | all | a status name | comma-separated statuses
         self.types = types or []
         self.priorities = priorities or []
@@ -29,6 +29,7 @@ class Query:
         self.groups = groups or []
         self.assignee, self.requester, self.tags, self.service = assignee, requester, tags or [], service
         self.search, self.older_than, self.sort, self.limit = search, older_than, sort, limit
+        self.fields = fields or {}  # form field -> value as written (`--field location=3.12`)
 
 
 def _statuses(query: Query) -> set[str] | None:
@@ -67,6 +68,25 @@ def _check_filters(desk, query: Query) -> None:
         _check_filter("--service", query.service, model.choices(desk, "services"))
 
 
+def _field_tests(desk, query: Query) -> list:
+    """`--field NAME=VALUE` filters: a name or value the form cannot hold is bad input (exit 2),
+    like a typo in any other filter; the values typed as the form types them."""
+    if not query.fields:
+        return []
+    from deskctl.tickets import forms
+
+    known = forms.definitions(desk)
+    tests = []
+    for name, raw in query.fields.items():
+        if name not in known:
+            raise forms.unknown_field(name, known)
+        spec = known[name]
+        wanted = forms.parse_value(desk, name, spec, raw)
+        tests.append(lambda row, name=name, spec=spec, wanted=wanted:
+                     forms.matches(spec, (row.get("fields") or {}).get(name), wanted))
+    return tests
+
+
 def _age_seconds(row: dict, now: datetime) -> float:
     return (now - datetime.fromisoformat(row["created_at"])).total_seconds()
 
@@ -75,6 +95,7 @@ def run_query(desk, query: Query) -> list[dict]:
     """Summary rows matching the query, sorted, with `age` (seconds) and `age_text` added."""
     statuses = _statuses(query)
     _check_filters(desk, query)
+    field_tests = _field_tests(desk, query)
     want_closed = statuses is None or "closed" in statuses
     store = open_store(desk)
     rows = store.rows(active=True, closed=want_closed, archived=want_closed,
@@ -84,7 +105,7 @@ def run_query(desk, query: Query) -> list[dict]:
     if statuses is not None:
         rows = [row for row in rows if row["status"] in statuses]
     # only the filters asked for are tested (the open queue, the usual call, has none)
-    tests = _filters(query)
+    tests = _filters(query) + field_tests
     if older is not None:
         tests.append(lambda row: _age_seconds(row, now) >= older)
     selected = [row for row in rows if all(test(row) for test in tests)] if tests else rows
