@@ -40,7 +40,7 @@ def _requester(name: str | None, email: str | None, phone: str | None) -> dict:
 
 field_option = click.option(
     "--field", "form_fields", metavar="NAME=VALUE", **multi,
-    help="A fact of the desk's ticket form (location, started_at, error_code, ...; see `deskctl config show`); repeatable.")
+    help="A fact of the desk's ticket form (location, started_at, error_code, ...; `deskctl ticket fields` lists them); repeatable.")
 
 
 def _csv_columns(desk) -> list[tuple[str, str]]:
@@ -195,6 +195,23 @@ def list_(app, status, all_, types, priorities, categories, groups, assignee, re
         output.print_table(rows, LIST_COLUMNS)
     else:
         output.info("no tickets match")
+
+
+@ticket.command()
+@json_option
+@pass_app
+def fields(app, as_json) -> None:
+    """The desk's ticket form: the fields --field takes, what each holds, when it is required."""
+    from deskctl.tickets.forms import describe
+
+    rows = describe(app.desk)
+    if as_json:
+        output.print_json(rows)
+    elif rows:
+        output.print_table(rows, [("name", "FIELD"), ("takes", "TAKES"), ("required_text", "REQUIRED"),
+                                  ("help", "HELP")])
+    else:
+        output.info("this desk's form has no fields (tickets.fields in config/deskctl.yaml)")
 
 
 @ticket.command()

@@ -109,6 +109,23 @@ def input_hint(desk, name: str, spec: dict) -> str:
     return f"{text} [{spec['help']}]" if spec.get("help") else text
 
 
+def describe(desk) -> list[dict]:
+    """The form as `ticket fields` lists it: one row per field, with what it takes and when it
+    is required."""
+    rows = []
+    for name, spec in definitions(desk).items():
+        kind = field_type(spec)
+        takes = "|".join(choices_of(desk, spec)) if kind == "choice" else kind
+        required = []
+        for requirement in requirements(spec):
+            limits = [", ".join(_names(requirement.get(key))) for key in CONDITIONS if requirement.get(key)]
+            required.append(f"at {requirement.get('at')}" + (f" ({'; '.join(limits)})" if limits else ""))
+        rows.append({"name": name, "type": kind, "takes": takes, "help": str(spec.get("help") or ""),
+                     "types": _names(spec.get("types")), "categories": _names(spec.get("categories")),
+                     "required": requirements(spec), "required_text": "; ".join(required) or "-"})
+    return rows
+
+
 # -- values -------------------------------------------------------------------------------------
 
 def _bad(name: str, raw: Any, valid: str) -> BadInput:
