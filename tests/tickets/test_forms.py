@@ -152,6 +152,17 @@ def test_list_filters_match_text_by_containing_and_the_rest_by_equality(form_des
     assert forms.matches(known["affected_users"], 12, 12) and not forms.matches(known["affected_users"], 12, 1)
 
 
+def test_a_day_filters_a_date_time_field_by_the_whole_day_in_the_desk_zone(form_desk):
+    spec = forms.definitions(form_desk)["started_at"]
+    day = forms.filter_value(form_desk, "started_at", spec, "2026-12-03")
+    assert day == ("2026-12-02T23:00:00+00:00", "2026-12-03T23:00:00+00:00")  # midnight to midnight in Rome
+    assert forms.matches(spec, "2026-12-02T23:30:00+00:00", day)  # 00:30 on the 3rd in Rome
+    assert not forms.matches(spec, "2026-12-02T22:59:59+00:00", day)
+    assert not forms.matches(spec, "2026-12-03T23:00:00+00:00", day)
+    exact = forms.filter_value(form_desk, "started_at", spec, "2026-12-03T08:40")
+    assert forms.matches(spec, "2026-12-03T07:40:00+00:00", exact)
+
+
 @pytest.mark.parametrize(("fields", "key", "problem"), [
     ({"Location": {}}, "tickets.fields", "the field name text 'Location' must be lower-case"),
     ({"site": {"type": "colour"}}, "tickets.fields.site.type", "'colour' is not one of: text, choice, date-time"),

@@ -95,6 +95,8 @@ def test_update_records_each_field_change_in_the_history(drun):
          "fields.started_at": [None, "2026-12-01T07:00:00+00:00"]},
         {"fields.error_code": ["812", None]},
     ]
+    assert [r["id"] for r in drun("ticket", "list", "--field", "started_at=2026-12-01", "--json").json()] == [tid]
+    assert drun("ticket", "list", "--field", "started_at=2026-12-02", "--json").json() == []
     human = drun("ticket", "show", tid).stdout
     assert "fields.error_code: 809 -> 812" in human and "Started at" in human and "2026-12-01 08:00 CET" in human
     bad = drun("ticket", "update", tid, "--field", "affected_users=0")

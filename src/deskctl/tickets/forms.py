@@ -273,12 +273,34 @@ def check_category(desk, category: str | None, ticket_id: str | None = None) -> 
 
 def matches(spec: dict, stored: Any, wanted: Any) -> bool:
     """Whether a stored value matches a `ticket list --field` filter value (already typed):
-    text contains it (any case), anything else equals it."""
+    text contains it (any case), a date-time falls in a (start, end) span, anything else
+    equals it."""
     if stored is None:
         return False
     if field_type(spec) == "text":
         return str(wanted).casefold() in str(stored).casefold()
+    if isinstance(wanted, tuple):
+        return wanted[0] <= stored < wanted[1]
     return stored == wanted
+
+
+def filter_value(desk, name: str, spec: dict, raw: Any) -> Any:
+    """A `ticket list --field` value typed like the field; a day (`2026-12-03`) for a
+    date-time field stands for that whole day in the desk's time zone."""
+    text = str(raw).strip()
+    if field_type(spec) == "date-time" and len(text) == 10 and text[4:5] == "-":
+        from zoneinfo import ZoneInfo
+
+        from deskctl.util.moments import parse_moment, utc_iso
+
+        zone = ZoneInfo(str(desk.setting("timezone", default="UTC")))
+        try:
+            start = parse_moment(text, f"field {name}", zone)
+            end = parse_moment(text, f"field {name}", zone, end_of_day=True)
+        except BadInput:
+            raise _bad(name, raw, TIME_HINT.replace("the desk's time zone", str(zone))) from None
+        return (utc_iso(start), utc_iso(end))
+    return parse_value(desk, name, spec, raw)
 
 
 def display_value(spec: dict, value: Any, zone: str) -> str:

@@ -81,7 +81,7 @@ def _field_tests(desk, query: Query) -> list:
         if name not in known:
             raise forms.unknown_field(name, known)
         spec = known[name]
-        wanted = forms.parse_value(desk, name, spec, raw)
+        wanted = forms.filter_value(desk, name, spec, raw)
         tests.append(lambda row, name=name, spec=spec, wanted=wanted:
                      forms.matches(spec, (row.get("fields") or {}).get(name), wanted))
     return tests
