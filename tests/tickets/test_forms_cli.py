@@ -58,6 +58,16 @@ def test_acceptance_4_a_required_location_refused_then_stored_shown_and_filterab
     assert {row["id"]: row["location"] for row in exported} == {tid: "Room 3.12", other["id"]: "Room 4.01"}
 
 
+def test_a_ticket_seen_again_is_not_held_to_the_form(drun, desk):
+    configure(desk, LOCATION_FOR_INCIDENTS)
+    args = ("ticket", "create", "--title", "Backup failed on db1", "--dedup-key", "backup-db1", "--json")
+    assert drun(*args).code == 2  # a new ticket: the form applies
+    first = drun(*args[:-1], "--field", "location=DC1 rack 4", "--json").json()
+    again = drun(*args)
+    assert again.code == 0, again
+    assert again.json()["id"] == first["id"] and again.json()["seen_count"] == 1
+
+
 def test_a_request_is_not_held_to_the_incident_form(drun, desk):
     configure(desk, LOCATION_FOR_INCIDENTS)
     created = drun("ticket", "create", "--type", "service-request", "--title", "New laptop", "--json")
