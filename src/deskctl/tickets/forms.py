@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import math
 import re
+from typing import TYPE_CHECKING
 
 from deskctl.errors import BadInput
 
-TYPE_CHECKING = False  # the typing module costs an import on every start
 if TYPE_CHECKING:
     from typing import Any
 
