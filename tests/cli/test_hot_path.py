@@ -42,6 +42,9 @@ def imported_by(args: list[str], cwd, env) -> set[str]:
     ["ticket", "list"],
     ["ticket", "update", "INC-1", "--priority", "high"],
     ["ticket", "create", "--title", "printer jammed"],
+    ["ticket", "create", "--title", "printer jammed", "--field", "location=Room 3.12", "--field", "started_at=2h"],
+    ["ticket", "update", "INC-1", "--field", "affected_users=3"],
+    ["ticket", "list", "--field", "location=room", "--format", "csv"],
     ["ticket", "comment", "INC-1", "--text", "on it"],
 ])
 def test_a_warm_ticket_command_imports_only_the_hot_path(args, drun, desk, base_env):

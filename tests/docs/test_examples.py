@@ -207,6 +207,17 @@ def test_example_ci(desk, desk_env):
 
 # -- docs ---------------------------------------------------------------------------------
 
+def test_example_forms(desk, desk_env):
+    proc = bash(example("forms").body, desk, desk_env)
+    assert proc.returncode == 0, shown(proc)
+    assert "requester_language" in proc.stdout and "Location" in proc.stdout and "Room 3.12" in proc.stdout
+    assert "location,started_at,error_code,tried,affected_users" in proc.stdout  # the CSV header
+    ticket = json.loads(bash("deskctl ticket show INC-1 --json", desk, desk_env).stdout)
+    assert ticket["status"] == "resolved" and ticket["category"] == "hardware-fault"
+    assert ticket["fields"] == {"location": "Room 3.12", "started_at": "2026-12-03T07:40:00+00:00",  # 08:40 in Rome
+                                "affected_users": 4, "error_code": "E-204 paper jam", "tried": "reloaded the tray"}
+
+
 def test_example_announcements(desk, desk_env):
     proc = bash(example("announcements").body, desk, dict(desk_env, DESKCTL_NOW=NOW))
     assert proc.returncode == 0, shown(proc)

@@ -99,10 +99,10 @@ def test_stats_counts_tickets_resolved_with_an_article(krun):
 
     first, second, third = (create_ticket(before_resolving) for _ in range(3))
     for ticket, kb in ((first, "KB-network-cable"), (second, "KB-network-cable")):
-        result = krun("ticket", "resolve", ticket, "--resolution", "replugged the cable", "--kb", kb,
+        result = krun("ticket", "resolve", ticket, "--resolution", "replugged the cable", "--kb", kb, "--category", "network",
                       env={"DESKCTL_NOW": f"2026-11-2{4 if ticket == first else 5}T09:00:00Z"})
         assert result.code == 0, result
-    krun("ticket", "resolve", third, "--resolution", "rebooted", env={"DESKCTL_NOW": "2026-11-26T09:00:00Z"})
+    krun("ticket", "resolve", third, "--resolution", "rebooted", "--category", "network", env={"DESKCTL_NOW": "2026-11-26T09:00:00Z"})
     data = krun("kb", "stats", "--json").json()
     top = data["rows"][0]
     assert top["id"] == "KB-network-cable" and top["resolved"] == 2
@@ -124,6 +124,6 @@ def test_stats_credits_a_flow_walked_on_a_ticket_once_the_ticket_is_resolved(kru
     assert krun("kb", "guide", "no-network", "--answers", "no", "--ticket", walked).code == 0
     assert krun("kb", "guide", "no-network", "--answers", "no", "--ticket", walked).code == 0  # once
     for ticket in (walked, other):
-        assert krun("ticket", "resolve", ticket, "--resolution", "cable replugged").code == 0
+        assert krun("ticket", "resolve", ticket, "--resolution", "cable replugged", "--category", "network").code == 0
     flow = next(r for r in krun("kb", "stats", "--json").json()["rows"] if r["id"] == "flow:no-network")
     assert flow["resolved"] == 1 and flow["tickets"] == [walked]

@@ -230,7 +230,7 @@ def test_unknown_template_name_is_a_lint_error(krun, kbdesk):
 
 def test_escalating_a_resolved_ticket_is_refused_before_anything_is_recorded(krun):
     ticket = create_ticket(krun)
-    assert krun("ticket", "resolve", ticket, "--resolution", "fixed").code == 0
+    assert krun("ticket", "resolve", ticket, "--resolution", "fixed", "--category", "network").code == 0
     before = len(history(krun, ticket))
     result = krun("kb", "guide", "no-network", "--answers", "yes,yes", "--ticket", ticket)
     assert result.code == 2 and "cannot escalate" in result.stderr

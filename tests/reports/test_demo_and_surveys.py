@@ -64,7 +64,7 @@ def test_survey_once_on_resolved_or_closed_and_pending_list(drun, desk):
            "--requester-email", "ana@example.com")
     early = drun("ticket", "survey", t["id"], "--score", "4")
     assert early.code == 2 and "cannot survey" in early.stderr, early
-    at(drun, NOW, "ticket", "resolve", t["id"], "--resolution", "New cable")
+    at(drun, NOW, "ticket", "resolve", t["id"], "--resolution", "New cable", "--category", "hardware-fault")
     at(drun, "2026-11-23T12:00:00+01:00", "ticket", "close", t["id"], "--confirmed")
     pending = at(drun, "2026-11-24T09:00:00+01:00", "survey", "pending")
     assert [p["id"] for p in pending] == [t["id"]]
@@ -76,7 +76,7 @@ def test_survey_once_on_resolved_or_closed_and_pending_list(drun, desk):
     assert again.code == 2 and "already has a survey answer" in again.stderr
     assert at(drun, "2026-11-24T09:00:00+01:00", "survey", "pending") == []
     # past the 14-day window a ticket is no longer chased (unless --all)
-    u = at(drun, NOW, "ticket", "create", "--title", "Old one", "--resolved", "done")
+    u = at(drun, NOW, "ticket", "create", "--title", "Old one", "--resolved", "done", "--category", "other")
     at(drun, NOW, "ticket", "close", u["id"])
     assert at(drun, "2026-12-20T09:00:00+01:00", "survey", "pending") == []
     assert [p["id"] for p in at(drun, "2026-12-20T09:00:00+01:00", "survey", "pending", "--all")] == [u["id"]]

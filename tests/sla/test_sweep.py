@@ -77,7 +77,7 @@ def test_breached_ticket_is_escalated_once_and_dry_run_changes_nothing(drun, des
 def test_resolved_tickets_close_after_five_days_and_pending_ones_get_a_reminder_then_close(drun, desk):
     write_config(desk)
     solved = at(drun, MON_9, "ticket", "create", "--title", "Mouse broken", "--priority", "low")
-    at(drun, MON_9, "ticket", "resolve", solved["id"], "--resolution", "Replaced the mouse")
+    at(drun, MON_9, "ticket", "resolve", solved["id"], "--resolution", "Replaced the mouse", "--category", "hardware-fault")
     waiting = at(drun, MON_9, "ticket", "create", "--title", "Install Visio", "--priority", "low",
                  "--requester-email", "ana@example.com")
     at(drun, MON_9, "ticket", "pend", waiting["id"], "--reason", "which Visio edition?")

@@ -18,7 +18,8 @@ def _fill(drun, desk, tmp_path) -> None:
     assert ticket.code == 0, ticket
     log = tmp_path / "crash.log"
     log.write_text("Faulting module: mso.dll\n")
-    for args in (("ticket", "attach", "INC-1", str(log)), ("ticket", "resolve", "INC-1", "--resolution", "rebuilt"),
+    for args in (("ticket", "attach", "INC-1", str(log)),
+                 ("ticket", "resolve", "INC-1", "--resolution", "rebuilt", "--category", "software-fault"),
                  ("ticket", "survey", "INC-1", "--score", "5", "--comment", "fast")):
         assert drun(*args).code == 0, args
     created = drun("announce", "create", "unplanned-outage", "--set", "services=mail",

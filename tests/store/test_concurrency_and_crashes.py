@@ -186,7 +186,7 @@ def test_backup_is_a_complete_archive(desk, drun, tmp_path):
 
 def test_archive_moves_old_closed_tickets_but_show_and_list_all_find_them(drun, desk):
     old = drun("ticket", "create", "--title", "old", "--json", env={"DESKCTL_NOW": "2026-01-01T09:00:00Z"}).json()
-    drun("ticket", "resolve", old["id"], "--resolution", "done", env={"DESKCTL_NOW": "2026-01-02T09:00:00Z"})
+    drun("ticket", "resolve", old["id"], "--resolution", "done", "--category", "other", env={"DESKCTL_NOW": "2026-01-02T09:00:00Z"})
     drun("ticket", "close", old["id"], env={"DESKCTL_NOW": "2026-01-03T09:00:00Z"})
     recent = drun("ticket", "create", "--title", "recent", "--json").json()
     result = drun("store", "archive", "--older-than", "30d", "--json")
@@ -250,7 +250,7 @@ def test_every_bucket_is_a_tinydb_database_that_tinydb_itself_reads(desk, drun):
 
     ids = [drun("ticket", "create", "--title", f"t{i}", "--json").json()["id"] for i in range(3)]
     drun("ticket", "comment", ids[0], "--text", "seen by TinyDB", "--internal")
-    drun("ticket", "resolve", ids[1], "--resolution", "done")
+    drun("ticket", "resolve", ids[1], "--resolution", "done", "--category", "other")
     for tid in ids:
         shown = drun("ticket", "show", tid, "--json").json()
         shown.pop("sla")  # computed on display, never stored
@@ -282,9 +282,9 @@ def test_closing_rewrites_two_small_files_whatever_the_desk_size(desk, drun):
 def test_a_store_written_with_one_file_per_index_is_converted_on_first_use(desk, drun):
     """Schema 1 kept each index in one file; such a store keeps working, converted once."""
     ids = [drun("ticket", "create", "--title", f"t{i}", "--json").json()["id"] for i in range(3)]
-    drun("ticket", "resolve", ids[0], "--resolution", "done")
+    drun("ticket", "resolve", ids[0], "--resolution", "done", "--category", "other")
     drun("ticket", "close", ids[0])
-    drun("ticket", "resolve", ids[1], "--resolution", "done")
+    drun("ticket", "resolve", ids[1], "--resolution", "done", "--category", "other")
     root = desk / "data" / "tickets"
     old = {("open", "resolved"): root / "active.json", ("closed",): root / "closed.json",
            ("archive",): root / "archive" / "closed.json"}

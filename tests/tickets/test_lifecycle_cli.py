@@ -63,7 +63,7 @@ def test_phone_call_through_the_whole_lifecycle(drun):
 
 def test_question_resolved_at_first_contact(drun):
     t = create(drun, "--type", "info-request", "--title", "How do I share my calendar?",
-               "--resolved", "Explained sharing from Outlook: right-click the calendar, Share.")
+               "--resolved", "Explained sharing from Outlook: right-click the calendar, Share.", "--category", "user-support")
     assert t["id"].startswith("INF-")
     assert t["status"] == "resolved" and t["resolution"].startswith("Explained")
     assert t["resolved_at"] == t["created_at"] and t["first_response_at"] == t["created_at"]
@@ -96,7 +96,7 @@ def test_dedup_key_makes_one_ticket_and_counts_repeats(drun):
     assert final["seen_count"] == 4
     assert [e["action"] for e in final["history"]].count("seen-again") == 4
     # once resolved, the same key opens a new ticket
-    drun("ticket", "resolve", results[0]["id"], "--resolution", "fixed")
+    drun("ticket", "resolve", results[0]["id"], "--resolution", "fixed", "--category", "other")
     again = drun("ticket", "create", "--title", "Backup job failed on db1", "--dedup-key", "backup-db1", "--json").json()
     assert again["created"] is True and again["id"] != results[0]["id"]
 
@@ -106,7 +106,7 @@ def test_list_shows_open_tickets_oldest_first(drun):
     for i, day in enumerate(["2026-11-02", "2026-11-01", "2026-11-03"]):
         t = create_at(drun, day, "--title", f"ticket {i}")
         ids.append(t["id"])
-    drun("ticket", "resolve", ids[2], "--resolution", "done")
+    drun("ticket", "resolve", ids[2], "--resolution", "done", "--category", "other")
     drun("ticket", "close", ids[2])
     listed = drun("ticket", "list", "--json", env={"DESKCTL_NOW": "2026-11-10T12:00:00Z"}).json()
     assert [r["id"] for r in listed] == [ids[1], ids[0]]
@@ -186,7 +186,7 @@ def test_reopen_comment_link_attach(drun, tmp_path):
     import hashlib
 
     assert attached["attachments"][0]["sha256"] == hashlib.sha256(b"error 42\n").hexdigest()
-    drun("ticket", "resolve", a["id"], "--resolution", "fixed")
+    drun("ticket", "resolve", a["id"], "--resolution", "fixed", "--category", "other")
     reopened = drun("ticket", "reopen", a["id"], "--reason", "bounces again", "--json").json()
     assert reopened["status"] in ("new", "in_progress") and reopened["reopen_count"] == 1
     # the resolution that did not hold is history, not the ticket's current state
@@ -241,7 +241,7 @@ def test_a_retried_pipeline_reuses_its_change_even_after_it_was_resolved(drun):
     first = drun(*args)
     assert first.code == 0, first
     change = first.stdout.strip()
-    assert drun("ticket", "resolve", change, "--resolution", "Deployed by pipeline 981").code == 0
+    assert drun("ticket", "resolve", change, "--resolution", "Deployed by pipeline 981", "--category", "software-fault").code == 0
     retried = drun(*args)
     assert retried.code == 0 and retried.stdout.strip() == change, retried
     assert "already exists for this dedup key (resolved)" in retried.stderr
@@ -284,7 +284,7 @@ def test_every_view_shows_times_in_the_desk_zone_whatever_tz_says(drun):
 def test_open_in_a_status_list_stands_for_the_open_statuses(drun):
     open_one = create(drun, "--title", "Still open")["id"]
     done = create(drun, "--title", "Done")["id"]
-    assert drun("ticket", "resolve", done, "--resolution", "fixed").code == 0
+    assert drun("ticket", "resolve", done, "--resolution", "fixed", "--category", "other").code == 0
     listed = drun("ticket", "list", "--status", "open,resolved", "--json").json()
     assert sorted(r["id"] for r in listed) == sorted([open_one, done])
     empty = drun("ticket", "list", "--status", ",")

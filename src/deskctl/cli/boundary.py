@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from deskctl import output
 from deskctl.errors import DeskError, ExitCode, ValidationFailed
 
-TYPE_CHECKING = False  # the typing module costs an import on every start
 if TYPE_CHECKING:
     from collections.abc import Callable
 

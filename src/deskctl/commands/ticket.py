@@ -38,6 +38,18 @@ def _requester(name: str | None, email: str | None, phone: str | None) -> dict:
     return {k: v for k, v in (("name", name), ("email", email), ("phone", phone)) if v}
 
 
+field_option = click.option(
+    "--field", "form_fields", metavar="NAME=VALUE", **multi,
+    help="A fact of the desk's ticket form (location, started_at, error_code, ...; `deskctl ticket fields` lists them); repeatable.")
+
+
+def _csv_columns(desk) -> list[tuple[str, str]]:
+    """The CSV columns, then one per form field (named `field.NAME` if a column has its name)."""
+    from deskctl.tickets.forms import definitions
+
+    taken = {title for _, title in CSV_COLUMNS}
+    return CSV_COLUMNS + [(f"fields.{name}", f"field.{name}" if name in taken else name) for name in definitions(desk)]
+
 
 
 @click.group()
@@ -66,11 +78,12 @@ def ticket() -> None:
 @click.option("--dedup-scope", type=click.Choice(["open", "any"]), default="open", show_default=True,
               help="any: also a resolved or closed ticket with the key (once per CI pipeline, even retried).")
 @click.option("--resolved", metavar="ANSWER", help="Register and resolve at once (first-contact resolution).")
+@field_option
 @json_option
 @pass_app
 def create(app, title, description, type_, category, priority, impact, urgency, channel, service,
            requester_name, requester_email, requester_phone, system, group, assignee, tags, dedup_key,
-           dedup_scope, resolved, as_json) -> None:
+           dedup_scope, resolved, form_fields, as_json) -> None:
     """Register a ticket (every contact, even a plain question). Prints its id."""
     from deskctl.tickets.service import create_with_bulletins
 
@@ -79,7 +92,8 @@ def create(app, title, description, type_, category, priority, impact, urgency, 
         priority=priority, impact=impact, urgency=urgency, channel=channel, service=service,
         requester=_requester(requester_name, requester_email, requester_phone),
         system=parse_assignments(system, "--system"), group=group, assignee=assignee,
-        tags=list(tags), dedup_key=dedup_key, dedup_scope=dedup_scope, resolved=resolved)
+        tags=list(tags), dedup_key=dedup_key, dedup_scope=dedup_scope, resolved=resolved,
+        fields=parse_assignments(form_fields, "--field"), check_form=True)
     ticket, created = result["ticket"], result["created"]
     for bulletin in result.get("bulletins", []):
         output.info(f"BULLETIN {bulletin['text']}")
@@ -147,6 +161,8 @@ def _add_sla(desk, rows: list[dict], detail: bool) -> None:
 @click.option("--tag", "tags", **multi, help="Has this tag; repeatable.")
 @click.option("--service", help="Filter by affected service.")
 @click.option("--search", help="Words that title, description or requester contain.")
+@click.option("--field", "form_fields", metavar="NAME=VALUE", **multi,
+              help="A form field has this value (text fields: contains it, any case); repeatable.")
 @click.option("--older-than", help="Only tickets older than this (e.g. 2d, 4h).")
 @click.option("--sort", type=click.Choice(["age", "priority", "updated"]), default="age", show_default=True,
               help="age = oldest first.")
@@ -156,24 +172,46 @@ def _add_sla(desk, rows: list[dict], detail: bool) -> None:
 @json_option
 @pass_app
 def list_(app, status, all_, types, priorities, categories, groups, assignee, requester, tags, service, search,
-          older_than, sort, limit, fmt, excel, as_json) -> None:
+          form_fields, older_than, sort, limit, fmt, excel, as_json) -> None:
     """The queue: open tickets, oldest first (filters combine)."""
     from deskctl.tickets.queries import Query, run_query
 
     query = Query(status="all" if all_ else status, types=csv_list(types), priorities=csv_list(priorities),
                   categories=csv_list(categories), groups=csv_list(groups), assignee=assignee,
                   requester=requester, tags=csv_list(tags), service=service, search=search,
-                  older_than=older_than, sort=sort, limit=limit)
+                  older_than=older_than, sort=sort, limit=limit,
+                  fields=parse_assignments(form_fields, "--field"))
     rows = run_query(app.desk, query)
     _add_sla(app.desk, rows, detail=as_json)
     if as_json:
+        for row in rows:
+            row.setdefault("fields", {})  # every row the same shape, with form values or without
         output.print_json(rows)
     elif fmt == "csv" or excel:
-        output.print_csv(rows, CSV_COLUMNS, excel=excel)
+        for row in rows:
+            row.update({f"fields.{name}": value for name, value in (row.get("fields") or {}).items()})
+        output.print_csv(rows, _csv_columns(app.desk), excel=excel)
     elif rows:
         output.print_table(rows, LIST_COLUMNS)
     else:
         output.info("no tickets match")
+
+
+@ticket.command()
+@json_option
+@pass_app
+def fields(app, as_json) -> None:
+    """The desk's ticket form: the fields --field takes, what each holds, when it is required."""
+    from deskctl.tickets.forms import describe
+
+    rows = describe(app.desk)
+    if as_json:
+        output.print_json(rows)
+    elif rows:
+        output.print_table(rows, [("name", "FIELD"), ("takes", "TAKES"), ("required_text", "REQUIRED"),
+                                  ("help", "HELP")])
+    else:
+        output.info("this desk's form has no fields (tickets.fields in config/deskctl.yaml)")
 
 
 @ticket.command()
@@ -194,10 +232,13 @@ def show(app, ticket_id, as_json) -> None:
         ticket = ticket_with_sla(app.desk, ticket)
     except BadInput as exc:
         output.warn(f"SLA state not shown: {exc}")
+    ticket.setdefault("fields", {})  # tickets from before forms: the same shape
     if as_json:
         output.print_json(ticket)
     else:
-        for line in render_ticket(ticket, str(app.desk.setting("timezone", default="UTC"))):
+        from deskctl.tickets.forms import definitions
+
+        for line in render_ticket(ticket, str(app.desk.setting("timezone", default="UTC")), definitions(app.desk)):
             output.echo(line)
 
 
@@ -217,11 +258,14 @@ def show(app, ticket_id, as_json) -> None:
 @click.option("--system", "system", metavar="KEY=VALUE", **multi, help="Set a system detail; repeatable.")
 @click.option("--tag", "add_tags", **multi, help="Add a tag; repeatable.")
 @click.option("--untag", "remove_tags", **multi, help="Remove a tag; repeatable.")
+@click.option("--field", "form_fields", metavar="NAME=VALUE", **multi,
+              help="Set a fact of the desk's ticket form (NAME= removes it); repeatable.")
 @click.option("--note", default="", help="Why (recorded in the history).")
 @json_option
 @pass_app
 def update(app, ticket_id, title, description, category, priority, impact, urgency, service, channel,
-           requester_name, requester_email, requester_phone, system, add_tags, remove_tags, note, as_json) -> None:
+           requester_name, requester_email, requester_phone, system, add_tags, remove_tags, form_fields, note,
+           as_json) -> None:
     """Change fields of a ticket (every change is recorded)."""
     from deskctl.errors import BadInput
     from deskctl.tickets import operations
@@ -234,6 +278,8 @@ def update(app, ticket_id, title, description, category, priority, impact, urgen
         fields["requester"] = requester
     if system:
         fields["system"] = parse_assignments(system, "--system")
+    if form_fields:
+        fields["fields"] = parse_assignments(form_fields, "--field")
     if add_tags or remove_tags:
         current = operations.get_ticket(app.desk, ticket_id).get("tags") or []
         tags = [t for t in current if t not in remove_tags]
@@ -334,13 +380,17 @@ def comment(app, ticket_id, text, internal, as_json) -> None:
 @click.argument("ticket_id")
 @click.option("--resolution", required=True, help="What fixed it.")
 @click.option("--kb", help="Knowledge-base article that solved it.")
+@click.option("--category", help="Set the category (the desk requires one at resolve unless configured otherwise).")
+@field_option
 @json_option
 @pass_app
-def resolve(app, ticket_id, resolution, kb, as_json) -> None:
-    """Record the solution."""
+def resolve(app, ticket_id, resolution, kb, category, form_fields, as_json) -> None:
+    """Record the solution (with a category, and the fields the desk's form requires at resolve)."""
     from deskctl.tickets import operations
 
-    result = operations.resolve(app.desk, ticket_id, actor=app.actor, resolution=resolution, kb=kb)
+    result = operations.resolve(app.desk, ticket_id, actor=app.actor, resolution=resolution, kb=kb,
+                                category=category, fields=parse_assignments(form_fields, "--field"),
+                                check_form=True)
     _show_result(result, as_json, f"resolve: {_line(result)}")
 
 

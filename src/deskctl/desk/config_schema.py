@@ -15,7 +15,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from deskctl.desk.defaults import DEFAULTS
 from deskctl.errors import DeskError
+from deskctl.tickets.forms import CHOICE_LISTS, CONDITIONS, FIELD_NAME, FIELD_TYPES, STAGES
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -493,6 +495,46 @@ RULE = Fields({
     }),
 }, expects="a rule like {name: ..., match: {...}, set: {...}}")
 
+STAGE = Text(choices=STAGES)
+REQUIREMENT = OneOf(
+    STAGE,
+    Fields({"at": STAGE, **{key: ONE_OR_MORE for key in CONDITIONS}}, required=("at",)),
+    expects="create, resolve, or a mapping like {at: create, types: [incident]}")
+
+
+class FormFields(MapOf):
+    """`tickets.fields`: name -> field definition (or null to turn a default field off).
+    Names are what people type after `--field`: lower-case letters, digits and `_`."""
+
+    __slots__ = ()
+
+    def check(self, value, path, issues):
+        if isinstance(value, dict):
+            for key in [k for k in value if not (isinstance(k, str) and FIELD_NAME.fullmatch(k))]:
+                issues.append((path + (key,), f"{dotted(path)}: the field name {describe(key)} must be lower-case "
+                                              "letters, digits and _ (at most 40), starting with a letter", True))
+                value = {k: v for k, v in value.items() if k != key}
+        ok, clean = super().check(value, path, issues)
+        for name, spec in (clean or {}).items() if ok else ():
+            default = DEFAULTS["tickets"]["fields"].get(name) or {}
+            if isinstance(spec, dict) and spec.get("type") == "choice" and not (spec.get("choices")
+                                                                                 or default.get("choices")):
+                issues.append((path + (name,), f"{dotted(path + (name,))}: a choice field needs choices: [...] "
+                                               f"(or one of the desk's lists: {', '.join(CHOICE_LISTS)})", True))
+                return False, None
+        return ok, clean
+
+
+FORM_FIELD = Fields({
+    "type": Text(choices=FIELD_TYPES), "help": Text(),
+    "choices": OneOf(ListOf(NAME, min_items=1), Text(choices=tuple(CHOICE_LISTS)),
+                     expects=f"a list of choices or one of: {', '.join(CHOICE_LISTS)}"),
+    "min": Number(), "max": Number(),
+    "types": ONE_OR_MORE, "categories": ONE_OR_MORE,
+    "required": Nullable(OneOf(REQUIREMENT, ListOf(REQUIREMENT, min_items=1),
+                               expects="create, resolve, or a mapping like {at: create, types: [incident]}")),
+}, expects="a field like {type: text, help: ..., required: {at: create, types: [incident]}}")
+
 CALENDAR = Fields({
     "timezone": TimeZone(),
     "days": Custom("working days", _days),
@@ -542,6 +584,8 @@ SCHEMA = Fields({
         "default_type": NAME, "default_group": NAME, "default_priority": NAME,
         "priority_matrix": MapOf(MapOf(NAME)),
         "archive_after": Duration(low=1, high=100 * YEAR_SECONDS),
+        "require_category_at_resolve": Bool(),
+        "fields": FormFields(Nullable(FORM_FIELD), expects="a mapping of field name -> {type: ..., help: ...}"),
     }),
     "rules": ListOf(RULE),
     "calendars": MapOf(CALENDAR),

@@ -53,6 +53,19 @@ DEFAULTS: dict = {
         },
         "default_priority": "medium",
         "archive_after": "90d",
+        # resolving by hand (`ticket resolve`, `ticket create --resolved`) needs a category
+        "require_category_at_resolve": True,
+        # Ticket forms (docs/forms.md): the key facts recorded on a ticket with --field NAME=VALUE.
+        # None is required here; a desk adds `required: {at: create, types: [incident]}` and the like.
+        "fields": {
+            "location": {"type": "text", "help": "where the problem is: site, building, floor, room"},
+            "started_at": {"type": "date-time", "help": "when the problem started (ISO 8601, or 2h for two hours ago)"},
+            "error_code": {"type": "text", "help": "the error code or message, exactly as shown"},
+            "tried": {"type": "text", "help": "what the requester or first line already tried"},
+            "affected_users": {"type": "number", "min": 1, "help": "how many people are affected"},
+            "requester_language": {"type": "choice", "choices": "languages",
+                                   "help": "the language the requester is answered in"},
+        },
     },
     "rules": [],
     # Business calendars for SLA clocks; a calendar without `timezone` uses the desk's.

@@ -18,7 +18,7 @@ FIELDS = (
     "id", "type", "title", "description", "category", "priority", "impact", "urgency",
     "status", "channel", "service", "requester", "system", "group", "assignee", "tags",
     "created_at", "updated_at", "resolved_at", "closed_at", "resolution", "dedup_key",
-    "links", "history", "seen_count",
+    "links", "history", "seen_count", "fields",
 )
 
 # What queues filter, sort and print on: kept in the small index so `ticket list` never
@@ -36,6 +36,8 @@ def summary_row(ticket: dict) -> dict:
     requester = ticket.get("requester") or {}
     row["requester"] = requester.get("email") or requester.get("name") or ""
     row["requester_name"] = requester.get("name") or ""
+    if ticket.get("fields"):  # the form's facts, for `ticket list --field` (rows without stay as they were)
+        row["fields"] = dict(ticket["fields"])
     # pending periods and handling time, derived from the history for SLA clocks and KPIs
     # (imported here: the queue reads rows and never makes one)
     from deskctl.sla.periods import timeline_summary
@@ -90,5 +92,5 @@ def new_ticket(ticket_id: str, ticket_type: str, now: str) -> dict[str, Any]:
         "resolution": None, "dedup_key": None, "links": [], "history": [], "seen_count": 0,
         "attachments": [], "pending_reason": None, "first_response_at": None,
         "escalation_level": 0, "reopen_count": 0, "confirmed": None, "kb_articles": [],
-        "survey": None,
+        "survey": None, "fields": {},
     }

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from deskctl.errors import BadInput, NotFound
 from deskctl.plugins import events
 from deskctl.store import open_store
-from deskctl.tickets import lifecycle, model, rules
+from deskctl.tickets import forms, lifecycle, model, rules
 from deskctl.tickets.ids import normalise_id
 from deskctl.util import clock
 
@@ -105,10 +105,15 @@ def create_or_touch(desk, *, actor: str, title: str, type: str | None = None, de
                     requester: dict | None = None, system: dict | None = None, group: str | None = None,
                     assignee: str | None = None, tags: list[str] | None = None,
                     dedup_key: str | None = None, dedup_scope: str = "open", resolved: str | None = None,
-                    links: list[dict] | None = None) -> tuple[dict, bool]:
+                    links: list[dict] | None = None, fields: dict | None = None,
+                    check_form: bool = False) -> tuple[dict, bool]:
     """Create a ticket, or, when an open ticket has the same `dedup_key`, record that it was
     seen again. With `dedup_scope="any"` a resolved, closed or archived ticket with the key is
     returned as it is (a retried CI job that already resolved its change opens none).
+
+    `fields` are the form's facts (name -> value as written, see `tickets.forms`); those the
+    form requires at create must be there. With `resolved` and `check_form` (a person resolving
+    at first contact) the category and the fields required at resolve must be there too.
     Returns (ticket, created)."""
     if dedup_scope not in DEDUP_SCOPES:
         raise BadInput(f"dedup scope {dedup_scope!r} is not valid", f"use one of: {', '.join(DEDUP_SCOPES)}")
@@ -118,12 +123,17 @@ def create_or_touch(desk, *, actor: str, title: str, type: str | None = None, de
                 "urgency": urgency, "channel": channel, "service": service, "group": group,
                 "assignee": assignee, "tags": tags or []}
     _validate_choices(desk, explicit)
-    fields = {"title": title, "description": description, "requester": requester or {},
-              "system": system or {}, "channel": channel, "service": service, "type": type}
-    ruled, fired = classify(desk, fields)
+    contact = {"title": title, "description": description, "requester": requester or {},
+               "system": system or {}, "channel": channel, "service": service, "type": type}
+    ruled, fired = classify(desk, contact)
     decided = _decide(desk, explicit, ruled)
     _validate_choices(desk, {k: decided.get(k) for k in ("type", "category", "priority", "group", "service")})
     prefix = _prefixes(desk)[decided["type"]]
+    values = forms.parse_values(desk, fields or {}, ticket_type=decided["type"], category=decided.get("category"))
+    facts = {"type": decided["type"], "category": decided.get("category"), "channel": channel}
+    if resolved and check_form:
+        forms.check_category(desk, decided.get("category"), "the new ticket")
+        forms.check_required(desk, "resolve", facts, values)
 
     store = open_store(desk, actor)
     with store.transaction() as tx:
@@ -142,6 +152,7 @@ def create_or_touch(desk, *, actor: str, title: str, type: str | None = None, de
                 tx.put(ticket, model.summary_row(ticket))
                 created = False
         if not dedup_key or existing is None:
+            forms.check_required(desk, "create", facts, values)  # not for a ticket seen again
             ticket = model.new_ticket(f"{prefix}-{tx.next_number(prefix)}", decided["type"], now)
             ticket.update({
                 "title": title.strip(), "description": description or "",
@@ -151,7 +162,7 @@ def create_or_touch(desk, *, actor: str, title: str, type: str | None = None, de
                 "requester": {"name": None, "email": None, "phone": None, **(requester or {})},
                 "system": dict(system or {}), "group": decided["group"],
                 "assignee": decided.get("assignee"), "tags": decided["tags"], "dedup_key": dedup_key,
-                "links": list(links or []),
+                "links": list(links or []), "fields": values,
             })
             if ticket["assignee"]:
                 ticket["status"] = "assigned"
@@ -201,10 +212,17 @@ def add_event(desk, ticket_id: str, *, actor: str, action: str, note: str = "", 
 
 
 def update(desk, ticket_id: str, *, actor: str, fields: dict, note: str = "") -> dict:
+    """Change the ticket's attributes in `fields`; its key `fields` holds form values (name ->
+    value as written; empty removes one), each change recorded as `fields.NAME` [old, new]."""
     _validate_choices(desk, fields)
+    given = fields.get("fields") or {}
+    if given:  # checked against the ticket as it will be (type, category) before the lock
+        current = get_ticket(desk, ticket_id)
+        forms.parse_values(desk, given, ticket_type=current.get("type"),
+                           category=fields.get("category", current.get("category")), clearing=True)
 
     def change(ticket, now):
-        updates = dict(fields)
+        updates = {k: v for k, v in fields.items() if k != "fields"}
         if ("impact" in fields or "urgency" in fields) and "priority" not in fields:
             derived = model.derive_priority(desk, fields.get("impact", ticket.get("impact")),
                                             fields.get("urgency", ticket.get("urgency")))
@@ -214,9 +232,31 @@ def update(desk, ticket_id: str, *, actor: str, fields: dict, note: str = "") ->
             if key in updates:
                 updates[key] = {**(ticket.get(key) or {}), **updates[key]}
         changes = lifecycle.apply_changes(ticket, updates)
+        if given:
+            values = forms.parse_values(desk, given, ticket_type=ticket.get("type"),
+                                        category=ticket.get("category"), clearing=True)
+            changes.update(_set_fields(ticket, values))
         return lifecycle.record(ticket, at=now, actor=actor, action="update", changes=changes, note=note)
 
     return change_ticket(desk, ticket_id, actor, "update", change)
+
+
+def _set_fields(ticket: dict, values: dict) -> dict[str, list]:
+    """Form values set on the ticket (None removes one); the changes as `fields.NAME` [old, new]."""
+    stored = dict(ticket.get("fields") or {})
+    changes = {}
+    for name, value in values.items():
+        old = stored.get(name)
+        if old == value:
+            continue
+        changes[f"fields.{name}"] = [old, value]
+        if value is None:
+            stored.pop(name, None)
+        else:
+            stored[name] = value
+    if changes:
+        ticket["fields"] = stored
+    return changes
 
 
 def assign(desk, ticket_id: str, *, actor: str, to: str | None = None, group: str | None = None, note: str = "") -> dict:
@@ -292,29 +332,54 @@ def comment(desk, ticket_id: str, *, actor: str, text: str, internal: bool = Fal
     return change_ticket(desk, ticket_id, actor, "comment", change)
 
 
-def resolve(desk, ticket_id: str, *, actor: str, resolution: str, kb: str | None = None) -> dict:
+def resolve(desk, ticket_id: str, *, actor: str, resolution: str, kb: str | None = None,
+            category: str | None = None, fields: dict | None = None, check_form: bool = False) -> dict:
+    """Record the solution; `category` and `fields` (form values) are set with it.
+
+    With `check_form` (a person resolving by hand: `ticket resolve`) the ticket must then have a
+    category (unless `tickets.require_category_at_resolve` is false) and every field the form
+    requires at resolve. Automatic resolutions (the sweep closing an abandoned ticket, a SOP
+    run, a KB flow) leave it False: they have nobody to ask."""
     if not resolution.strip():
         raise BadInput("resolve needs --resolution (what fixed it, in words the requester understands)")
+    if category is not None:
+        model.check_choice(desk, "category", category, "categories")
     if kb and not kb.startswith("flow:"):
         from deskctl.kb.articles import article_exists
 
         if not article_exists(desk, kb):
             raise NotFound(f"no knowledge-base article {kb!r}", "find one with `deskctl kb search WORDS`")
 
+    def form_values(ticket) -> dict:
+        """The form values given, typed; with `check_form`, refused when the form is not complete."""
+        category_then = category or ticket.get("category")
+        values = forms.parse_values(desk, fields or {}, ticket_type=ticket.get("type"), category=category_then)
+        if check_form:
+            forms.check_category(desk, category_then, ticket.get("id"))
+            forms.check_required(desk, "resolve", {**ticket, "category": category_then},
+                                 {**(ticket.get("fields") or {}), **values})
+        return values
+
     def change(ticket, now):
+        values = form_values(ticket)
         updates: dict[str, Any] = {"status": "resolved", "resolution": resolution, "resolved_at": now,
                                    "pending_reason": None}
+        if category is not None:
+            updates["category"] = category
         if not ticket.get("first_response_at"):
             updates["first_response_at"] = now
         if kb:
             updates["kb_articles"] = list(dict.fromkeys([*(ticket.get("kb_articles") or []), kb]))
         changes = lifecycle.apply_changes(ticket, updates)
+        changes.update(_set_fields(ticket, values))
         return lifecycle.record(ticket, at=now, actor=actor, action="resolve", changes=changes, note=resolution,
                                 data={"kb": kb} if kb else None)
 
     current = get_ticket(desk, ticket_id)
     if current["status"] in ("resolved", "closed") and current.get("resolution") == resolution:
         return current  # the same resolution again (a retried CI job): already done, not an error
+    if current["status"] in lifecycle.ALLOWED["resolve"]:
+        form_values(current)  # a missing category is refused before the lock, with nothing written
     return change_ticket(desk, ticket_id, actor, "resolve", change)
 
 

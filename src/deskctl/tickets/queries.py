@@ -22,7 +22,7 @@ class Query:
                  categories: list[str] | None = None, groups: list[str] | None = None, assignee: str | None = None,
                  requester: str | None = None, tags: list[str] | None = None, service: str | None = None,
                  search: str | None = None, older_than: str | None = None, sort: str = "age",
-                 limit: int | None = None):
+                 limit: int | None = None, fields: dict | None = None):
         self.status = status  # open | all | a status name | comma-separated statuses
         self.types = types or []
         self.priorities = priorities or []
@@ -30,6 +30,7 @@ class Query:
         self.groups = groups or []
         self.assignee, self.requester, self.tags, self.service = assignee, requester, tags or [], service
         self.search, self.older_than, self.sort, self.limit = search, older_than, sort, limit
+        self.fields = fields or {}  # form field -> value as written (`--field location=3.12`)
 
 
 def _statuses(query: Query) -> set[str] | None:
@@ -68,10 +69,30 @@ def _check_filters(desk, query: Query) -> None:
         _check_filter("--service", query.service, model.choices(desk, "services"))
 
 
+def _field_tests(desk, query: Query) -> list:
+    """`--field NAME=VALUE` filters: a name or value the form cannot hold is bad input (exit 2),
+    like a typo in any other filter; the values typed as the form types them."""
+    if not query.fields:
+        return []
+    from deskctl.tickets import forms
+
+    known = forms.definitions(desk)
+    tests = []
+    for name, raw in query.fields.items():
+        if name not in known:
+            raise forms.unknown_field(name, known)
+        spec = known[name]
+        wanted = forms.filter_value(desk, name, spec, raw)
+        tests.append(lambda row, name=name, spec=spec, wanted=wanted:
+                     forms.matches(spec, (row.get("fields") or {}).get(name), wanted))
+    return tests
+
+
 def run_query(desk, query: Query) -> list[dict]:
     """Summary rows matching the query, sorted, with `age` (seconds) and `age_text` added."""
     statuses = _statuses(query)
     _check_filters(desk, query)
+    field_tests = _field_tests(desk, query)
     now = clock.now()
     created_before = None
     if query.older_than:
@@ -83,7 +104,9 @@ def run_query(desk, query: Query) -> list[dict]:
         statuses=frozenset(statuses) if statuses is not None else None, equals=equals,
         assignee=query.assignee, requester=query.requester, tags=frozenset(query.tags),
         created_before=created_before, text=query.search, sort=query.sort,
-        priority_order=PRIORITIES, limit=query.limit))
+        priority_order=PRIORITIES, limit=None if field_tests else query.limit))
+    if field_tests:  # form fields match by their type (a day, any case): tested here, then limited
+        selected = [row for row in selected if all(test(row) for test in field_tests)][: query.limit or None]
     stamp = now.timestamp()
     for row in selected:
         row["age"] = age = int(stamp - datetime.fromisoformat(row["created_at"]).timestamp())

@@ -10,8 +10,10 @@ from deskctl.output import format_table, visible_cell
 from deskctl.util.moments import format_local
 
 
-def render_ticket(t: dict, zone: str = "UTC") -> list[str]:
-    """Lines for `ticket show`; times in the desk's time zone `zone`, labelled."""
+def render_ticket(t: dict, zone: str = "UTC", form: dict | None = None) -> list[str]:
+    """Lines for `ticket show`; times in the desk's time zone `zone`, labelled. `form` holds the
+    desk's field definitions (`tickets.forms.definitions`): the ticket's form values follow the
+    built-in fields, in the form's order, date-times in `zone`."""
     def _when(iso: str | None) -> str:
         return format_local(iso, zone)
 
@@ -32,6 +34,7 @@ def render_ticket(t: dict, zone: str = "UTC") -> list[str]:
         ("Resolution", t.get("resolution")), ("Seen again", t.get("seen_count") or None),
         ("Attachments", ", ".join(f"{a['name']} ({a['sha256'][:12]})" for a in t.get("attachments") or [])),
     ]
+    pairs += _form_pairs(t.get("fields") or {}, form or {}, zone)
     if t.get("sla"):
         pairs.append(("SLA", t["sla"].get("summary", "")))
     shown = [(k, v) for k, v in pairs if v not in (None, "", "-/-")]
@@ -49,6 +52,15 @@ def render_ticket(t: dict, zone: str = "UTC") -> list[str]:
                      "action": e["action"] + (" (internal)" if e.get("internal") else ""), "what": what})
     lines += ["  " + line for line in format_table(rows, [("at", "WHEN"), ("actor", "WHO"), ("action", "ACTION"), ("what", "WHAT")], indent=2)]
     return lines
+
+
+def _form_pairs(values: dict, form: dict, zone: str) -> list[tuple[str, str]]:
+    from deskctl.tickets.forms import display_value
+
+    ordered = [name for name in form if name in values] + [name for name in values if name not in form]
+    # `started_at` reads "Started at", like the built-in labels
+    return [(name.replace("_", " ").capitalize(), display_value(form.get(name) or {}, values[name], zone))
+            for name in ordered]
 
 
 def _short(value) -> str:

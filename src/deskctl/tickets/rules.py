@@ -3,11 +3,16 @@ service or system fields and set category, priority, group, tags and the like.
 
 Rules are tried in order; for each field the first rule that sets it wins (so put specific
 rules first), tags add up. Explicit options given by the person or script always win.
+
+Matching folds case and accents in every language, on both sides: "Nu funcționează imprimanta"
+matches a rule on "functioneaza imprimanta" and "NU FUNCŢIONEAZĂ" (cedilla or comma below)
+matches "nu funcționează"; "è" matches "e", "ПРИНТЕР" matches "принтер".
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -32,9 +37,29 @@ def _has_word(word: str, text: str) -> bool:
     return False
 
 
+def strip_accents(text: str) -> str:
+    """`text` without its accents and other combining marks (NFKD, then the marks dropped):
+    "funcționează" -> "functioneaza", "è" -> "e", "й" -> "и". Case is kept (regular
+    expressions need it: casefolding `\\S` would make it `\\s`)."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=1024)
+def fold(text: str) -> str:
+    """`text` as rules compare it: accents stripped and case folded, for every language."""
+    return strip_accents(text).casefold()
+
+
 @lru_cache(maxsize=256)
 def _regex(pattern: str) -> re.Pattern:
-    return re.compile(pattern, re.IGNORECASE | re.UNICODE)
+    """A rule's pattern, accents stripped like the text it searches (`_search`)."""
+    return re.compile(strip_accents(pattern), re.IGNORECASE | re.UNICODE)
+
+
+def _search(pattern: str, text: str) -> bool:
+    return _regex(pattern).search(strip_accents(text)) is not None
 
 
 def _as_list(value: Any) -> list:
@@ -45,10 +70,11 @@ def _as_list(value: Any) -> list:
 
 def rule_matches(match: dict, fields: dict) -> bool:
     """True when every condition of `match` holds (each list: any of its values)."""
-    text = f"{fields.get('title') or ''}\n{fields.get('description') or ''}".casefold()
+    raw = f"{fields.get('title') or ''}\n{fields.get('description') or ''}"
+    text = strip_accents(raw).casefold()  # not `fold`: a description is seen once, not worth caching
     for key, wanted in match.items():
         if key == "text":
-            if not any(_has_word(str(w).casefold(), text) for w in _as_list(wanted)):
+            if not any(_has_word(fold(str(w)), text) for w in _as_list(wanted)):
                 return False
         elif key == "text_regex":
             if not any(_regex(str(p)).search(text) for p in _as_list(wanted)):
@@ -56,12 +82,12 @@ def rule_matches(match: dict, fields: dict) -> bool:
         elif key == "requester":
             requester = fields.get("requester") or {}
             who = f"{requester.get('name') or ''} {requester.get('email') or ''}"
-            if not any(_regex(str(p)).search(who) for p in _as_list(wanted)):
+            if not any(_search(str(p), who) for p in _as_list(wanted)):
                 return False
         elif key == "system":
             system = fields.get("system") or {}
             for sys_key, pattern in (wanted or {}).items():
-                if sys_key not in system or not _regex(str(pattern)).search(str(system[sys_key])):
+                if sys_key not in system or not _search(str(pattern), str(system[sys_key])):
                     return False
         elif key in ("channel", "service", "type") and fields.get(key) not in [str(v) for v in _as_list(wanted)]:
             return False

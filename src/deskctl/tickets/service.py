@@ -3,10 +3,11 @@ outage announcement for its service, so the operator sees the bulletin to read t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from deskctl.tickets import operations
 from deskctl.util import clock
 
-TYPE_CHECKING = False  # the typing module costs an import on every start
 if TYPE_CHECKING:
     from typing import Any
 
