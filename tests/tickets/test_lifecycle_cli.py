@@ -148,24 +148,26 @@ def test_list_filters_and_csv(drun, desk, base_env):
     assert drun("ticket", "list", "--limit", "1", "--json").json()[0]["title"] == "Printer jam"
 
 
-def test_classify_shows_rules_without_storing(drun, desk):
-    result = drun("ticket", "classify", "--title", "My VPN is not working", "--channel", "phone", "--json")
+def test_classify_shows_rules_without_storing(invoke, desk):  # in-process: no contract here
+    result = invoke("ticket", "classify", "--title", "My VPN is not working", "--channel", "phone", "--json", cwd=desk)
     assert result.code == 0
     data = result.json()
     assert "vpn-down" in data["rules"] and data["set"]["category"] == "network"
     assert not (desk / "data" / "tickets").exists()
 
 
-def test_explicit_options_win_over_rules(drun):
-    t = create(drun, "--title", "printer broken", "--category", "other", "--group", "L2")
+def test_explicit_options_win_over_rules(invoke, desk):
+    t = invoke("ticket", "create", "--title", "printer broken", "--category", "other", "--group", "L2", "--json",
+               cwd=desk).json()
     assert t["category"] == "other" and t["group"] == "L2"
 
 
-def test_priority_from_impact_and_urgency(drun):
-    t = create(drun, "--title", "ERP slow for everyone", "--impact", "high", "--urgency", "high")
-    assert t["priority"] == "critical"
-    t = create(drun, "--title", "Wallpaper", "--impact", "low", "--urgency", "low")
-    assert t["priority"] == "low"
+def test_priority_from_impact_and_urgency(invoke, desk):
+    def create(*args):
+        return invoke("ticket", "create", *args, "--json", cwd=desk).json()
+
+    assert create("--title", "ERP slow for everyone", "--impact", "high", "--urgency", "high")["priority"] == "critical"
+    assert create("--title", "Wallpaper", "--impact", "low", "--urgency", "low")["priority"] == "low"
 
 
 def test_reopen_comment_link_attach(drun, tmp_path):
@@ -212,8 +214,8 @@ def test_resolve_with_a_kb_article_records_it_and_refuses_unknown_ones(drun):
     ("--group", "L9", "L1, L2, L3"),
     ("--type", "incidnet", "did you mean 'incident'?"),
 ])
-def test_list_refuses_a_filter_value_the_desk_cannot_hold(drun, option, value, hint):
-    result = drun("ticket", "list", option, value)
+def test_list_refuses_a_filter_value_the_desk_cannot_hold(invoke, desk, option, value, hint):
+    result = invoke("ticket", "list", option, value, cwd=desk)
     assert result.code == 2, result
     assert f"{option} {value!r} is not valid" in result.stderr and hint in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and result.stdout == ""
