@@ -110,6 +110,16 @@ class FileAnnouncements:
         with self._locked():
             self._write(record)
 
+    def problems(self) -> list[str]:
+        """One line per record that cannot be read (for `store check`)."""
+        found = []
+        for ann_id in self.ids():
+            try:
+                self.get(ann_id)
+            except BadInput as exc:
+                found.append(exc.message)
+        return found
+
     def published(self) -> list[dict[str, Any]]:
         found = []
         for ann_id in self.ids():
@@ -142,6 +152,15 @@ class FileRunRecords:
             return json.loads(path.read_text(encoding="utf-8"))
         except ValueError as exc:
             raise BadInput(f"{path}: damaged run record ({exc})", "restore it from a backup") from None
+
+    def problems(self) -> list[str]:
+        found = []
+        for path in sorted(self.folder.glob("*.json")) if self.folder.is_dir() else []:
+            try:
+                json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                found.append(f"{path}: damaged run record ({exc}); restore it from a backup")
+        return found
 
     def recent(self) -> Iterator[dict[str, Any]]:
         if not self.folder.is_dir():

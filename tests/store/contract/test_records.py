@@ -85,3 +85,22 @@ def test_a_held_host_lock_makes_the_second_run_busy_naming_the_holder(backend):
             pass  # another host is free
     with backend.locks.host("10.0.0.5:22", timeout=0, what="host web1", actor="bob", details=details):
         pass  # released
+
+
+def test_check_names_a_missing_attachment_and_a_damaged_record(desk, backend, tmp_path, backend_name):
+    from deskctl.tickets import operations as ops
+    from deskctl.tickets.model import summary_row
+
+    tid = ops.create_ticket(desk, actor="ann", title="screen flickers")["id"]
+    source = tmp_path / "photo.jpg"
+    source.write_bytes(b"pixels" * 10)
+    info = ops.attach(desk, tid, str(source), actor="ann")["attachments"][0]
+    backend.announcements.create(_announcement)
+    assert backend.check(summary_row)["problems"] == []
+    if backend_name != "files":
+        return  # damaging records by hand is the file backend's case
+    (desk.data_dir / info["path"]).unlink()
+    (desk.data_dir / "announcements" / "ANN-0001.json").write_text("{broken")
+    problems = backend.check(summary_row)["problems"]
+    assert any("photo.jpg" in p and tid in p for p in problems)
+    assert any("ANN-0001" in p and "damaged" in p for p in problems)

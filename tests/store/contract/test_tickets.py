@@ -125,9 +125,11 @@ def _create_many(path: str, worker: int, count: int) -> None:
         ops.create_ticket(desk, actor=f"w{worker}", title=f"worker {worker} ticket {i}")
 
 
-def test_twenty_writers_creating_25_tickets_each_lose_nothing(desk, backend):
+def test_twenty_writers_creating_25_tickets_each_lose_nothing(desk, backend, monkeypatch):
     from deskctl.tickets.model import summary_row
 
+    # on a loaded machine 20 writers may wait longer than the default 10 s: waiting is the point here
+    monkeypatch.setenv("DESKCTL_LOCK_TIMEOUT", "240")
     context = multiprocessing.get_context("spawn")  # fresh interpreters, as 20 deskctl processes
     workers = [context.Process(target=_create_many, args=(str(desk.path), w, 25)) for w in range(20)]
     for process in workers:
