@@ -53,6 +53,12 @@ LOUD_SHOW = """
 """
 
 
+# The same, taking the group at the plugin's import rather than in its hook.
+LOUD_SHOW_AT_IMPORT = LOUD_SHOW.replace("    def register_commands(cli):\n        from deskctl.commands.ticket import ticket\n",
+                                        "    def register_commands(cli):\n").replace(
+    "    import deskctl\n", "    import deskctl\n    from deskctl.commands.ticket import ticket\n", 1)
+
+
 def make_desk(run, path: Path, plugin: str | None = None, name: str = "loud") -> Path:
     assert run("init", str(path)).code == 0
     if plugin:
@@ -66,9 +72,11 @@ def new_ticket(run, desk: Path) -> str:
     return result.json()["id"]
 
 
+@pytest.mark.parametrize("plugin", [LOUD_SHOW, LOUD_SHOW_AT_IMPORT], ids=["in the hook", "at import"])
 @pytest.mark.parametrize("first", ["plugin desk", "plain desk"])
-def test_wrapped_ticket_show_in_one_desk_leaves_another_desk_alone(run, tmp_path, first):
-    loud = make_desk(run, tmp_path / "d1", LOUD_SHOW)
+def test_wrapped_ticket_show_in_one_desk_leaves_another_desk_alone(run, tmp_path, first, plugin):
+    assert plugin.count("from deskctl.commands.ticket import ticket") == 1
+    loud = make_desk(run, tmp_path / "d1", plugin)
     plain = make_desk(run, tmp_path / "d2")
     loud_id, plain_id = new_ticket(run, loud), new_ticket(run, plain)
 

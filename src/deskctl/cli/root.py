@@ -97,15 +97,20 @@ def build_cli(desk_option: str | None) -> tuple[click.Group, Any, set[str]]:
     from deskctl.cli.command_table import COMMANDS
     from deskctl.desk.finder import find_desk_dir
     from deskctl.plugins import index
+    from deskctl.plugins.events import is_builtin
 
-    cli = make_cli()
-    plugins = load_plugins_for(desk_option)
-    third_party: set[str] = set()
     def imported_groups() -> set[str]:
         # a plugin may take a built-in group from its module (`deskctl.commands.ticket`)
-        # rather than through `cli.get_command`: importing it counts as changing it
+        # rather than through `cli.get_command`: importing it counts as changing it, at the
+        # plugin's import as well as in its hook
         return {n for n, (path, _) in COMMANDS.items() if path.partition(":")[0] in sys.modules}
 
+    cli = make_cli()
+    imported_at_start = imported_groups()
+    plugins = load_plugins_for(desk_option)
+    # built-in plugins import no command module (they register them lazily): what got imported
+    # while the plugins were loaded was imported by another plugin
+    third_party: set[str] = imported_groups() - imported_at_start
     for impl in plugins.pm.hook.register_commands.get_hookimpls():
         before = set(cli.commands) | set(cli.lazy)
         imported_before = imported_groups()
@@ -116,10 +121,8 @@ def build_cli(desk_option: str | None) -> tuple[click.Group, Any, set[str]]:
             if info is not None:
                 info.error = f"register_commands failed: {type(exc).__name__}: {exc}"
         added = (set(cli.commands) | set(cli.lazy)) - before
-        if impl.plugin_name != "builtin_commands":
+        if not is_builtin(impl):
             third_party |= added | {n for n in cli.commands if n in COMMANDS} | (imported_groups() - imported_before)
-    from deskctl.plugins.events import is_builtin
-
     impls = {name: getattr(plugins.pm.hook, name).get_hookimpls() for name in dir(plugins.pm.hook)
              if not name.startswith("_")}
     hooks = {name for name, found in impls.items() if found}
