@@ -11,30 +11,32 @@ rebuilt. Anything that fails these checks is simply a miss.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import stat
 import sys
+import zlib
 
 # Paths here are plain strings: the cached top-level help (`deskctl --help`) reads these
 # files before anything else, and importing pathlib (with urllib.parse and ipaddress) would
 # be a third of its imports.
 
-_MAGIC = b"deskctl-cache 2 "  # first line of an entry: this, then the digest of the rest
+_MAGIC = b"deskctl-cache 3 "  # first line of an entry: this, then the digest of the rest
 _warned: set[str] = set()  # folders refused, said once per process
 
 
 def short_hash(text: str) -> str:
     """A stable short name for cache files (a collision only costs a miss: `read` compares
     the whole key)."""
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+    return f"{zlib.crc32(text.encode('utf-8')):08x}"
 
 
 def content_hash(data: bytes) -> str:
-    """A cryptographic digest of `data` (BLAKE2b, 256 bits): what keys an entry derived from
-    a file's content, and what checks an entry's own text."""
-    return hashlib.blake2b(data, digest_size=32).hexdigest()
+    """A fingerprint of `data` (CRC-32 and Adler-32 with the length): what keys an entry
+    derived from a file's content, and what checks an entry's own text. It detects damage
+    and change, not forgery: nobody but the user can write the cache folder (see above), and
+    zlib is already loaded where hashlib would bring in OpenSSL on every command."""
+    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}-{len(data):x}"
 
 
 def cache_dir() -> str:
