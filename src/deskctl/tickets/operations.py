@@ -211,9 +211,10 @@ def add_event(desk, ticket_id: str, *, actor: str, action: str, note: str = "", 
     return change_ticket(desk, ticket_id, actor, "event", change)
 
 
-def update(desk, ticket_id: str, *, actor: str, fields: dict, note: str = "") -> dict:
+def update(desk, ticket_id: str, *, actor: str, fields: dict, note: str = "", data: dict | None = None) -> dict:
     """Change the ticket's attributes in `fields`; its key `fields` holds form values (name ->
-    value as written; empty removes one), each change recorded as `fields.NAME` [old, new]."""
+    value as written; empty removes one), each change recorded as `fields.NAME` [old, new].
+    `data` goes into the history event (the sweep marks its raise `automatic`)."""
     _validate_choices(desk, fields)
     given = fields.get("fields") or {}
     if given:  # checked against the ticket as it will be (type, category) before the lock
@@ -236,7 +237,8 @@ def update(desk, ticket_id: str, *, actor: str, fields: dict, note: str = "") ->
             values = forms.parse_values(desk, given, ticket_type=ticket.get("type"),
                                         category=ticket.get("category"), clearing=True)
             changes.update(_set_fields(ticket, values))
-        return lifecycle.record(ticket, at=now, actor=actor, action="update", changes=changes, note=note)
+        return lifecycle.record(ticket, at=now, actor=actor, action="update", changes=changes, note=note,
+                                data=data)
 
     return change_ticket(desk, ticket_id, actor, "update", change)
 
