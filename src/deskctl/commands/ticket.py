@@ -78,12 +78,14 @@ def ticket() -> None:
 @click.option("--dedup-scope", type=click.Choice(["open", "any"]), default="open", show_default=True,
               help="any: also a resolved or closed ticket with the key (once per CI pipeline, even retried).")
 @click.option("--resolved", metavar="ANSWER", help="Register and resolve at once (first-contact resolution).")
+@click.option("--kb", metavar="ID", help="With --resolved: the knowledge-base article (or flow:ID) that solved it.")
+@click.option("--sop-run", metavar="RUN", help="With --resolved: the SOP run that solved it (`deskctl sop history`).")
 @field_option
 @json_option
 @pass_app
 def create(app, title, description, type_, category, priority, impact, urgency, channel, service,
            requester_name, requester_email, requester_phone, system, group, assignee, tags, dedup_key,
-           dedup_scope, resolved, form_fields, as_json) -> None:
+           dedup_scope, resolved, kb, sop_run, form_fields, as_json) -> None:
     """Register a ticket (every contact, even a plain question). Prints its id."""
     from deskctl.tickets.service import create_with_bulletins
 
@@ -93,7 +95,7 @@ def create(app, title, description, type_, category, priority, impact, urgency, 
         requester=_requester(requester_name, requester_email, requester_phone),
         system=parse_assignments(system, "--system"), group=group, assignee=assignee,
         tags=list(tags), dedup_key=dedup_key, dedup_scope=dedup_scope, resolved=resolved,
-        fields=parse_assignments(form_fields, "--field"), check_form=True)
+        fields=parse_assignments(form_fields, "--field"), check_form=True, kb=kb, sop_run=sop_run)
     ticket, created = result["ticket"], result["created"]
     for bulletin in result.get("bulletins", []):
         output.info(f"BULLETIN {bulletin['text']}")
