@@ -11,14 +11,13 @@ from deskctl.sla.policy import CLOCKS, format_business, load_policy
 from deskctl.sla.state import _iso, _pauses, _stops, run_clock, schedule, ticket_sla, ts
 
 
-def _started_by(change: list | None, target, previous) -> str:
+def _started_by(change: list | None) -> str:
+    """Why a period of the schedule starts (the priorities are in the period itself)."""
     if change is None:
         return "created"
-    _, old, new, actor, automatic = change
-    if automatic:
-        kept = f"target of {previous.name} kept" if previous else "no target in force"
-        return f"raised by the sweep ({old} -> {new}; {kept})"
-    return f"changed by {actor} ({old} -> {new})"
+    if change[4]:
+        return "raised by the sweep"
+    return f"changed by {change[3]}"
 
 
 def periods(row: dict, policy, now: float) -> list[dict]:
@@ -29,9 +28,9 @@ def periods(row: dict, policy, now: float) -> list[dict]:
     first, finished = _stops(row)
     end = finished if finished is not None else now
     cuts = {start: []}
-    for i, (at, target, change) in enumerate(plan):
+    for at, _, change in plan:
         if at < end:
-            cuts.setdefault(at, []).append(_started_by(change, target, plan[i - 1][1] if i else None))
+            cuts.setdefault(at, []).append(_started_by(change))
     for p_start, p_end in pauses:
         if start <= p_start < end:
             cuts.setdefault(p_start, []).append("pending")
@@ -56,6 +55,8 @@ def periods(row: dict, policy, now: float) -> list[dict]:
             "elapsed_seconds": int(elapsed), "elapsed": format_business(elapsed),
             "pending": pending, "clocks_running": [] if pending else running,
             "why": "; ".join(cuts[a]) if cuts[a] else "created",
+            "changed": {"from": change[1], "to": change[2], "by": change[3], "automatic": change[4]}
+            if change and a == plan[index][0] else None,
         })
     return found
 
@@ -68,7 +69,7 @@ def _clock_why(name: str, c: dict, plan) -> str:
     kept = (f"; the sweep's raise to {raised[-1][2]} kept the target in force" if raised else "")
     if c["breached_in"] is not None:
         at, t, change = plan[c["breached_in"]]
-        since = "creation" if change is None else f"{_iso(at)} ({_started_by(change, t, None).split(' (')[0]})"
+        since = "creation" if change is None else f"{_iso(at)} ({_started_by(change)})"
         return f"breached: the {t.texts[name]} of {t.name} in force from {since} was passed ({used} used in all)"
     if c["done"] is not None:
         return f"met: {used} used, within the {text} in force when it stopped{kept}"

@@ -204,9 +204,10 @@ def _credits(desk, resolved: str | None, kb: str | None, sop_run: str | None) ->
     """Check `--kb` and `--sop-run` of a create before anything is written; the run's event
     (note, data as `sop run --ticket` records it, and its record), or None."""
     if (kb or sop_run) and not resolved:
-        given = "--kb" if kb else "--sop-run"
+        given, later = (("--kb", "`deskctl ticket resolve ID --kb ...`") if kb
+                        else ("--sop-run", "`deskctl sop run NAME --ticket ID`"))
         raise BadInput(f"{given} credits what solved the ticket: it needs --resolved ANSWER",
-                       "add --resolved, or record it later with `deskctl ticket resolve ID --kb ...`")
+                       f"add --resolved ANSWER, or credit it when it is solved: {later}")
     if kb and not kb.startswith("flow:"):
         from deskctl.kb.articles import article_exists
 

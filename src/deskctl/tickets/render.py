@@ -58,12 +58,16 @@ def render_ticket(t: dict, zone: str = "UTC", form: dict | None = None) -> list[
 
 def sla_periods(periods: list[dict], zone: str) -> list[str]:
     """Each period of the SLA clocks: the priority, the target in force, business time, why."""
-    rows = [{"from": format_local(p["from"], zone), "to": format_local(p["to"], zone) if p["to"] else "now",
+    def local(iso: str | None) -> str:  # the zone is named once, in the header
+        return format_local(iso, zone).rsplit(" ", 1)[0] if iso else "now"
+
+    label = format_local(periods[0]["from"], zone).rsplit(" ", 1)[-1]
+    rows = [{"from": local(p["from"]), "to": local(p["to"]),
              "priority": p["priority"] or "-",
-             "target": f"{p['target']}: " + " / ".join(v or "-" for v in p["targets"].values()) if p["target"] else "none",
+             "target": f"{p['target']} " + "/".join(v or "-" for v in p["targets"].values()) if p["target"] else "none",
              "elapsed": "paused" if p["pending"] else p["elapsed"], "why": p["why"]} for p in periods]
-    return format_table(rows, [("from", "FROM"), ("to", "TO"), ("priority", "PRIORITY"), ("target", "TARGET"),
-                               ("elapsed", "BUSINESS TIME"), ("why", "WHY")], indent=2)
+    return format_table(rows, [("from", f"FROM ({label})"), ("to", "TO"), ("priority", "PRIORITY"), ("target", "TARGET"),
+                               ("elapsed", "USED"), ("why", "WHY")], indent=2)
 
 
 def _form_pairs(values: dict, form: dict, zone: str) -> list[tuple[str, str]]:
