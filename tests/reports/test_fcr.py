@@ -136,3 +136,11 @@ def test_create_resolved_credits_a_sop_run(drun, desk, act):
     bare = drun("ticket", "create", "--title", "bare", "--sop-run", run["id"], env={"DESKCTL_NOW": when("09:08")})
     assert bare.code == 2 and "needs --resolved" in bare.stderr
     assert len(act("09:09", "ticket", "list", "--all")) == 1
+
+
+def test_a_window_calendar_that_does_not_exist_is_named_by_config_check(drun, desk):
+    write_config(desk, tz="UTC", extra="kpis: {fcr: {calendar: ofice}}\n")
+    checked = drun("config", "check")
+    assert checked.code == 2 and "kpis.fcr.calendar 'ofice' is not a calendar" in checked.stderr
+    report = drun("report", "kpi")
+    assert report.code == 2 and "office" in report.stderr and "Traceback" not in report.stderr
