@@ -61,7 +61,7 @@ def periods(row: dict, policy, now: float) -> list[dict]:
     return found
 
 
-def _clock_why(name: str, c: dict, plan) -> str:
+def _clock_why(name: str, c: dict, plan, zone: str) -> str:
     target = c["target"]
     text = f"{target.texts[name]} of {target.name}"
     used = format_business(c["elapsed"])
@@ -69,7 +69,9 @@ def _clock_why(name: str, c: dict, plan) -> str:
     kept = (f"; the sweep's raise to {raised[-1][2]} kept the target in force" if raised else "")
     if c["breached_in"] is not None:
         at, t, change = plan[c["breached_in"]]
-        since = "creation" if change is None else f"{_iso(at)} ({_started_by(change)})"
+        from deskctl.util.moments import format_local
+
+        since = "creation" if change is None else f"{format_local(_iso(at), zone)} ({_started_by(change)})"
         return f"breached: the {t.texts[name]} of {t.name} in force from {since} was passed ({used} used in all)"
     if c["done"] is not None:
         return f"met: {used} used, within the {text} in force when it stopped{kept}"
@@ -98,7 +100,7 @@ def explain(desk, ticket: dict, now: float) -> dict:
             result["clocks"][name] = None
             continue
         result["clocks"][name] = {**sla[name], "target_of": c["target"].name,
-                                  "why": _clock_why(name, c, plan)}
+                                  "why": _clock_why(name, c, plan, policy.display_tz)}
     return result
 
 
