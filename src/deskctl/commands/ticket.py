@@ -78,12 +78,14 @@ def ticket() -> None:
 @click.option("--dedup-scope", type=click.Choice(["open", "any"]), default="open", show_default=True,
               help="any: also a resolved or closed ticket with the key (once per CI pipeline, even retried).")
 @click.option("--resolved", metavar="ANSWER", help="Register and resolve at once (first-contact resolution).")
+@click.option("--kb", metavar="ID", help="With --resolved: the knowledge-base article (or flow:ID) that solved it.")
+@click.option("--sop-run", metavar="RUN", help="With --resolved: the SOP run that solved it (`deskctl sop history`).")
 @field_option
 @json_option
 @pass_app
 def create(app, title, description, type_, category, priority, impact, urgency, channel, service,
            requester_name, requester_email, requester_phone, system, group, assignee, tags, dedup_key,
-           dedup_scope, resolved, form_fields, as_json) -> None:
+           dedup_scope, resolved, kb, sop_run, form_fields, as_json) -> None:
     """Register a ticket (every contact, even a plain question). Prints its id."""
     from deskctl.tickets.service import create_with_bulletins
 
@@ -93,7 +95,7 @@ def create(app, title, description, type_, category, priority, impact, urgency, 
         requester=_requester(requester_name, requester_email, requester_phone),
         system=parse_assignments(system, "--system"), group=group, assignee=assignee,
         tags=list(tags), dedup_key=dedup_key, dedup_scope=dedup_scope, resolved=resolved,
-        fields=parse_assignments(form_fields, "--field"), check_form=True)
+        fields=parse_assignments(form_fields, "--field"), check_form=True, kb=kb, sop_run=sop_run)
     ticket, created = result["ticket"], result["created"]
     for bulletin in result.get("bulletins", []):
         output.info(f"BULLETIN {bulletin['text']}")
@@ -452,16 +454,22 @@ def attach(app, ticket_id, file, as_json) -> None:
 # -- SLA, sweep and surveys (see docs/sla.md) ----------------------------------------------------
 
 
-@ticket.command()
+@ticket.group(invoke_without_command=True)
 @click.option("--at-risk", "at_risk", is_flag=True, help="Only tickets at risk of breaching.")
 @click.option("--breached", is_flag=True, help="Only tickets past their SLA.")
 @click.option("--group", "groups", **multi, help="Only this group; repeatable.")
 @json_option
-@pass_app
-def sla(app, at_risk, breached, groups, as_json) -> None:
-    """Open tickets by SLA time left, most urgent first.
+@click.pass_context
+def sla(ctx, at_risk, breached, groups, as_json) -> None:
+    """Open tickets by SLA time left, most urgent first; `sla explain ID`: one ticket's clocks.
 
     Business time of each ticket's calendar; the clocks stop while a ticket is pending."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(sla_queue_command, at_risk=at_risk, breached=breached, groups=groups, as_json=as_json)
+
+
+@pass_app
+def sla_queue_command(app, at_risk, breached, groups, as_json) -> None:
     from deskctl.sla.display import sla_queue
 
     rows = sla_queue(app.desk, at_risk=at_risk, breached=breached, groups=csv_list(groups))
@@ -474,6 +482,25 @@ def sla(app, at_risk, breached, groups, as_json) -> None:
         output.print_table(rows, SLA_COLUMNS)
     else:
         output.info("no open ticket with a running SLA clock matches")
+
+
+@sla.command("explain")
+@click.argument("ticket_id")
+@json_option
+@pass_app
+def sla_explain(app, ticket_id, as_json) -> None:
+    """One ticket's SLA clocks period by period: from, to, priority, the target in force, the
+    business time used, and why (created, changed by NAME, raised by the sweep, pending)."""
+    from deskctl.sla.explain import explain, lines
+    from deskctl.tickets.operations import get_ticket
+    from deskctl.util import clock
+
+    report = explain(app.desk, get_ticket(app.desk, ticket_id), clock.now().timestamp())
+    if as_json:
+        output.print_json(report)
+    else:
+        for line in lines(report, str(app.desk.setting("timezone", default="UTC"))):
+            output.echo(line)
 
 
 @ticket.command()

@@ -597,6 +597,10 @@ SCHEMA = Fields({
         "resolved_autoclose": AUTO_STEP, "pending_reminder": AUTO_STEP, "pending_autoclose": AUTO_STEP,
         "recipients": MapOf(ADDRESSES),
     }),
+    "kpis": Fields({"fcr": Fields({
+        "window": Duration("or false: no limit", low=0, high=YEAR_SECONDS, off=True),
+        "calendar": NAME, "same_account": Bool(),
+    })}),
     "surveys": Fields({
         "sample": Share(zero=True), "types": NAMES,
         "window": Duration("or false: no limit", low=1, high=10 * YEAR_SECONDS, off=True), "once": Bool(),

@@ -91,6 +91,10 @@ DEFAULTS: dict = {
         "pending_autoclose": "10d",
         "recipients": {},  # group -> e-mail addresses for sweep notifications
     },
+    # First-contact resolution (docs/kpis.md): resolved by the account that registered the
+    # ticket within `window` of business time (calendar: sla = the ticket's SLA calendar,
+    # wall = wall-clock time, or a calendar's name), never escalated, reassigned, pending or reopened.
+    "kpis": {"fcr": {"window": "30m", "calendar": "sla", "same_account": True}},
     # Satisfaction surveys: which closed tickets are asked, and for how long after closing.
     "surveys": {"sample": "100%", "types": [], "window": "14d", "once": True},
     # SOP runbooks (deskctl sop run): parallel hosts, bounded waits, where new secrets go

@@ -13,7 +13,8 @@ from deskctl.util import clock
 
 def load_rows(desk) -> list[dict]:
     """Summary rows of every ticket. Rows written before the SLA fields existed (no
-    `pending_periods`) are rebuilt from their tickets, so old stores report correctly."""
+    `pending_periods`, `first_contact_facts`) are rebuilt from their tickets, so old stores
+    report correctly (`deskctl store check --repair` refreshes them for good)."""
     from deskctl.store import open_store
     from deskctl.tickets.model import summary_row
     from deskctl.util import jsoncodec
@@ -21,7 +22,8 @@ def load_rows(desk) -> list[dict]:
     jsoncodec.use_orjson()  # every index of the desk is parsed: worth orjson's import
     store = open_store(desk)
     rows = store.rows(active=True, closed=True, archived=True)
-    stale = [r["id"] for r in rows if "pending_periods" not in r]
+    # rows from before the first-contact facts and priority changes were kept: rebuilt too
+    stale = [r["id"] for r in rows if "pending_periods" not in r or "first_contact_facts" not in r]
     if stale:
         fresh = {t["id"]: summary_row(t) for t in store.load(stale)}
         rows = [fresh.get(r["id"], r) for r in rows]
@@ -47,6 +49,7 @@ def period_from(desk, since: str | None, until: str | None) -> Period:
 
 
 def kpi_report(desk, *, since: str | None = None, until: str | None = None, group: str | None = None) -> dict:
+    from deskctl.reports.fcr import load_rules
     from deskctl.reports.kpi import compute
     from deskctl.reports.surveys import load_settings
     from deskctl.sla.policy import load_policy
@@ -61,8 +64,10 @@ def kpi_report(desk, *, since: str | None = None, until: str | None = None, grou
     gc.disable()
     try:
         rows = load_rows(desk)
-        return compute(rows, policy=load_policy(desk), surveys=load_settings(desk),
-                       timezone=str(desk.setting("timezone", default="UTC")), period=period, group=group)
+        policy = load_policy(desk)
+        return compute(rows, policy=policy, surveys=load_settings(desk),
+                       timezone=str(desk.setting("timezone", default="UTC")), period=period, group=group,
+                       fcr_rules=load_rules(desk, policy))
     finally:
         if gc_was_on:
             gc.enable()

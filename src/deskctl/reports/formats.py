@@ -46,6 +46,11 @@ def text_lines(report: dict) -> list[str]:
     lines.append("")
     for key, title in RATES:
         lines.append(f"{title:28} {_rate_text(report[key])}")
+        if key == "first_contact_resolution":
+            for dim, label in (("by_channel", "  by channel"), ("by_group", "  by group")):
+                cells = report[key].get(dim) or {}
+                if cells:
+                    lines.append(f"{label:28} " + ", ".join(f"{k} {_rate_text(r)}" for k, r in cells.items()))
     for key, title in TIMES:
         lines.append(f"{title:28} {_time_text(report[key])}")
     csat = report["csat"]
@@ -80,6 +85,9 @@ def csv_rows(report: dict) -> list[dict]:
     for key, _ in RATES:
         for part in ("rate", "numerator", "denominator"):
             add(key, part, report[key][part])
+    for dim in ("by_channel", "by_group"):
+        for k, r in (report["first_contact_resolution"].get(dim) or {}).items():
+            add(f"first_contact_resolution_{dim}", k, r["rate"])
     for key, _ in TIMES:
         for part in ("count", "mean_seconds", "median_seconds"):
             add(key, part, report[key][part])

@@ -55,6 +55,15 @@ def _table(rows: list[dict], columns: list[tuple[str, str]], empty: str) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _fcr_tables(fcr: dict) -> str:
+    """First-contact resolution by channel and by group (docs/kpis.md)."""
+    parts = []
+    for key, label in (("by_channel", "Channel"), ("by_group", "Group")):
+        rows = [{"value": value, "rate": _rate(r)[0], "of": _rate(r)[1]} for value, r in (fcr.get(key) or {}).items()]
+        parts.append(_table(rows, [("value", label), ("rate", "First contact"), ("of", "Tickets")], "No tickets."))
+    return f'<div class="row">{"".join(parts)}</div>'
+
+
 def render(report: dict, *, desk_name: str) -> str:
     tz = report["timezone"]
     period = report["period"]
@@ -110,6 +119,7 @@ def render(report: dict, *, desk_name: str) -> str:
 <section><h2>Weekly trend</h2>{trend}</section>
 <section><h2>Arrivals by weekday and hour</h2><p class="sub">For staffing and opening hours: darker cells are busier.</p>{heat}</section>
 <section><h2>Volume</h2><div class="row">{volume_charts}</div></section>
+<section><h2>First-contact resolution</h2>{_fcr_tables(report["first_contact_resolution"])}</section>
 <section><h2>Backlog and satisfaction</h2><div class="row">{backlog}{scores}</div></section>
 <section><h2>Oldest open tickets</h2>{_table(oldest, [("id", "Ticket"), ("created", "Created"), ("age", "Age"), ("priority", "Priority"), ("status", "Status"), ("group", "Group"), ("title", "Title")], "No open tickets.")}</section>
 <section><h2>SLA breaches ({report['sla_breaches_total']})</h2>{_table(breaches, [("id", "Ticket"), ("created", "Created"), ("priority", "Priority"), ("clocks", "Breached"), ("state", "Now"), ("group", "Group"), ("title", "Title")], "No SLA breach in the period.")}</section>

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from deskctl.reports.fcr import FcrRules, is_first_contact
 from deskctl.sla.state import outcomes_at
 from deskctl.util import clock
 
@@ -92,8 +93,9 @@ def _handling(row: dict, policy) -> float:
 
 
 def compute(rows: list[dict], *, policy, surveys, timezone: str, period: Period,
-            group: str | None = None, now: datetime | None = None) -> dict:
-    """Every KPI of docs/kpis.md for `rows` (summary rows of active, closed and archived tickets)."""
+            group: str | None = None, now: datetime | None = None, fcr_rules: FcrRules | None = None) -> dict:
+    """Every KPI of docs/kpis.md for `rows` (summary rows of active, closed and archived tickets);
+    `fcr_rules`: the desk's first-contact definition (`reports.fcr.load_rules`)."""
     now_ts = (now or clock.now()).timestamp()
     tz = ZoneInfo(timezone)
     since_ts = period.since.timestamp() if period.since else None
@@ -111,6 +113,8 @@ def compute(rows: list[dict], *, policy, surveys, timezone: str, period: Period,
 
     fcr = esc = reopened = ever_resolved = kb_resolved = total = 0
     volume = {key: Counter() for key in ("type", "category", "priority", "channel")}
+    fcr_rules = fcr_rules or FcrRules()
+    fcr_by = {key: (Counter(), Counter()) for key in ("channel", "group")}  # (first contact, all)
     response_times, resolve_times, handling = [], [], []
     sla_counts = {"response": Counter(), "resolution": Counter()}
     asked = answered = 0
@@ -151,8 +155,11 @@ def compute(rows: list[dict], *, policy, surveys, timezone: str, period: Period,
         week = weeks[week_of(created)]
         week["created"] += 1
         reopens = int(row.get("reopen_count") or 0)
-        if row.get("first_contact") and not reopens:
-            fcr += 1
+        first_contact = is_first_contact(row, fcr_rules, policy)
+        fcr += first_contact
+        for key, (hits, seen) in fcr_by.items():
+            seen[row.get(key)] += 1
+            hits[row.get(key)] += first_contact
         if int(row.get("escalation_level") or 0) > 0:
             esc += 1
         if done or reopens:
@@ -200,7 +207,11 @@ def compute(rows: list[dict], *, policy, surveys, timezone: str, period: Period,
     return {
         "period": period.to_dict(), "group": group, "timezone": timezone,
         "volume": {"total": total, **{f"by_{key}": _count(counter) for key, counter in volume.items()}},
-        "first_contact_resolution": _rate(fcr, total),
+        "first_contact_resolution": {
+            **_rate(fcr, total), "definition": fcr_rules.to_dict(),
+            **{f"by_{key}": {("(none)" if value is None else str(value)): _rate(hits[value], n)
+                             for value, n in sorted(seen.items(), key=lambda kv: (-kv[1], str(kv[0])))}
+               for key, (hits, seen) in fcr_by.items()}},
         "response_sla": sla_rate("response"),
         "resolution_sla": sla_rate("resolution"),
         "time_to_first_response": _stats(response_times),

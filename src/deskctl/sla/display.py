@@ -24,11 +24,18 @@ def with_sla(desk, rows: list[dict], *, detail: bool = True) -> list[dict]:
 
 
 def ticket_with_sla(desk, ticket: dict) -> dict:
-    """The full ticket with its computed `sla` (never stored)."""
+    """The full ticket with its computed `sla` (never stored), with its `periods` (see
+    `sla.explain`) when the priority changed or the ticket waited."""
     from deskctl.tickets.model import summary_row
 
     policy = load_policy(desk)
-    return {**ticket, "sla": ticket_sla(summary_row(ticket), policy, clock.now().timestamp())}
+    row, now = summary_row(ticket), clock.now().timestamp()
+    sla = ticket_sla(row, policy, now)
+    if sla["policy"] is not None and (row.get("priority_changes") or row.get("pending_periods")):
+        from deskctl.sla.explain import periods
+
+        sla["periods"] = periods(row, policy, now)
+    return {**ticket, "sla": sla}
 
 
 def local_time(desk, iso: str | None) -> str:

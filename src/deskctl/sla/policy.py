@@ -177,7 +177,15 @@ def _build(config: dict) -> tuple[SlaPolicy | None, list[tuple[tuple, str]]]:
 
 
 def problems(config: dict) -> list[tuple[tuple, str]]:
-    return _build(config)[1]
+    found = _build(config)[1]
+    # the calendar first-contact resolution counts its window in (docs/kpis.md)
+    fcr = (config.get("kpis") or {}).get("fcr") if isinstance(config.get("kpis"), dict) else None
+    calendar = fcr.get("calendar") if isinstance(fcr, dict) else None
+    known = ["sla", "wall", *(config.get("calendars") or {})]
+    if calendar is not None and str(calendar) not in known:
+        found.append((("kpis", "fcr", "calendar"), f"kpis.fcr.calendar {calendar!r} is not a calendar "
+                      f"(use one of: {', '.join(map(str, known))})"))
+    return found
 
 
 def load_policy(desk) -> SlaPolicy:

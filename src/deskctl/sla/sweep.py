@@ -2,7 +2,8 @@
 
 - a running SLA clock at risk -> notify the ticket's group (once per clock);
 - a running SLA clock breached -> escalate one level along `escalation_path`, raise the priority
-  one step and notify (once per ticket, per reopening);
+  one step and notify (once per ticket, per reopening); the raise is for the queue and who
+  handles it: the SLA target in force stays the one the ticket had (`sla.state.schedule`);
 - resolved for `resolved_autoclose` without reopening -> close;
 - pending on the requester for `pending_reminder` -> remind (once per pending period), and for
   `pending_autoclose` -> resolve and close.
@@ -212,7 +213,9 @@ class Sweep:
             if higher:
                 steps.append((Action(tid, "raise-priority", f"{row.get('priority')} -> {higher}", key),
                                lambda: operations.update(desk, tid, actor=ACTOR, fields={"priority": higher},
-                                                  note=f"automatic: {names} SLA breached")))
+                                                         note=f"automatic: {names} SLA breached",
+                                                         # the target in force stays (docs/sla.md)
+                                                         data={"automatic": "sla-breach"})))
         return steps
 
     def _pending(self, row, done, now, remind_after, close_after):

@@ -106,7 +106,8 @@ def create_or_touch(desk, *, actor: str, title: str, type: str | None = None, de
                     assignee: str | None = None, tags: list[str] | None = None,
                     dedup_key: str | None = None, dedup_scope: str = "open", resolved: str | None = None,
                     links: list[dict] | None = None, fields: dict | None = None,
-                    check_form: bool = False) -> tuple[dict, bool]:
+                    check_form: bool = False, kb: str | None = None,
+                    sop_run: str | None = None) -> tuple[dict, bool]:
     """Create a ticket, or, when an open ticket has the same `dedup_key`, record that it was
     seen again. With `dedup_scope="any"` a resolved, closed or archived ticket with the key is
     returned as it is (a retried CI job that already resolved its change opens none).
@@ -114,7 +115,9 @@ def create_or_touch(desk, *, actor: str, title: str, type: str | None = None, de
     `fields` are the form's facts (name -> value as written, see `tickets.forms`); those the
     form requires at create must be there. With `resolved` and `check_form` (a person resolving
     at first contact) the category and the fields required at resolve must be there too.
-    Returns (ticket, created)."""
+    With `resolved`, `kb` names the article (or `flow:ID`) that solved it, as `resolve --kb`
+    records it, and `sop_run` the id of a successful SOP run, linked as `sop run --ticket`
+    links one (a `sop.run` event; the run record names the ticket). Returns (ticket, created)."""
     if dedup_scope not in DEDUP_SCOPES:
         raise BadInput(f"dedup scope {dedup_scope!r} is not valid", f"use one of: {', '.join(DEDUP_SCOPES)}")
     if not title or not title.strip():
@@ -123,6 +126,7 @@ def create_or_touch(desk, *, actor: str, title: str, type: str | None = None, de
                 "urgency": urgency, "channel": channel, "service": service, "group": group,
                 "assignee": assignee, "tags": tags or []}
     _validate_choices(desk, explicit)
+    run = _credits(desk, resolved, kb, sop_run)
     contact = {"title": title, "description": description, "requester": requester or {},
                "system": system or {}, "channel": channel, "service": service, "type": type}
     ruled, fired = classify(desk, contact)
@@ -172,14 +176,20 @@ def create_or_touch(desk, *, actor: str, title: str, type: str | None = None, de
                 lifecycle.record(ticket, at=now, actor=f"rule:{','.join(fired)}", action="classified",
                                  changes={k: [None, v] for k, v in ruled.items()},
                                  note=f"rules fired: {', '.join(fired)}", data={"rules": fired})
+            if run is not None:
+                lifecycle.record(ticket, at=now, actor=actor, action="sop.run", note=run["note"], data=run["data"])
             if resolved:
-                changes = lifecycle.apply_changes(ticket, {
-                    "status": "resolved", "resolution": resolved, "resolved_at": now,
-                    "first_response_at": now, "first_contact": True})
+                updates: dict[str, Any] = {"status": "resolved", "resolution": resolved, "resolved_at": now,
+                                           "first_response_at": now, "first_contact": True}
+                if kb:
+                    updates["kb_articles"] = [kb]
+                changes = lifecycle.apply_changes(ticket, updates)
                 lifecycle.record(ticket, at=now, actor=actor, action="resolve", changes=changes,
-                                 note="resolved at first contact")
+                                 note="resolved at first contact", data={"kb": kb} if kb else None)
             tx.put(ticket, model.summary_row(ticket))
             created = True
+    if created and run is not None:
+        _link_run(desk, run["record"], ticket["id"])
     if created:
         events.emit("ticket_created", ticket=ticket, desk=desk)
     elif event is not None:
@@ -188,6 +198,46 @@ def create_or_touch(desk, *, actor: str, title: str, type: str | None = None, de
 
 
 DEDUP_SCOPES = ("open", "any")
+
+
+def _credits(desk, resolved: str | None, kb: str | None, sop_run: str | None) -> dict | None:
+    """Check `--kb` and `--sop-run` of a create before anything is written; the run's event
+    (note, data as `sop run --ticket` records it, and its record), or None."""
+    if (kb or sop_run) and not resolved:
+        given, later = (("--kb", "`deskctl ticket resolve ID --kb ...`") if kb
+                        else ("--sop-run", "`deskctl sop run NAME --ticket ID`"))
+        raise BadInput(f"{given} credits what solved the ticket: it needs --resolved ANSWER",
+                       f"add --resolved ANSWER, or credit it when it is solved: {later}")
+    if kb and not kb.startswith("flow:"):
+        from deskctl.kb.articles import article_exists
+
+        if not article_exists(desk, kb):
+            raise NotFound(f"no knowledge-base article {kb!r}", "find one with `deskctl kb search WORDS`")
+    if not sop_run:
+        return None
+    from deskctl.runbooks import records
+    from deskctl.util import redact
+
+    record = records.load(desk, sop_run)
+    if record.get("status") != "ok":
+        raise BadInput(f"--sop-run {sop_run}: the run ended {record.get('status')}, it solved nothing",
+                       "give a run that succeeded (`deskctl sop history`)")
+    if record.get("ticket"):
+        raise BadInput(f"--sop-run {sop_run}: the run is already linked to {record['ticket']}",
+                       f"resolve {record['ticket']} instead, or give another run")
+    hosts = record.get("hosts", [])
+    ok = [h.get("host") for h in hosts if h.get("status") == "ok"]
+    data = {"run_id": record["id"], "sop": record.get("sop"), "sop_hash": record.get("sop_hash"),
+            "status": record["status"], "params": record.get("params"), "hosts": len(hosts)}
+    note = f"SOP {record.get('sop')} run {record['id']}: {record['status']}; ok: {', '.join(map(str, ok)) or 'none'}"
+    return {"note": redact.redact(note), "data": redact.redact_data(data), "record": record}
+
+
+def _link_run(desk, record: dict, ticket_id: str) -> None:
+    """The run record names the ticket it solved, as a run made with `--ticket` does."""
+    from deskctl.runbooks import records
+
+    records.save(desk, {**record, "ticket": ticket_id})
 
 
 def create_ticket(desk, *, actor: str, title: str, type: str = "incident", **fields: Any) -> dict:
@@ -211,9 +261,10 @@ def add_event(desk, ticket_id: str, *, actor: str, action: str, note: str = "", 
     return change_ticket(desk, ticket_id, actor, "event", change)
 
 
-def update(desk, ticket_id: str, *, actor: str, fields: dict, note: str = "") -> dict:
+def update(desk, ticket_id: str, *, actor: str, fields: dict, note: str = "", data: dict | None = None) -> dict:
     """Change the ticket's attributes in `fields`; its key `fields` holds form values (name ->
-    value as written; empty removes one), each change recorded as `fields.NAME` [old, new]."""
+    value as written; empty removes one), each change recorded as `fields.NAME` [old, new].
+    `data` goes into the history event (the sweep marks its raise `automatic`)."""
     _validate_choices(desk, fields)
     given = fields.get("fields") or {}
     if given:  # checked against the ticket as it will be (type, category) before the lock
@@ -236,7 +287,8 @@ def update(desk, ticket_id: str, *, actor: str, fields: dict, note: str = "") ->
             values = forms.parse_values(desk, given, ticket_type=ticket.get("type"),
                                         category=ticket.get("category"), clearing=True)
             changes.update(_set_fields(ticket, values))
-        return lifecycle.record(ticket, at=now, actor=actor, action="update", changes=changes, note=note)
+        return lifecycle.record(ticket, at=now, actor=actor, action="update", changes=changes, note=note,
+                                data=data)
 
     return change_ticket(desk, ticket_id, actor, "update", change)
 

@@ -41,6 +41,8 @@ def render_ticket(t: dict, zone: str = "UTC", form: dict | None = None) -> list[
     width = max(len(k) for k, _ in shown)
     lines = [f"{t['id']}  {visible_cell(str(t['title']))}", ""]
     lines += [f"{k.ljust(width)}  {visible_cell(str(v))}" for k, v in shown]
+    if len((t.get("sla") or {}).get("periods") or []) > 1:
+        lines += ["", "SLA periods"] + ["  " + line for line in sla_periods(t["sla"]["periods"], zone)]
     if t.get("description"):
         lines += ["", *t["description"].splitlines()]
     lines += ["", "Timeline"]
@@ -52,6 +54,20 @@ def render_ticket(t: dict, zone: str = "UTC", form: dict | None = None) -> list[
                      "action": e["action"] + (" (internal)" if e.get("internal") else ""), "what": what})
     lines += ["  " + line for line in format_table(rows, [("at", "WHEN"), ("actor", "WHO"), ("action", "ACTION"), ("what", "WHAT")], indent=2)]
     return lines
+
+
+def sla_periods(periods: list[dict], zone: str) -> list[str]:
+    """Each period of the SLA clocks: the priority, the target in force, business time, why."""
+    def local(iso: str | None) -> str:  # the zone is named once, in the header
+        return format_local(iso, zone).rsplit(" ", 1)[0] if iso else "now"
+
+    label = format_local(periods[0]["from"], zone).rsplit(" ", 1)[-1]
+    rows = [{"from": local(p["from"]), "to": local(p["to"]),
+             "priority": p["priority"] or "-",
+             "target": f"{p['target']} " + "/".join(v or "-" for v in p["targets"].values()) if p["target"] else "none",
+             "elapsed": "paused" if p["pending"] else p["elapsed"], "why": p["why"]} for p in periods]
+    return format_table(rows, [("from", f"FROM ({label})"), ("to", "TO"), ("priority", "PRIORITY"), ("target", "TARGET"),
+                               ("elapsed", "USED"), ("why", "WHY")], indent=2)
 
 
 def _form_pairs(values: dict, form: dict, zone: str) -> list[tuple[str, str]]:
