@@ -157,6 +157,7 @@ def _add_sla(desk, rows: list[dict], detail: bool) -> None:
 @click.option("--category", "categories", **multi, help="Filter by category; repeatable.")
 @click.option("--group", "groups", **multi, help="Filter by group; repeatable.")
 @click.option("--assignee", help="Filter by assignee.")
+@click.option("--handled-by", metavar="NAME", help="Tickets NAME worked on: any history event by them, or assigned to them.")
 @click.option("--requester", help="Requester name or e-mail contains this.")
 @click.option("--tag", "tags", **multi, help="Has this tag; repeatable.")
 @click.option("--service", help="Filter by affected service.")
@@ -171,8 +172,8 @@ def _add_sla(desk, rows: list[dict], detail: bool) -> None:
 @click.option("--excel", is_flag=True, help="CSV for spreadsheets: a byte-order mark and CRLF (implies --format csv).")
 @json_option
 @pass_app
-def list_(app, status, all_, types, priorities, categories, groups, assignee, requester, tags, service, search,
-          form_fields, older_than, sort, limit, fmt, excel, as_json) -> None:
+def list_(app, status, all_, types, priorities, categories, groups, assignee, handled_by, requester, tags, service,
+          search, form_fields, older_than, sort, limit, fmt, excel, as_json) -> None:
     """The queue: open tickets, oldest first (filters combine)."""
     from deskctl.tickets.queries import Query, run_query
 
@@ -180,7 +181,7 @@ def list_(app, status, all_, types, priorities, categories, groups, assignee, re
                   categories=csv_list(categories), groups=csv_list(groups), assignee=assignee,
                   requester=requester, tags=csv_list(tags), service=service, search=search,
                   older_than=older_than, sort=sort, limit=limit,
-                  fields=parse_assignments(form_fields, "--field"))
+                  fields=parse_assignments(form_fields, "--field"), handled_by=handled_by)
     rows = run_query(app.desk, query)
     _add_sla(app.desk, rows, detail=as_json)
     if as_json:
