@@ -294,6 +294,23 @@ def update(app, ticket_id, title, description, category, priority, impact, urgen
 # -- lifecycle: each step is one call of `tickets.operations`, printed as `STEP: ...` ----------
 
 
+def _notified_text(sent: list[dict]) -> str:
+    """`; notified L2 (smtp, webhook)`: who was told of a hand-over, and how."""
+    receivers: dict[str, list[str]] = {}
+    for d in sent:
+        receivers.setdefault(d.get("receiver", "?"), []).append(str(d.get("channel")))
+    return "".join(f"; notified {who} ({', '.join(how)})" for who, how in receivers.items())
+
+
+def _warn_failed(sent: list[dict]) -> None:
+    """The hand-over is stored whatever happens to the message: a failed delivery is a warning
+    (the notification log holds it), not a failed command that a script would retry."""
+    for d in sent:
+        if not d.get("ok", True):
+            output.warn(f"could not notify {d.get('receiver')} via {d.get('channel')} to {d.get('to')}: "
+                        f"{d.get('error')} (recorded in the notification log)")
+
+
 @ticket.command()
 @click.argument("ticket_id")
 @click.option("--to", help="Engineer.")
@@ -305,8 +322,11 @@ def assign(app, ticket_id, to, group, note, as_json) -> None:
     """Assign to an engineer (--to) and/or a group (--group)."""
     from deskctl.tickets import operations
 
-    result = operations.assign(app.desk, ticket_id, actor=app.actor, to=to, group=group, note=note)
-    _show_result(result, as_json, f"assign: {_line(result)}")
+    sent: list[dict] = []
+    result = operations.assign(app.desk, ticket_id, actor=app.actor, to=to, group=group, note=note,
+                               notifications=sent)
+    _show_result(result, as_json, f"assign: {_line(result)}{_notified_text(sent)}", notified=sent)
+    _warn_failed(sent)
 
 
 @ticket.command()
@@ -359,8 +379,11 @@ def escalate(app, ticket_id, group, reason, as_json) -> None:
     """Hand over to a higher support group."""
     from deskctl.tickets import operations
 
-    result = operations.escalate(app.desk, ticket_id, actor=app.actor, group=group, reason=reason)
-    _show_result(result, as_json, f"escalate: {_line(result)}")
+    sent: list[dict] = []
+    result = operations.escalate(app.desk, ticket_id, actor=app.actor, group=group, reason=reason,
+                                 notifications=sent)
+    _show_result(result, as_json, f"escalate: {_line(result)}{_notified_text(sent)}", notified=sent)
+    _warn_failed(sent)
 
 
 @ticket.command()
