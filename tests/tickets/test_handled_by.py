@@ -56,3 +56,23 @@ def test_the_summary_says_which_group_escalated_resolved_or_passed_it_on():
     assert set(h["people"]) == {"anna", "lucia", "nico"}  # rules are not people
     assert h["people"]["lucia"]["assigned"] and h["people"]["lucia"]["to"] == "2026-11-23T09:30:00+00:00"
     assert h["people"]["anna"]["escalated"] == 1 and h["people"]["nico"]["resolved"] == 1
+
+
+def test_recording_a_survey_is_not_handling_the_ticket():
+    history = [
+        {"at": "2026-11-23T09:00:00+00:00", "actor": "anna", "action": "created", "changes": {}},
+        {"at": "2026-11-23T09:05:00+00:00", "actor": "anna", "action": "resolve",
+         "changes": {"status": ["new", "resolved"]}},
+        {"at": "2026-11-24T09:00:00+00:00", "actor": "ana@example.com", "action": "survey",
+         "changes": {"survey": [None, {"score": 4}]}},
+    ]
+    assert set(handling_summary({"history": history, "group": "L1"})["handling"]["people"]) == {"anna"}
+
+
+def test_the_requester_answering_is_not_handling_their_own_ticket():
+    history = [
+        {"at": "2026-11-23T09:00:00+00:00", "actor": "Ana@example.com", "action": "created", "changes": {}},
+        {"at": "2026-11-23T09:05:00+00:00", "actor": "paolo", "action": "comment", "changes": {}},
+    ]
+    ticket = {"history": history, "group": "L1", "requester": {"email": "ana@example.com", "name": "Ana"}}
+    assert set(handling_summary(ticket)["handling"]["people"]) == {"paolo"}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 # Automatic actors are not staff: the sweep (`deskctl.sla.sweep.ACTOR`) and rules (`rule:NAME`).
 AUTOMATIC_ACTORS = frozenset({"sweep", "system", ""})
+# Recording what the requester thinks of the service is not work on the ticket.
+NOT_WORK = frozenset({"survey", "survey-consent"})
 
 
 def is_person(actor: str | None) -> bool:
@@ -31,8 +33,12 @@ def handling_summary(ticket: dict) -> dict:
     `escalated` (escalations away from it), `reassigned` (moves to another group by `assign`),
     `resolved` (resolutions while it held the ticket). A person's entry: `from`, `to` (first and
     last involvement: an event by them or their assignment; None while still assigned to an open
-    ticket), `assigned`, `resolved` and `escalated` (by them)."""
+    ticket), `assigned`, `resolved` and `escalated` (by them). Survey answers and consent
+    records are not work, nor is anything the ticket's own requester does: they are left out."""
     history = ticket.get("history") or []
+    requester = ticket.get("requester") or {}
+    # the requester answering on the portal or by mail is not handling their own ticket
+    customer = {str(v).casefold() for v in (requester.get("email"), requester.get("name")) if v}
     group = _initial(history, "group", ticket.get("group"))
     assignee = _initial(history, "assignee", ticket.get("assignee"))
     groups: dict[str, dict] = {}
@@ -66,7 +72,9 @@ def handling_summary(ticket: dict) -> dict:
     for event in history:
         at, actor, action = event.get("at"), event.get("actor"), event.get("action")
         changes = event.get("changes") or {}
-        if is_person(actor):
+        if action in NOT_WORK:
+            continue
+        if is_person(actor) and str(actor).casefold() not in customer:
             touch(actor, at)
         if action == "reopen":
             holding = True
@@ -79,7 +87,7 @@ def handling_summary(ticket: dict) -> dict:
                 counter = "escalated" if action == "escalate" else "reassigned"
                 groups[str(group)][counter] = groups[str(group)].get(counter, 0) + 1
                 release(groups, group, at)
-            if action == "escalate" and is_person(actor):
+            if action == "escalate" and str(actor) in people:
                 people[str(actor)]["escalated"] += 1
             group = group_change[1]
             if holding:
@@ -93,7 +101,7 @@ def handling_summary(ticket: dict) -> dict:
         if action == "resolve":
             if group and str(group) in groups:
                 groups[str(group)]["resolved"] += 1
-            if is_person(actor):
+            if str(actor) in people and is_person(actor):
                 people[str(actor)]["resolved"] += 1
             holding = False
             release(groups, group, at)
