@@ -315,7 +315,7 @@ def record(desk, ticket_id: str, *, actor: str, score: int | None = None, commen
             survey["method"] = method
         changes = lifecycle.apply_changes(ticket, {"survey": survey})
         parts = ([f"satisfaction {score}/5"] if score is not None else []) + [f"{k} {v}" for k, v in parsed.items()]
-        note = ", ".join(parts) + (f" by {method}" if method else "") + (f": {comment}" if comment else "")
+        note = ", ".join(parts) + (f" ({method})" if method else "") + (f": {comment}" if comment else "")
         return lifecycle.record(ticket, at=now, actor=actor, action="survey", changes=changes, note=note)
 
     # one transaction with the lifecycle check (resolved or closed only) and a fresh read
