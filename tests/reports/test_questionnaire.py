@@ -117,6 +117,7 @@ def test_three_questions_recorded_per_question_declined_never_asked_and_html_mea
     assert shown == {"overall": "5.00 / 5", "response_time": "3.00 / 5", "problem_solving": "4.00 / 5",
                      "communication": "4.50 / 5"}
     assert parser.tables["Lowest-scoring comments"][1][:3] == [ana, "3.0", "<b>too slow</b>"]
+    assert parser.tables["Work per group"][0] == ["Group", "Handled", "Escalated onward", "Reassigned onward", "Resolved"]
 
     # Bob changes his mind: from then on he is asked like everyone else
     at(drun, ASKED, "ticket", "survey", bob_closed, "--consent")

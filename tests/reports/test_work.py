@@ -53,6 +53,10 @@ def test_group_report_counts_what_the_group_handled_including_what_it_escalated_
     assert at(drun, t(14), "report", "kpi", "--group", "L3", "--until", "2026-11-22")["group_work"]["touched"] == 0
     text = drun("report", "kpi", "--group", "L2", env={"DESKCTL_NOW": t(14)})
     assert "Work of group L2" in text.stdout and "escalated onward 1" in text.stdout
+    everyone = at(drun, t(14), "report", "kpi")
+    assert {w["group"]: (w["touched"], w["escalated_onward"], w["resolved"]) for w in everyone["work_by_group"]} == {
+        "L1": (3, 1, 1), "L2": (3, 1, 1), "L3": (1, 0, 1)}
+    assert everyone["handling_missing"] == 0
     # every ticket an engineer worked on
     assert [r["id"] for r in at(drun, t(14), "ticket", "list", "--all", "--handled-by", "lucia")] == [
         ids["to_l3"], ids["l2"]]

@@ -87,6 +87,10 @@ def kpi_report(desk, *, since: str | None = None, until: str | None = None, grou
         result["group"] = group
         if group:
             result["group_work"] = handled.group_work(rows, group, period)
+        # rows from before `handling` existed are left out here (completing them means reading
+        # every ticket on each report): `store check --repair` brings them in
+        result["work_by_group"] = handled.work_by_group(rows, period)
+        result["handling_missing"] = sum(1 for r in rows if "handling" not in r)
         result["time_per_type"] = handled.time_per_type(rows, policy=policy, period=period)
         result["satisfaction"] = satisfaction.compute(rows, surveys, period, language=_language(desk))
         return result

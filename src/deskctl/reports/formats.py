@@ -76,6 +76,12 @@ def _work_lines(report: dict) -> list[str]:
     if work:
         lines += ["", f"{'Work of group ' + work['group']:28} touched {work['touched']}, escalated onward "
                       f"{work['escalated_onward']}, reassigned onward {work['reassigned_onward']}, resolved {work['resolved']}"]
+    elif report.get("work_by_group"):
+        lines += ["", "Work per group (held in the period: handled, escalated onward, reassigned onward, resolved):"]
+        lines += [f"  {w['group']:26} {w['touched']}, {w['escalated_onward']}, {w['reassigned_onward']}, {w['resolved']}"
+                  for w in report["work_by_group"]]
+        if report.get("handling_missing"):
+            lines.append(f"  ({report['handling_missing']} older ticket(s) not counted: run `deskctl store check --repair`)")
     times = report.get("time_per_type") or {}
     for part, title in (("by_type", "Time per type"), ("by_category", "Time per category")):
         if times.get(part):
@@ -172,8 +178,11 @@ def csv_rows(report: dict) -> list[dict]:
     add("sla_breaches", "total", report["sla_breaches_total"])
     work = report.get("group_work")
     if work:
-        for part in ("touched", "escalated_onward", "reassigned_onward", "resolved"):
+        for part in WORK_PARTS:
             add("group_work", part, work[part])
+    for w in report.get("work_by_group") or []:
+        for part in WORK_PARTS:
+            add(f"work_by_group_{part}", w["group"], w[part])
     for part, found in (report.get("time_per_type") or {}).items():
         for key, v in found.items():
             for figure in ("resolved", "median_resolution_seconds", "median_handling_seconds"):
@@ -189,4 +198,5 @@ def csv_rows(report: dict) -> list[dict]:
     return rows
 
 
+WORK_PARTS = ("touched", "escalated_onward", "reassigned_onward", "resolved")
 CSV_COLUMNS = [("kpi", "kpi"), ("key", "key"), ("value", "value")]

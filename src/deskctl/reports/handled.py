@@ -47,36 +47,61 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
+class _Window:
+    """The period as timestamps, and what a group's entry in a row's `handling` says about it."""
+
+    def __init__(self, period: Period):
+        self.since, self.until = _iso(period.since), _iso(period.until)
+        self.since_ts = period.since.timestamp() if period.since else None
+        self.until_ts = period.until.timestamp()
+
+    def holds(self, iso: str | None) -> bool:
+        t = _ts(iso)
+        return t is not None and (self.since_ts is None or t >= self.since_ts) and t < self.until_ts
+
+    def outcomes(self, row: dict, group: str, entry: dict) -> list[str]:
+        """[] if the group did not hold the ticket in the period, else "touched" and what else
+        it did then: "escalated_onward" / "reassigned_onward" (it left the group in the period,
+        or came back since), "resolved" (resolved in the period while the group held it)."""
+        if not handled_in(entry, self.since, self.until):
+            return []
+        found = ["touched"]
+        away = self.holds(entry.get("to")) or entry.get("to") is None  # None: it came back to the group since
+        if entry.get("escalated") and away:
+            found.append("escalated_onward")
+        elif entry.get("reassigned") and away:
+            found.append("reassigned_onward")
+        if entry.get("resolved") and row.get("group") == group and self.holds(row.get("resolved_at")):
+            found.append("resolved")
+        return found
+
+
+WORK = ("touched", "escalated_onward", "reassigned_onward", "resolved")
+
+
 def group_work(rows: list[dict], group: str, period: Period) -> dict:
     """What `group` did in the period, whenever the tickets were created: tickets it held
     (touched), passed on by escalation or by reassignment, and resolved."""
-    since, until = _iso(period.since), _iso(period.until)
-    since_ts = period.since.timestamp() if period.since else None
-    until_ts = period.until.timestamp()
-
-    def in_period(iso: str | None) -> bool:
-        t = _ts(iso)
-        return t is not None and (since_ts is None or t >= since_ts) and t < until_ts
-
-    touched, escalated, reassigned, resolved = [], [], [], []
+    window = _Window(period)
+    tickets: dict[str, list[str]] = {key: [] for key in WORK}
     for row in rows:
         entry = ((row.get("handling") or {}).get("groups") or {}).get(group)
-        if not entry or not handled_in(entry, since, until):
-            continue
-        touched.append(row["id"])
-        # it left the group at `to`: escalated or reassigned then, if `to` is in the period
-        left = in_period(entry.get("to"))
-        away = left or entry.get("to") is None  # None: it came back to the group since
-        if entry.get("escalated") and away:
-            escalated.append(row["id"])
-        elif entry.get("reassigned") and away:
-            reassigned.append(row["id"])
-        if entry.get("resolved") and row.get("group") == group and in_period(row.get("resolved_at")):
-            resolved.append(row["id"])
-    return {"group": group, "touched": len(touched), "escalated_onward": len(escalated),
-            "reassigned_onward": len(reassigned), "resolved": len(resolved),
-            "tickets": {"touched": sorted(touched)[:200], "escalated_onward": sorted(escalated)[:200],
-                        "reassigned_onward": sorted(reassigned)[:200], "resolved": sorted(resolved)[:200]}}
+        for outcome in window.outcomes(row, group, entry) if entry else []:
+            tickets[outcome].append(row["id"])
+    return {"group": group, **{key: len(ids) for key, ids in tickets.items()},
+            "tickets": {key: sorted(ids)[:200] for key, ids in tickets.items()}}
+
+
+def work_by_group(rows: list[dict], period: Period) -> list[dict]:
+    """`group_work` counts for every group, in one pass (the HTML report's table)."""
+    window = _Window(period)
+    counts: dict[str, dict[str, int]] = {}
+    for row in rows:
+        for group, entry in (((row.get("handling") or {}).get("groups")) or {}).items():
+            for outcome in window.outcomes(row, group, entry):
+                slot = counts.setdefault(group, dict.fromkeys(WORK, 0))
+                slot[outcome] += 1
+    return [{"group": g, **c} for g, c in sorted(counts.items(), key=lambda gc: (-gc[1]["touched"], gc[0]))]
 
 
 def _credited(row: dict, by: str, key: str, what: str) -> bool:

@@ -133,6 +133,17 @@ def _work_sections(report: dict) -> str:
                         for key, title in (("touched", "Tickets handled"), ("escalated_onward", "Escalated onward"),
                                            ("reassigned_onward", "Reassigned onward"), ("resolved", "Resolved")))
         parts.append(f'<section><h2>Work of group {escape(work["group"])}</h2><div class="cards">{cards}</div></section>')
+    by_group = report.get("work_by_group")
+    if by_group is not None and not work:
+        missing = report.get("handling_missing") or 0
+        note = (f'<p class="muted">{missing} ticket(s) stored by an older deskctl are not counted: '
+                "run <code>deskctl store check --repair</code>.</p>" if missing else "")
+        parts.append("<section><h2>Work per group</h2>"
+                     '<p class="sub">Tickets each group held in the period, whenever they were created.</p>' + note
+                     + _table(by_group, [("group", "Group"), ("touched", "Handled"),
+                                         ("escalated_onward", "Escalated onward"),
+                                         ("reassigned_onward", "Reassigned onward"), ("resolved", "Resolved")],
+                              "No group held a ticket in the period.") + "</section>")
     times = report.get("time_per_type") or {}
     for key, title, column in (("by_type", "Time per call type", "Type"), ("by_category", "Time per category", "Category")):
         rows = [{"key": k, "resolved": v["resolved"], "handling": _median(v["median_handling_seconds"]),
