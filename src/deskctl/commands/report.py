@@ -10,7 +10,7 @@ from deskctl.commands._common import json_option, pass_app
 period_options = [
     click.option("--since", metavar="WHEN", help="Tickets created from then: 2026-11-01 (desk time zone), 30d (ago), an ISO time."),
     click.option("--until", metavar="WHEN", help="...up to and including this day or time (default: now)."),
-    click.option("--group", help="Only tickets of this support group."),
+    click.option("--group", help="Only tickets this support group handled (held at some time), with what it did in the period."),
 ]
 
 
@@ -29,17 +29,30 @@ def report() -> None:
 @_with_period
 @click.option("--format", "fmt", type=click.Choice(["text", "csv"]), default="text", show_default=True)
 @click.option("--excel", is_flag=True, help="CSV for spreadsheets: a byte-order mark and CRLF (implies --format csv).")
+@click.option("--by", type=click.Choice(["assignee", "group", "channel", "category", "type"]),
+              help="One row per person, group (every one that handled a ticket), channel, category or type.")
 @json_option
 @pass_app
-def kpi(app, since, until, group, fmt, excel, as_json) -> None:
+def kpi(app, since, until, group, fmt, excel, by, as_json) -> None:
     """The KPIs as text, JSON or CSV (definitions: docs/kpis.md).
 
     Volume, first-contact resolution, SLA compliance, response/resolve/handling times, reopen
-    and escalation rates, CSAT, backlog by age, arrivals by weekday x hour."""
+    and escalation rates, CSAT and the questionnaire, backlog by age, arrivals by weekday x
+    hour, time per call type; with --by, the main figures per person, group, channel, ..."""
     from deskctl.reports.data import kpi_report
-    from deskctl.reports.formats import CSV_COLUMNS, csv_rows, text_lines
+    from deskctl.reports.formats import CSV_COLUMNS, by_columns, by_rows, csv_rows, text_lines
 
-    result = kpi_report(app.desk, since=since, until=until, group=group)
+    result = kpi_report(app.desk, since=since, until=until, group=group, by=by)
+    if by:
+        if as_json:
+            output.print_json(result)
+        elif fmt == "csv" or excel:
+            output.print_csv(by_rows(result, csv=True), by_columns(by, csv=True), excel=excel)
+        elif result["rows"]:
+            output.print_table(by_rows(result), by_columns(by))
+        else:
+            output.info("no tickets in the period")
+        return
     if as_json:
         output.print_json(result)
     elif fmt == "csv" or excel:

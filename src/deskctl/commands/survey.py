@@ -35,4 +35,25 @@ def pending(app, include_expired, as_json) -> None:
         row["ago"] = format_age(row["closed_seconds_ago"])
     output.print_table(rows, [("id", "ID"), ("closed_local", "CLOSED"), ("ago", "AGO"), ("requester", "REQUESTER"),
                               ("group", "GROUP"), ("title", "TITLE")])
-    output.info(f"{len(rows)} ticket(s) awaiting a survey; record answers with `deskctl ticket survey ID --score N`")
+    output.info(f"{len(rows)} ticket(s) awaiting a survey; record answers with `deskctl ticket survey ID --score N`"
+                " (and --answer QUESTION=VALUE, --method)")
+
+
+@survey.command()
+@click.option("--language", "--lang", "language", help="Show the questions in this language (default: the desk's).")
+@json_option
+@pass_app
+def questions(app, language, as_json) -> None:
+    """The desk's questionnaire: what `ticket survey --answer QUESTION=VALUE` takes."""
+    from deskctl.reports.surveys import load_settings
+
+    settings = load_settings(app.desk)
+    lang = language or str(app.desk.setting("default_language", default="en"))
+    rows = [{**q.to_dict(), "shown": q.text_in(lang),
+             "takes": " | ".join(q.choices) if q.choices else f"1-{q.scale}"} for q in settings.questions]
+    if as_json:
+        output.print_json({"language": lang, "methods": settings.methods, "questions": rows})
+        return
+    output.print_table([{"id": "overall", "takes": "1-5", "shown": "Overall satisfaction (--score)"}, *rows],
+                       [("id", "QUESTION"), ("takes", "TAKES"), ("shown", "TEXT")])
+    output.info(f"methods (--method): {', '.join(settings.methods)}")

@@ -159,6 +159,7 @@ def _add_sla(desk, rows: list[dict], detail: bool) -> None:
 @click.option("--category", "categories", **multi, help="Filter by category; repeatable.")
 @click.option("--group", "groups", **multi, help="Filter by group; repeatable.")
 @click.option("--assignee", help="Filter by assignee.")
+@click.option("--handled-by", metavar="NAME", help="Tickets NAME worked on: any history event by them, or assigned to them.")
 @click.option("--requester", help="Requester name or e-mail contains this.")
 @click.option("--tag", "tags", **multi, help="Has this tag; repeatable.")
 @click.option("--service", help="Filter by affected service.")
@@ -173,8 +174,8 @@ def _add_sla(desk, rows: list[dict], detail: bool) -> None:
 @click.option("--excel", is_flag=True, help="CSV for spreadsheets: a byte-order mark and CRLF (implies --format csv).")
 @json_option
 @pass_app
-def list_(app, status, all_, types, priorities, categories, groups, assignee, requester, tags, service, search,
-          form_fields, older_than, sort, limit, fmt, excel, as_json) -> None:
+def list_(app, status, all_, types, priorities, categories, groups, assignee, handled_by, requester, tags, service,
+          search, form_fields, older_than, sort, limit, fmt, excel, as_json) -> None:
     """The queue: open tickets, oldest first (filters combine)."""
     from deskctl.tickets.queries import Query, run_query
 
@@ -182,7 +183,7 @@ def list_(app, status, all_, types, priorities, categories, groups, assignee, re
                   categories=csv_list(categories), groups=csv_list(groups), assignee=assignee,
                   requester=requester, tags=csv_list(tags), service=service, search=search,
                   older_than=older_than, sort=sort, limit=limit,
-                  fields=parse_assignments(form_fields, "--field"))
+                  fields=parse_assignments(form_fields, "--field"), handled_by=handled_by)
     rows = run_query(app.desk, query)
     _add_sla(app.desk, rows, detail=as_json)
     if as_json:
@@ -295,6 +296,23 @@ def update(app, ticket_id, title, description, category, priority, impact, urgen
 # -- lifecycle: each step is one call of `tickets.operations`, printed as `STEP: ...` ----------
 
 
+def _notified_text(sent: list[dict]) -> str:
+    """`; notified L2 (smtp, webhook)`: who was told of a hand-over, and how."""
+    receivers: dict[str, list[str]] = {}
+    for d in sent:
+        receivers.setdefault(d.get("receiver", "?"), []).append(str(d.get("channel")))
+    return "".join(f"; notified {who} ({', '.join(how)})" for who, how in receivers.items())
+
+
+def _warn_failed(sent: list[dict]) -> None:
+    """The hand-over is stored whatever happens to the message: a failed delivery is a warning
+    (the notification log holds it), not a failed command that a script would retry."""
+    for d in sent:
+        if not d.get("ok", True):
+            output.warn(f"could not notify {d.get('receiver')} via {d.get('channel')} to {d.get('to')}: "
+                        f"{d.get('error')} (recorded in the notification log)")
+
+
 @ticket.command()
 @click.argument("ticket_id")
 @click.option("--to", help="Engineer.")
@@ -306,8 +324,11 @@ def assign(app, ticket_id, to, group, note, as_json) -> None:
     """Assign to an engineer (--to) and/or a group (--group)."""
     from deskctl.tickets import operations
 
-    result = operations.assign(app.desk, ticket_id, actor=app.actor, to=to, group=group, note=note)
-    _show_result(result, as_json, f"assign: {_line(result)}")
+    sent: list[dict] = []
+    result = operations.assign(app.desk, ticket_id, actor=app.actor, to=to, group=group, note=note,
+                               notifications=sent)
+    _show_result(result, as_json, f"assign: {_line(result)}{_notified_text(sent)}", notified=sent)
+    _warn_failed(sent)
 
 
 @ticket.command()
@@ -360,8 +381,11 @@ def escalate(app, ticket_id, group, reason, as_json) -> None:
     """Hand over to a higher support group."""
     from deskctl.tickets import operations
 
-    result = operations.escalate(app.desk, ticket_id, actor=app.actor, group=group, reason=reason)
-    _show_result(result, as_json, f"escalate: {_line(result)}")
+    sent: list[dict] = []
+    result = operations.escalate(app.desk, ticket_id, actor=app.actor, group=group, reason=reason,
+                                 notifications=sent)
+    _show_result(result, as_json, f"escalate: {_line(result)}{_notified_text(sent)}", notified=sent)
+    _warn_failed(sent)
 
 
 @ticket.command()
@@ -541,13 +565,34 @@ def sweep(app, dry_run, as_json) -> None:
 
 @ticket.command("survey")
 @click.argument("ticket_id")
-@click.option("--score", required=True, type=click.IntRange(1, 5), help="Satisfaction from 1 (very unhappy) to 5 (very happy).")
+@click.option("--score", type=click.IntRange(1, 5), help="Overall satisfaction from 1 (very unhappy) to 5 (very happy).")
+@click.option("--answer", "answers", metavar="QUESTION=VALUE", **multi,
+              help="An answer to a question of the desk's questionnaire (`deskctl survey questions`); repeatable.")
+@click.option("--method", help="How the requester was asked: phone, email, online, in-person (config surveys.methods).")
 @click.option("--comment", default="", help="What the requester said.")
+@click.option("--declined", is_flag=True, help="Record that the requester declines surveys (never asked again).")
+@click.option("--consent", is_flag=True, help="Record that the requester agrees to surveys (again).")
 @json_option
 @pass_app
-def survey_(app, ticket_id, score, comment, as_json) -> None:
-    """Record a satisfaction answer (1-5) on a resolved or closed ticket."""
-    from deskctl.reports.surveys import record
+def survey_(app, ticket_id, score, answers, method, comment, declined, consent, as_json) -> None:
+    """Record a satisfaction answer on a resolved or closed ticket, or the requester's consent.
 
-    result = record(app.desk, ticket_id, actor=app.actor, score=score, comment=comment)
-    _show_result(result, as_json, f"recorded satisfaction {score}/5 for {result['id']}")
+    The overall --score and/or --answer per question; a requester who declined is refused (exit 2)."""
+    from deskctl.errors import BadInput
+    from deskctl.reports import surveys
+
+    if declined or consent:
+        if declined and consent:
+            raise BadInput("--declined and --consent contradict each other", "give one of them")
+        if score is not None or answers or method or comment:
+            raise BadInput("--declined/--consent record consent only", "record answers in a separate call")
+        result = surveys.record_consent(app.desk, ticket_id, actor=app.actor, given=consent)
+        said = "agrees to" if consent else "declines"
+        _show_result(result, as_json, f"recorded that the requester of {result['id']} {said} satisfaction surveys")
+        return
+    result = surveys.record(app.desk, ticket_id, actor=app.actor, score=score, comment=comment,
+                            answers=parse_assignments(answers, "--answer"), method=method)
+    shown = result["survey"]
+    parts = ([f"satisfaction {score}/5"] if score is not None else []) + [
+        f"{k} {v}" for k, v in (shown.get("answers") or {}).items()]
+    _show_result(result, as_json, f"recorded {', '.join(parts)} for {result['id']}")

@@ -604,6 +604,15 @@ SCHEMA = Fields({
     "surveys": Fields({
         "sample": Share(zero=True), "types": NAMES,
         "window": Duration("or false: no limit", low=1, high=10 * YEAR_SECONDS, off=True), "once": Bool(),
+        # questionnaires (docs/kpis.md#surveys): checked in detail by reports.surveys.settings_problems
+        "every": Int("ask every Nth closed ticket", low=1, high=100000),
+        "delay": Duration("ask no sooner after closing", low=0, high=YEAR_SECONDS),
+        "methods": NAMES,
+        "questionnaire": ListOf(Fields({
+            "id": Text(pattern=r"[a-z][a-z0-9_]*", expects="a question id: lower-case letters, digits and _"),
+            "text": OneOf(Text(nonempty=True), MapOf(Text(nonempty=True)), expects="text, or language -> text"),
+            "scale": Int("answers 1..scale", low=2, high=10), "choices": ListOf(Text(nonempty=True), min_items=2),
+        }, required=("id", "text")), expects="a list of questions like {id: solved, text: {en: ...}, scale: 5}"),
     }),
     "runbooks": Fields({
         "forks": Int("hosts in parallel", low=1, high=1000),

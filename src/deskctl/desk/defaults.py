@@ -96,7 +96,10 @@ DEFAULTS: dict = {
     # wall = wall-clock time, or a calendar's name), never escalated, reassigned, pending or reopened.
     "kpis": {"fcr": {"window": "30m", "calendar": "sla", "same_account": True}},
     # Satisfaction surveys: which closed tickets are asked, and for how long after closing.
-    "surveys": {"sample": "100%", "types": [], "window": "14d", "once": True},
+    # `questionnaire`: questions asked besides the overall score (id, text per language, a 1-5
+    # `scale` or `choices`); `every`: only every Nth closed ticket; `delay`: not sooner after closing.
+    "surveys": {"sample": "100%", "types": [], "window": "14d", "once": True, "every": 1, "delay": 0,
+                "methods": ["phone", "email", "online", "in-person"], "questionnaire": []},
     # SOP runbooks (deskctl sop run): parallel hosts, bounded waits, where new secrets go
     "runbooks": {
         "forks": 10,  # hosts run in parallel (--forks overrides)

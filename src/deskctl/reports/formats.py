@@ -66,7 +66,82 @@ def text_lines(report: dict) -> list[str]:
     if busiest is not None:
         lines.append(f"{'Busiest hour':28} {busiest:02d}:00-{busiest + 1:02d}:00 ({arrivals['by_hour'][busiest]} tickets)")
     lines.append(f"{'SLA breaches':28} {report['sla_breaches_total']}")
+    lines += _work_lines(report)
     return lines
+
+
+def _median_text(seconds) -> str:
+    return "-" if seconds is None else format_business(seconds)
+
+
+def _work_lines(report: dict) -> list[str]:
+    """What a group did (`--group`), time per call type, and the questionnaire."""
+    lines = []
+    work = report.get("group_work")
+    if work:
+        lines += ["", f"{'Work of group ' + work['group']:28} touched {work['touched']}, escalated onward "
+                      f"{work['escalated_onward']}, reassigned onward {work['reassigned_onward']}, resolved {work['resolved']}"]
+    elif report.get("work_by_group"):
+        lines += ["", "Work per group (held in the period: handled, escalated onward, reassigned onward, resolved):"]
+        lines += [f"  {w['group']:26} {w['touched']}, {w['escalated_onward']}, {w['reassigned_onward']}, {w['resolved']}"
+                  for w in report["work_by_group"]]
+        if report.get("handling_missing"):
+            lines.append(f"  ({report['handling_missing']} older ticket(s) not counted: run `deskctl store check --repair`)")
+    times = report.get("time_per_type") or {}
+    for part, title in (("by_type", "Time per type"), ("by_category", "Time per category")):
+        if times.get(part):
+            lines += ["", f"{title} (median handling / resolution):"]
+            lines += [f"  {key:26} {_median_text(v['median_handling_seconds'])} / "
+                      f"{_median_text(v['median_resolution_seconds'])} ({v['resolved']} resolved)"
+                      for key, v in times[part].items()]
+    sat = report.get("satisfaction")
+    if sat and sat["responses"]:
+        lines += ["", f"Survey answers: {sat['responses']} ("
+                  + ", ".join(f"{k} {v}" for k, v in sat["by_method"].items()) + ")"]
+        for q in sat["questions"]:
+            if q["kind"] == "scale":
+                mean = "-" if q["mean"] is None else f"{q['mean']:.2f}/{q['scale']}"
+                lines.append(f"  {q['id']:26} {mean} from {q['responses']} answer(s)")
+            else:
+                lines.append(f"  {q['id']:26} " + ", ".join(f"{k} {v}" for k, v in q["answers"].items()))
+        for c in sat["lowest_comments"]:
+            lines.append(f"  lowest: {c['id']} ({c['score']}): {c['comment']}")
+    return lines
+
+
+def by_columns(by: str, *, csv: bool = False) -> list[tuple[str, str]]:
+    if csv:
+        return [(by, by), ("volume", "volume"), ("resolved", "resolved"), ("escalated", "escalated"),
+                ("fcr_rate", "fcr_rate"), ("median_handling_seconds", "median_handling_seconds"),
+                ("median_resolution_seconds", "median_resolution_seconds"),
+                ("response_sla_rate", "response_sla_rate"), ("resolution_sla_rate", "resolution_sla_rate"),
+                ("csat_average", "csat_average"), ("csat_responses", "csat_responses")]
+    return [(by, by.upper()), ("volume", "TICKETS"), ("resolved", "RESOLVED"), ("escalated", "ESCALATED"),
+            ("fcr", "FCR"), ("handling", "MEDIAN HANDLING"), ("resolution", "MEDIAN RESOLUTION"),
+            ("response_sla", "RESPONSE SLA"), ("resolution_sla", "RESOLUTION SLA"), ("csat", "CSAT")]
+
+
+def by_rows(result: dict, *, csv: bool = False) -> list[dict]:
+    """The breakdown's rows flattened for a table (text) or CSV (numbers as they are)."""
+    out = []
+    for r in result["rows"]:
+        if csv:
+            out.append({**r, "fcr_rate": r["first_contact_resolution"]["rate"],
+                        "response_sla_rate": r["response_sla"]["rate"],
+                        "resolution_sla_rate": r["resolution_sla"]["rate"],
+                        "csat_average": r["csat"]["average"], "csat_responses": r["csat"]["responses"]})
+            continue
+        csat = r["csat"]
+        out.append({**r, "fcr": _short_rate(r["first_contact_resolution"]),
+                    "handling": _median_text(r["median_handling_seconds"]),
+                    "resolution": _median_text(r["median_resolution_seconds"]),
+                    "response_sla": _short_rate(r["response_sla"]), "resolution_sla": _short_rate(r["resolution_sla"]),
+                    "csat": "-" if csat["average"] is None else f"{csat['average']:.2f} ({csat['responses']})"})
+    return out
+
+
+def _short_rate(r: dict) -> str:
+    return "-" if r["rate"] is None else f"{percent_text(r['rate'])} ({r['numerator']}/{r['denominator']})"
 
 
 def csv_rows(report: dict) -> list[dict]:
@@ -109,7 +184,27 @@ def csv_rows(report: dict) -> list[dict]:
         for part in ("created", "resolved", "sla_breached"):
             add(f"weekly_{part}", week["week"], week[part])
     add("sla_breaches", "total", report["sla_breaches_total"])
+    work = report.get("group_work")
+    if work:
+        for part in WORK_PARTS:
+            add("group_work", part, work[part])
+    for w in report.get("work_by_group") or []:
+        for part in WORK_PARTS:
+            add(f"work_by_group_{part}", w["group"], w[part])
+    for part, found in (report.get("time_per_type") or {}).items():
+        for key, v in found.items():
+            for figure in ("resolved", "median_resolution_seconds", "median_handling_seconds"):
+                add(f"time_{part}", f"{key} {figure}", v[figure])
+    sat = report.get("satisfaction")
+    if sat:
+        add("survey", "responses", sat["responses"])
+        for q in sat["questions"]:
+            if q["kind"] == "scale":
+                add("survey_question_mean", q["id"], q["mean"])
+            for answer, n in q["answers"].items():
+                add(f"survey_answers_{q['id']}", answer, n)
     return rows
 
 
+WORK_PARTS = ("touched", "escalated_onward", "reassigned_onward", "resolved")
 CSV_COLUMNS = [("kpi", "kpi"), ("key", "key"), ("value", "value")]

@@ -122,11 +122,75 @@ def render(report: dict, *, desk_name: str) -> str:
 <section><h2>First-contact resolution</h2>{_fcr_tables(report["first_contact_resolution"])}</section>
 <section><h2>Backlog and satisfaction</h2><div class="row">{backlog}{scores}</div></section>
 <section><h2>Oldest open tickets</h2>{_table(oldest, [("id", "Ticket"), ("created", "Created"), ("age", "Age"), ("priority", "Priority"), ("status", "Status"), ("group", "Group"), ("title", "Title")], "No open tickets.")}</section>
+{_work_sections(report)}{_satisfaction_section(report)}
 <section><h2>SLA breaches ({report['sla_breaches_total']})</h2>{_table(breaches, [("id", "Ticket"), ("created", "Created"), ("priority", "Priority"), ("clocks", "Breached"), ("state", "Now"), ("group", "Group"), ("title", "Title")], "No SLA breach in the period.")}</section>
 </main>
 <footer><p class="muted">Definitions of every figure: docs/kpis.md in deskctl.</p></footer>
 </body></html>
 """
+
+
+def _median(seconds) -> str:
+    return "-" if seconds is None else format_business(seconds)
+
+
+def _work_sections(report: dict) -> str:
+    """What the group did (`--group`) and the time per call type."""
+    parts = []
+    work = report.get("group_work")
+    if work:
+        cards = "".join(_card(title, str(work[key]), f"by group {work['group']} in the period")
+                        for key, title in (("touched", "Tickets handled"), ("escalated_onward", "Escalated onward"),
+                                           ("reassigned_onward", "Reassigned onward"), ("resolved", "Resolved")))
+        parts.append(f'<section><h2>Work of group {escape(work["group"])}</h2><div class="cards">{cards}</div></section>')
+    by_group = report.get("work_by_group")
+    if by_group is not None and not work:
+        missing = report.get("handling_missing") or 0
+        note = (f'<p class="muted">{missing} ticket(s) stored by an older deskctl are not counted: '
+                "run <code>deskctl store check --repair</code>.</p>" if missing else "")
+        parts.append("<section><h2>Work per group</h2>"
+                     '<p class="sub">Tickets each group held in the period, whenever they were created.</p>' + note
+                     + _table(by_group, [("group", "Group"), ("touched", "Handled"),
+                                         ("escalated_onward", "Escalated onward"),
+                                         ("reassigned_onward", "Reassigned onward"), ("resolved", "Resolved")],
+                              "No group held a ticket in the period.") + "</section>")
+    times = report.get("time_per_type") or {}
+    for key, title, column in (("by_type", "Time per call type", "Type"), ("by_category", "Time per category", "Category")):
+        rows = [{"key": k, "resolved": v["resolved"], "handling": _median(v["median_handling_seconds"]),
+                 "resolution": _median(v["median_resolution_seconds"])} for k, v in (times.get(key) or {}).items()]
+        parts.append(f"<section><h2>{escape(title)}</h2>" + _table(
+            rows, [("key", column), ("resolved", "Resolved"), ("handling", "Median handling"),
+                   ("resolution", "Median resolution")], "No ticket resolved in the period.") + "</section>")
+    return "\n".join(parts)
+
+
+def _satisfaction_section(report: dict) -> str:
+    """The questionnaire: each question's mean (or its choices), per group, category and
+    channel, by method, and the lowest-scoring comments."""
+    sat = report.get("satisfaction")
+    if not sat:
+        return ""
+    questions = [{"id": q["id"], "text": q["text"], "responses": q["responses"],
+                  "mean": "-" if q.get("mean") is None else (f"{q['mean']:.2f} / {q['scale']}" if q["kind"] == "scale" else "-"),
+                  "answers": ", ".join(f"{k}: {v}" for k, v in q["answers"].items())}
+                 for q in sat["questions"]]
+    rated = [q["id"] for q in sat["questions"] if q["kind"] == "scale"]
+    body = [f'<p class="sub">{sat["responses"]} answer(s); by method: '
+            + escape(", ".join(f"{k} {v}" for k, v in sat["by_method"].items()) or "-") + "</p>",
+            _table(questions, [("id", "Question"), ("text", "Text"), ("mean", "Mean"), ("responses", "Answers"),
+                               ("answers", "Answers per value")], "No survey answer in the period.")]
+    for dim in ("group", "category", "channel"):
+        rows = [{"key": k, "responses": v["responses"],
+                 **{f"q.{qid}": "-" if m is None else f"{m:.2f}" for qid, m in v["means"].items()}}
+                for k, v in sat[f"by_{dim}"].items()]
+        if rows:
+            body.append(f"<h3>By {escape(dim)}</h3>" + _table(
+                rows, [("key", dim.capitalize()), ("responses", "Answers"), *[(f"q.{qid}", qid) for qid in rated]], ""))
+    body.append("<h3>Lowest-scoring comments</h3>" + _table(
+        sat["lowest_comments"], [("id", "Ticket"), ("score", "Score"), ("comment", "Comment"), ("group", "Group"),
+                                 ("category", "Category"), ("channel", "Channel"), ("method", "Method")],
+        "No comment in the period."))
+    return f"<section><h2>Satisfaction survey</h2>{''.join(body)}</section>"
 
 
 def write_report(path: Path, report: dict, *, desk_name: str) -> Path:

@@ -78,3 +78,15 @@ def deliver(desk, topic: str, message: dict, recipients: list[str]) -> list[dict
     if not results:
         results.append({"channel": "log", "to": desk.rel(where), "ok": True})
     return results
+
+
+def staff_recipients(desk, name: str | None) -> list[str]:
+    """Where a group or a person is told: their addresses in `sweep.recipients` (the one
+    group -> addresses mapping, which may name people too), else the name itself (an e-mail
+    address is mailed; any other name reaches only the webhook and the log)."""
+    if not name:
+        return []
+    configured = (desk.setting("sweep", "recipients", default={}) or {}).get(name)
+    if configured:
+        return [str(configured)] if isinstance(configured, str) else [str(a) for a in configured]
+    return [str(name)]

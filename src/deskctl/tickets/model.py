@@ -27,7 +27,7 @@ SUMMARY_FIELDS = (
     "id", "type", "title", "category", "priority", "status", "channel", "service", "group",
     "assignee", "tags", "created_at", "updated_at", "resolved_at", "closed_at", "dedup_key",
     "seen_count", "pending_reason", "first_response_at", "escalation_level", "reopen_count",
-    "kb_articles", "survey", "first_contact", "pending_on", "confirmed",
+    "kb_articles", "survey", "first_contact", "pending_on", "confirmed", "survey_consent",
 )
 
 
@@ -43,6 +43,10 @@ def summary_row(ticket: dict) -> dict:
     from deskctl.sla.periods import timeline_summary
 
     row.update(timeline_summary(ticket))
+    # who held it when: work per group and per person, `ticket list --handled-by`
+    from deskctl.tickets.handling import handling_summary
+
+    row.update(handling_summary(ticket))
     return row
 
 

@@ -311,7 +311,32 @@ def _set_fields(ticket: dict, values: dict) -> dict[str, list]:
     return changes
 
 
-def assign(desk, ticket_id: str, *, actor: str, to: str | None = None, group: str | None = None, note: str = "") -> dict:
+def _tell_receivers(desk, ticket: dict, *, actor: str, what: str, receivers: list[str], reason: str,
+                    notifications: list | None) -> None:
+    """Notify the group or person a ticket was handed to, through the desk's channels
+    (`sla.notify.deliver`: webhook, mail, and always the notification log). Nobody is told
+    about a ticket they gave themselves. The change is stored already: a failed delivery is
+    reported in `notifications`, never raised."""
+    from deskctl.sla.notify import deliver, staff_recipients
+
+    for receiver in dict.fromkeys(r for r in receivers if r and r != actor):
+        tid = ticket["id"]
+        subject = f"[{tid}] {what} to {receiver} by {actor}: {ticket.get('title') or ''}"
+        text = (f"{tid}: {ticket.get('title') or ''}\n{what} to {receiver} by {actor}"
+                + (f": {reason}" if reason else "")
+                + f"\npriority {ticket.get('priority')}, group {ticket.get('group')}, "
+                  f"assignee {ticket.get('assignee') or '-'}, status {ticket.get('status')}")
+        topic = "ticket.escalated" if what == "escalated" else "ticket.assigned"
+        results = deliver(desk, topic, {"subject": subject, "text": text, "ticket": tid, "to": receiver},
+                          staff_recipients(desk, receiver))
+        if notifications is not None:
+            notifications.extend({**r, "receiver": receiver} for r in results)
+
+
+def assign(desk, ticket_id: str, *, actor: str, to: str | None = None, group: str | None = None, note: str = "",
+           notify: bool = True, notifications: list | None = None) -> dict:
+    """Assign to a person and/or a group; the new holder is notified (`notifications`
+    receives one delivery result each)."""
     if not to and not group:
         raise BadInput("assign needs --to USER and/or --group GROUP")
     if group:
@@ -328,7 +353,17 @@ def assign(desk, ticket_id: str, *, actor: str, to: str | None = None, group: st
         changes = lifecycle.apply_changes(ticket, updates)
         return lifecycle.record(ticket, at=now, actor=actor, action="assign", changes=changes, note=note)
 
-    return change_ticket(desk, ticket_id, actor, "assign", change)
+    ticket = change_ticket(desk, ticket_id, actor, "assign", change)
+    event = ticket["history"][-1]
+    receivers = []
+    if "assignee" in event["changes"] and ticket.get("assignee"):
+        receivers.append(ticket["assignee"])  # a person: the group needs no separate word
+    elif "group" in event["changes"]:
+        receivers.append(ticket["group"])
+    if notify:
+        _tell_receivers(desk, ticket, actor=actor, what="assigned", receivers=receivers, reason=note,
+                        notifications=notifications)
+    return ticket
 
 
 def start(desk, ticket_id: str, *, actor: str, note: str = "") -> dict:
@@ -356,7 +391,10 @@ def pend(desk, ticket_id: str, *, actor: str, reason: str, on: str = "requester"
     return change_ticket(desk, ticket_id, actor, "pend", change)
 
 
-def escalate(desk, ticket_id: str, *, actor: str, group: str, reason: str) -> dict:
+def escalate(desk, ticket_id: str, *, actor: str, group: str, reason: str, notify: bool = True,
+             notifications: list | None = None) -> dict:
+    """Hand the ticket to `group`, which is notified (`notifications` receives one delivery
+    result each)."""
     model.check_choice(desk, "group", group)
     if not reason.strip():
         raise BadInput("escalate needs --reason (why first line cannot solve it)")
@@ -367,7 +405,11 @@ def escalate(desk, ticket_id: str, *, actor: str, group: str, reason: str) -> di
             "escalation_level": int(ticket.get("escalation_level") or 0) + 1})
         return lifecycle.record(ticket, at=now, actor=actor, action="escalate", changes=changes, note=reason)
 
-    return change_ticket(desk, ticket_id, actor, "escalate", change)
+    ticket = change_ticket(desk, ticket_id, actor, "escalate", change)
+    if notify:
+        _tell_receivers(desk, ticket, actor=actor, what="escalated", receivers=[group], reason=reason,
+                        notifications=notifications)
+    return ticket
 
 
 def comment(desk, ticket_id: str, *, actor: str, text: str, internal: bool = False) -> dict:

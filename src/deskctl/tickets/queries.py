@@ -22,7 +22,7 @@ class Query:
                  categories: list[str] | None = None, groups: list[str] | None = None, assignee: str | None = None,
                  requester: str | None = None, tags: list[str] | None = None, service: str | None = None,
                  search: str | None = None, older_than: str | None = None, sort: str = "age",
-                 limit: int | None = None, fields: dict | None = None):
+                 limit: int | None = None, fields: dict | None = None, handled_by: str | None = None):
         self.status = status  # open | all | a status name | comma-separated statuses
         self.types = types or []
         self.priorities = priorities or []
@@ -31,6 +31,7 @@ class Query:
         self.assignee, self.requester, self.tags, self.service = assignee, requester, tags or [], service
         self.search, self.older_than, self.sort, self.limit = search, older_than, sort, limit
         self.fields = fields or {}  # form field -> value as written (`--field location=3.12`)
+        self.handled_by = handled_by  # a person who worked on the ticket (any event, or assigned)
 
 
 def _statuses(query: Query) -> set[str] | None:
@@ -88,11 +89,35 @@ def _field_tests(desk, query: Query) -> list:
     return tests
 
 
+def _handled_by_test(desk, query: Query):
+    """`--handled-by NAME`: a test on rows. Rows written before the `handling` summary existed
+    are judged from their tickets' histories (`store check --repair` brings them up to date)."""
+    if query.handled_by is None:
+        return None
+    name = query.handled_by.strip()
+    if not name:
+        raise BadInput("--handled-by is empty", "give the name of a member of staff, e.g. --handled-by lucia")
+    from deskctl.tickets.handling import handled_by, handling_summary
+
+    store = open_store(desk)
+
+    def test(row: dict) -> bool:
+        if "handling" not in row:
+            full = store.get(row["id"])
+            row["handling"] = handling_summary(full)["handling"] if full else {}
+        return handled_by(row, name)
+
+    return test
+
+
 def run_query(desk, query: Query) -> list[dict]:
     """Summary rows matching the query, sorted, with `age` (seconds) and `age_text` added."""
     statuses = _statuses(query)
     _check_filters(desk, query)
     field_tests = _field_tests(desk, query)
+    handled = _handled_by_test(desk, query)
+    if handled is not None:
+        field_tests.append(handled)
     now = clock.now()
     created_before = None
     if query.older_than:
@@ -105,7 +130,7 @@ def run_query(desk, query: Query) -> list[dict]:
         assignee=query.assignee, requester=query.requester, tags=frozenset(query.tags),
         created_before=created_before, text=query.search, sort=query.sort,
         priority_order=PRIORITIES, limit=None if field_tests else query.limit))
-    if field_tests:  # form fields match by their type (a day, any case): tested here, then limited
+    if field_tests:  # form fields (by their type: a day, any case), handlers: tested here, then limited
         selected = [row for row in selected if all(test(row) for test in field_tests)][: query.limit or None]
     stamp = now.timestamp()
     for row in selected:
