@@ -18,10 +18,11 @@ class ShortNotice:
     start: str  # ISO 8601, as stored
     minimum: float  # seconds
     left: float  # seconds from now to the start (negative: already started)
+    local: str = ""  # the start in the desk's time zone, for messages
 
     def describe(self) -> str:
         when = f"it starts in {span(self.left)}" if self.left > 0 else f"it started {span(-self.left)} ago"
-        return f"{self.kind} needs at least {span(self.minimum)} of notice, and {when} ({self.start})"
+        return f"{self.kind} needs at least {span(self.minimum)} of notice, and {when} ({self.local or self.start})"
 
 
 def span(seconds: float) -> str:
@@ -64,7 +65,10 @@ def short_notice(config: dict, record: dict, version: dict, now: datetime | None
     left = (datetime.fromisoformat(start) - (now or clock.now())).total_seconds()
     if left >= minimum:
         return None
-    return ShortNotice(record["kind"], start, minimum, left)
+    from deskctl.announcements.fields import desk_zone
+
+    local = datetime.fromisoformat(start).astimezone(desk_zone(config)).isoformat(timespec="minutes")
+    return ShortNotice(record["kind"], start, minimum, left, local)
 
 
 def covered(record: dict, found: ShortNotice) -> bool:

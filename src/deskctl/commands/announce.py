@@ -133,6 +133,11 @@ def create(app, kind: str, assignments, from_file, ticket, as_json: bool) -> Non
     if ticket:
         ticket = _check_ticket(app, ticket)
     record = workflow.create(app.desk, kind, raw, actor=app.actor, where=where, ticket=ticket)
+    from deskctl.announcements.notice import short_notice
+
+    found = short_notice(app.desk.config, record, record["versions"][-1])
+    if found:  # said now, not only when it is sent for approval
+        output.warn(f"{record['id']}: {found.describe()}: submitting it will need --short-notice REASON")
     _done(record, as_json, f"created {record['id']} ({kind}, draft); next: deskctl announce preview {record['id']}, then submit it")
 
 
