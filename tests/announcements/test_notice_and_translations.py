@@ -127,3 +127,24 @@ def test_a_closing_notice_given_once_is_refused_before_anything_is_recorded(arun
     italian = (desk / "public" / "announcements" / ann_id / "v2" / "it" / "email.txt").read_text(encoding="utf-8")
     assert "Cosa è stato fatto:\nLa VPN funziona di nuovo." in italian and "The VPN" not in italian
     assert NOW  # the fixed clock of the other steps
+
+
+def test_spans_and_minimums_read_as_people_write_them():
+    from deskctl.announcements.notice import minimum_for, span
+
+    assert span(3 * 86400) == "3 days" and span(86400 + 4 * 3600 + 59) == "1 day 4 hours"
+    assert span(3600) == "1 hour" and span(45 * 60) == "45 minutes" and span(5) == "less than a minute"
+    config = {"announcements": {"min_notice": {"planned-maintenance": "1d12h", "system-update": False}}}
+    assert minimum_for(config, "planned-maintenance") == 36 * 3600
+    assert minimum_for(config, "system-update") is None and minimum_for(config, "unplanned-outage") is None
+
+
+def test_missing_translations_count_a_text_given_once_as_the_default_language():
+    from deskctl.announcements.fields import missing_translations
+    from deskctl.announcements.kinds import get_kind
+
+    kind = get_kind({}, "planned-maintenance")
+    fields = {"impact": {"en": "down", "it": "giù"}, "workaround": "use the phone", "services": ["mail"]}
+    assert missing_translations(kind, fields, ["en", "it", "ru"], "en") == [
+        ("impact", "ru"), ("workaround", "it"), ("workaround", "ru")]
+    assert missing_translations(kind, fields, ["en"], "en") == []
