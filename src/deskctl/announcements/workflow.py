@@ -259,6 +259,7 @@ def update(desk, ann_id: str, raw: dict, *, actor: str, where: Where, note: str 
                 raise BadInput(f"{record['id']} is being cancelled (version {record['version']}): it cannot be changed",
                                f"publish the cancellation, or have it rejected (`deskctl announce reject {record['id']}`)")
             before = dict(public_version(record)["fields"])  # the rejected cancellation is dropped
+            record.pop("cancel_reason", None)
         fields = _checked(record["kind"], config, _merge_texts(before, raw, config), where)
         changed = sorted(k for k in set(fields) | set(before) if fields.get(k) != before.get(k))
         if not changed:
@@ -326,7 +327,8 @@ def resolve(desk, ann_id: str, raw: dict, *, actor: str, where: Where, at: str |
             problems = fallback_problems(desk, record, version)
             if problems:
                 raise ValidationFailed(problems, f"{record['id']}: the closing notice is missing {len(problems)} translation(s)",
-                                       "give each language its text (--set resolution.it=...), or pass --allow-fallback")
+                                       "give resolution a text per language (--set resolution.it=...); another field "
+                                       "is changed with `deskctl announce update` first; or pass --allow-fallback")
         record["status"] = "resolved"
         record["resolved_at"] = fields["end"]
         note = f"resolved at {fields['end']}"
