@@ -82,6 +82,12 @@ def test_a_published_announcement_is_cancelled_through_an_approved_notice(arun, 
         "Cancelled: the work on mail and calendar on December 5, 2026"]
     assert arun("announce", "cancel", ann_id, "--reason", "twice").code == 2
     assert arun("announce", "resolve", ann_id).code == 2
+    # once its window has passed it moves to the recent notices, still cancelled, for recent_days
+    assert arun("announce", "statuspage", env={"DESKCTL_NOW": "2026-12-07T10:00:00+01:00"}).code == 0
+    page = (desk / "public" / "status" / "en" / "index.html").read_text(encoding="utf-8")
+    assert page.index("Recently resolved") < page.index('class="card state-cancelled')
+    assert arun("announce", "statuspage", env={"DESKCTL_NOW": "2026-12-30T10:00:00+01:00"}).code == 0
+    assert "state-cancelled" not in (desk / "public" / "status" / "en" / "index.html").read_text(encoding="utf-8").split("</style>")[1]
 
 
 def test_the_cancellation_goes_only_where_the_announcement_went(arun, desk, sms_desk, sms_gateway):
