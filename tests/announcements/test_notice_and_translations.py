@@ -148,3 +148,18 @@ def test_missing_translations_count_a_text_given_once_as_the_default_language():
     assert missing_translations(kind, fields, ["en", "it", "ru"], "en") == [
         ("impact", "ru"), ("workaround", "it"), ("workaround", "ru")]
     assert missing_translations(kind, fields, ["en"], "en") == []
+
+
+def test_a_published_change_needs_the_reason_only_when_it_moves_the_start_earlier(arun, desk):
+    write(desk, TRANSLATED_YAML)
+    ann_id = create_approved(arun)
+    assert arun("announce", "publish", ann_id).code == 0
+    day_before = {"DESKCTL_NOW": "2026-12-04T22:00:00+01:00"}
+    later = arun("announce", "update", ann_id, "--set", "end=2026-12-06T04:00:00+01:00", env=day_before)
+    assert later.code == 0 and arun("--actor", "bob", "announce", "approve", ann_id, env=day_before).code == 0
+    assert arun("announce", "publish", ann_id, env=day_before).code == 0  # announced in time already
+    earlier = arun("announce", "update", ann_id, "--set", "start=2026-12-05T20:00:00+01:00", env=day_before)
+    assert earlier.code == 0 and arun("--actor", "bob", "announce", "approve", ann_id, env=day_before).code == 0
+    refused = arun("announce", "publish", ann_id, env=day_before)
+    assert refused.code == 2 and "it starts in 22 hours" in refused.stderr, refused
+    assert arun("announce", "publish", ann_id, "--short-notice", "the vendor moved it", env=day_before).code == 0
