@@ -161,3 +161,96 @@ def hook_server():
     server.server.shutdown()
     server.server.server_close()
     server.thread.join(timeout=10)
+
+
+# Fully translated: publishing it needs no --allow-fallback.
+TRANSLATED_YAML = """\
+services: [mail, calendar]
+start: 2026-12-05T22:00:00+01:00
+end: 2026-12-06T02:00:00+01:00
+impact:
+  en: E-mail cannot be sent or received.
+  it: Non sarà possibile inviare o ricevere e-mail.
+  ru: Почту нельзя будет отправлять и получать.
+  ro: Nu se vor putea trimite sau primi e-mailuri.
+workaround:
+  en: Use the phone for urgent matters.
+  it: Per le urgenze usate il telefono.
+  ru: По срочным вопросам звоните по телефону.
+  ro: Pentru urgențe folosiți telefonul.
+languages: [en, it, ru, ro]
+"""
+
+
+class SmsGateway:
+    """A real HTTP server standing in for an SMS gateway: it keeps every request; `fail`
+    maps a recipient to the HTTP status it gets, `slow` recipients get no answer in time."""
+
+    def __init__(self):
+        self.requests: list[dict] = []
+        self.fail: dict[str, int] = {}
+        self.slow: set[str] = set()
+        self.release = threading.Event()  # set at shutdown: a slow answer stops waiting
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _handle(self):
+                length = int(self.headers.get("Content-Length", 0))
+                body = self.rfile.read(length).decode("utf-8")
+                entry = {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body}
+                try:
+                    entry["json"] = json.loads(body)
+                except ValueError:
+                    entry["json"] = None
+                sink.requests.append(entry)
+                to = (entry["json"] or {}).get("to") if isinstance(entry["json"], dict) else None
+                if to in sink.slow:
+                    sink.release.wait(5)
+                status = sink.fail.get(to, 202)
+                self.send_response(status)
+                self.end_headers()
+                # a careless gateway echoes the credential in its error answer
+                answer = "queued" if status < 400 else f"rejected, auth was {self.headers.get('Authorization')}"
+                self.wfile.write(answer.encode())
+
+            do_POST = do_PUT = do_GET = _handle  # noqa: N815 - http.server's naming
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/send"
+
+
+@pytest.fixture
+def sms_gateway():
+    gateway = SmsGateway()
+    gateway.thread.start()
+    yield gateway
+    gateway.release.set()
+    gateway.server.shutdown()
+    gateway.server.server_close()
+    gateway.thread.join(timeout=10)
+
+
+SMS_TOKEN = "Bearer sk-live-Q8z7XwT2pL9v"
+
+
+@pytest.fixture
+def sms_desk(desk, sms_gateway):
+    """The desk publishing through the `sms` channel (and the files) to the gateway above."""
+    replace_config(desk, "\nchannels:\n", (
+        "\nchannels:\n"
+        f"  sms: {{url: \"{sms_gateway.url}\", auth_header_env: SMS_GATEWAY_AUTH, timeout: 2,\n"
+        "        headers: {X-Client: deskctl-tests},\n"
+        "        recipients: {en: [\"+44 7700 900001\", \"+44 7700 900002\"], it: [\"+39 333 0000001\"],\n"
+        "                     ru: [\"+7 900 000 0001\"], ro: [\"+40 700 000 001\"]}}\n"
+    ))
+    replace_config(desk, "publish_channels: [file, statuspage]", "publish_channels: [sms, file]")
+    return desk

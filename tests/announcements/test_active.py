@@ -13,7 +13,7 @@ from tests.announcements.conftest import create_approved
 def publish_outage(arun, *fields: str, ticket: str | None = None) -> str:
     args = ["--set", "impact=It does not work", *fields] + (["--ticket", ticket] if ticket else [])
     ann_id = create_approved(arun, "unplanned-outage", *args)
-    assert arun("announce", "publish", ann_id).code == 0
+    assert arun("announce", "publish", "--allow-fallback", ann_id).code == 0
     return ann_id
 
 
@@ -24,10 +24,10 @@ def test_active_outages_for_a_service(arun, desk, maintenance, monkeypatch):
     create_approved(arun, "degraded-service", "--set", "services=vpn", "--set", "start=2026-12-01T08:00",
                     "--set", "impact=slow")  # approved, never published
     maint = create_approved(arun)  # mail/calendar, starts 5 Dec
-    assert arun("announce", "publish", maint).code == 0
+    assert arun("announce", "publish", "--allow-fallback", maint).code == 0
     release = create_approved(arun, "feature-release", "--set", "services=vpn", "--set", "start=2026-11-30T08:00",
                               "--set", "features=Faster VPN")
-    assert arun("announce", "publish", release).code == 0  # not an outage kind
+    assert arun("announce", "publish", "--allow-fallback", release).code == 0  # not an outage kind
 
     d = Desk(desk)
     now = parse_instant("2026-12-01T10:00:00+01:00")
@@ -43,7 +43,7 @@ def test_active_outages_for_a_service(arun, desk, maintenance, monkeypatch):
     italian = active_outages_for_service(d, "vpn", now, lang="it")[0]
     assert italian["language"] == "it" and "Cosa dire a chi chiama:" in italian["text"]
 
-    assert arun("announce", "resolve", vpn, env={"DESKCTL_NOW": "2026-12-01T11:00:00+01:00"}).code == 0
+    assert arun("announce", "resolve", "--allow-fallback", vpn, env={"DESKCTL_NOW": "2026-12-01T11:00:00+01:00"}).code == 0
     assert active_outages_for_service(d, "vpn", now) == []
 
 
@@ -51,7 +51,7 @@ def test_bulletin_lists_what_callers_will_ask_about_today(arun, maintenance):
     assert arun("bulletin").stderr.startswith("no active bulletins")
     outage = publish_outage(arun, "--set", "services=vpn", "--set", "start=2026-12-01T09:00")
     maint = create_approved(arun)
-    assert arun("announce", "publish", maint).code == 0
+    assert arun("announce", "publish", "--allow-fallback", maint).code == 0
     items = arun("bulletin", "--json").json()
     assert [(b["id"], b["state"]) for b in items] == [(outage, "active")]  # maintenance is 4 days away
     soon = {"DESKCTL_NOW": "2026-12-05T09:00:00+01:00"}

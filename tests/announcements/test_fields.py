@@ -60,13 +60,16 @@ def test_defaults_are_written_into_the_record():
     fields = checker.with_defaults({"services": ["mail"]})
     assert fields["severity"] == "minor"
     assert fields["languages"] == ["en", "it", "ru", "ro"]
-    assert fields["contact"] == "sd@example.com, +39 02 1"
+    # an address and a number read the same in every language: no translation is missing
+    assert fields["contact"] == {lang: "sd@example.com, +39 02 1" for lang in ("en", "it", "ru", "ro")}
 
 
 def test_missing_language_text_falls_back_to_the_default_language():
     assert text_in({"en": "down", "it": "giù"}, "it", "en") == ("giù", False)
     assert text_in({"en": "down", "it": "giù"}, "ru", "en") == ("down", True)
-    assert text_in("down", "ru", "en") == ("down", False)
+    # a text given once is the default language's: in another language it is a fallback
+    assert text_in("down", "ru", "en") == ("down", True)
+    assert text_in("down", "en", "en") == ("down", False)
 
 
 def test_desk_kinds_extend_the_built_in_ones():

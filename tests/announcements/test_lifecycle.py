@@ -10,7 +10,7 @@ from tests.announcements.conftest import NOW, create_approved
 
 def test_approved_update_publishes_version_2_and_resolve_publishes_the_closing_notice(arun, smtp_desk, smtp_sink, maintenance):
     ann_id = create_approved(arun)
-    assert arun("announce", "publish", ann_id).code == 0
+    assert arun("announce", "publish", "--allow-fallback", ann_id).code == 0
     assert len(smtp_sink.messages) == 2
 
     during = {"DESKCTL_NOW": "2026-12-06T01:00:00+01:00"}
@@ -20,7 +20,7 @@ def test_approved_update_publishes_version_2_and_resolve_publishes_the_closing_n
     assert updated.json()["pending"] == {"version": 2, "status": "submitted", "by": "tester"}
     assert len(smtp_sink.messages) == 2  # nothing goes out before the change is approved
     assert arun("--actor", "bob", "announce", "approve", ann_id, env=during).code == 0
-    published = arun("announce", "publish", ann_id, "--json", env=during)
+    published = arun("announce", "publish", "--allow-fallback", ann_id, "--json", env=during)
     assert published.code == 0, published
     report = published.json()
     assert report["version"] == 2 and report["status"] == "published" and report["failed"] == []
@@ -31,7 +31,7 @@ def test_approved_update_publishes_version_2_and_resolve_publishes_the_closing_n
     assert v2["en"]["X-Deskctl-Announcement"] == f"{ann_id} v2"
 
     after = {"DESKCTL_NOW": "2026-12-06T03:30:00+01:00"}
-    resolved = arun("announce", "resolve", ann_id, "--set", "resolution=The new storage is online.", "--json", env=after)
+    resolved = arun("announce", "resolve", "--allow-fallback", ann_id, "--set", "resolution=The new storage is online.", "--json", env=after)
     assert resolved.code == 0, resolved
     assert resolved.json()["version"] == 3 and resolved.json()["status"] == "resolved"
     closing = {m["message"]["Content-Language"]: m["message"] for m in smtp_sink.messages[4:]}
@@ -63,19 +63,19 @@ def test_approved_update_publishes_version_2_and_resolve_publishes_the_closing_n
 
     archived = arun("announce", "archive", ann_id, "--json", env=after)
     assert archived.code == 0 and archived.json()["status"] == "archived"
-    assert arun("announce", "publish", ann_id).code == 2
+    assert arun("announce", "publish", "--allow-fallback", ann_id).code == 2
 
 
 def test_an_update_is_sent_only_once_approved(arun, smtp_desk, smtp_sink, maintenance):
     ann_id = create_approved(arun)
-    assert arun("announce", "publish", ann_id).code == 0
+    assert arun("announce", "publish", "--allow-fallback", ann_id).code == 0
     result = arun("announce", "update", ann_id, "--set", "impact.it=Posta ferma", "--no-publish", "--json")
     assert result.code == 0, result
     assert result.json()["version"] == 2 and len(smtp_sink.messages) == 2
-    assert arun("announce", "publish", ann_id).code == 0
+    assert arun("announce", "publish", "--allow-fallback", ann_id).code == 0
     assert len(smtp_sink.messages) == 2  # still awaiting approval
     assert arun("--actor", "alice", "announce", "approve", ann_id).code == 0
-    assert arun("announce", "publish", ann_id).code == 0
+    assert arun("announce", "publish", "--allow-fallback", ann_id).code == 0
     assert len(smtp_sink.messages) == 4
     nothing = arun("announce", "update", ann_id, "--set", "impact.it=Posta ferma")
     assert nothing.code == 2 and "nothing changes" in nothing.stderr
@@ -83,7 +83,7 @@ def test_an_update_is_sent_only_once_approved(arun, smtp_desk, smtp_sink, mainte
 
 def test_list_filters_by_status_text_and_age(arun, maintenance):
     ann_id = create_approved(arun)
-    assert arun("announce", "publish", ann_id).code == 0
+    assert arun("announce", "publish", "--allow-fallback", ann_id).code == 0
     later = {"DESKCTL_NOW": "2026-12-20T10:00:00+01:00"}
     assert arun("announce", "create", "feature-release", "--set", "services=crm", "--set", "start=2026-12-21T08:00",
                 "--set", "features=Quotes can be signed on a tablet.", env=later).code == 0

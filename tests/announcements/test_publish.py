@@ -14,7 +14,7 @@ ATOM = {"a": "http://www.w3.org/2005/Atom"}
 def test_after_approval_smtp_gets_one_message_per_language_and_list(arun, smtp_desk, smtp_sink, maintenance):
     ann_id = create_approved(arun)
     assert smtp_sink.messages == []
-    result = arun("announce", "publish", ann_id, "--json")
+    result = arun("announce", "publish", "--allow-fallback", ann_id, "--json")
     assert result.code == 0, result
     report = result.json()
     assert report["failed"] == [] and report["status"] == "published"
@@ -40,7 +40,7 @@ def test_after_approval_smtp_gets_one_message_per_language_and_list(arun, smtp_d
     assert titles == ["Плановые работы: mail и calendar, 5 декабря 2026 г."]  # titles are one plain line
 
     # publishing again sends nothing new
-    again = arun("announce", "publish", ann_id, "--json")
+    again = arun("announce", "publish", "--allow-fallback", ann_id, "--json")
     assert again.code == 0, again
     assert again.json()["sent"] == [] and len(again.json()["already_sent"]) == 6
     assert len(smtp_sink.messages) == 2
@@ -52,7 +52,7 @@ def test_a_failed_delivery_is_recorded_and_retried_alone(arun, desk, maintenance
     replace_config(desk, "publish_channels: [file, statuspage]",
                    "publish_channels: [smtp, file]\n  recipients: {en: [staff@example.com]}")
     ann_id = create_approved(arun)
-    result = arun("announce", "publish", ann_id, "--json")
+    result = arun("announce", "publish", "--allow-fallback", ann_id, "--json")
     assert result.code == 1
     report = result.json()
     assert [(d["channel"], d["language"]) for d in report["failed"]] == [("smtp", "en")]
@@ -67,7 +67,7 @@ def test_a_failed_delivery_is_recorded_and_retried_alone(arun, desk, maintenance
     sink = SmtpSink(port)
     sink.start()
     try:
-        retry = arun("announce", "publish", ann_id, "--json")
+        retry = arun("announce", "publish", "--allow-fallback", ann_id, "--json")
     finally:
         sink.stop()
     assert retry.code == 0, retry
@@ -81,7 +81,7 @@ def test_a_failed_delivery_is_recorded_and_retried_alone(arun, desk, maintenance
 def test_incomplete_channel_settings_stop_the_publish_before_sending(arun, desk, maintenance):
     replace_config(desk, "publish_channels: [file, statuspage]", "publish_channels: [file, smtp]")
     ann_id = create_approved(arun)
-    result = arun("announce", "publish", ann_id)
+    result = arun("announce", "publish", "--allow-fallback", ann_id)
     assert result.code == 2
     assert "config/deskctl.yaml: channels.smtp.host is not set" in result.stderr
     record = arun("announce", "show", ann_id, "--json").json()
@@ -93,13 +93,13 @@ def test_webhook_gets_one_json_post_per_language(arun, desk, hook_server, mainte
     replace_config(desk, "publish_channels: [file, statuspage]", "publish_channels: [webhook]")
     ann_id = create_approved(arun)
     hook_server.status = 500
-    failed = arun("announce", "publish", ann_id, "--json")
+    failed = arun("announce", "publish", "--allow-fallback", ann_id, "--json")
     assert failed.code == 1
     assert {d["error"] for d in failed.json()["failed"]} == {"HTTP 500: boom"}
     assert len(hook_server.requests) == 4
 
     hook_server.status = 200
-    result = arun("announce", "publish", ann_id, "--json")
+    result = arun("announce", "publish", "--allow-fallback", ann_id, "--json")
     assert result.code == 0, result
     assert len(result.json()["sent"]) == 4
     posts = {r["json"]["language"]: r for r in hook_server.requests[4:]}
@@ -109,7 +109,7 @@ def test_webhook_gets_one_json_post_per_language(arun, desk, hook_server, mainte
     assert italian["text"].startswith("**Manutenzione programmata: mail e calendar dal 5 al 6 dicembre 2026**")
     assert posts["it"]["headers"]["Authorization"] == "Bearer s3cr3t"
     assert posts["it"]["path"] == "/hook"
-    assert arun("announce", "publish", ann_id).code == 0
+    assert arun("announce", "publish", "--allow-fallback", ann_id).code == 0
     assert len(hook_server.requests) == 8  # nothing posted twice
     stored = (desk / "data" / "announcements" / f"{ann_id}.json").read_text(encoding="utf-8")
     assert "s3cr3t" not in stored
@@ -121,7 +121,7 @@ def test_every_mail_is_marked_automatic_and_keeps_encoded_words_within_rfc_2047(
     replace_config(smtp_desk, "it: [staff-it@example.com, it-managers@example.com]}",
                    "it: [staff-it@example.com], ru: [staff-ru@example.com], ro: [staff-ro@example.com]}")
     ann_id = create_approved(arun)
-    assert arun("announce", "publish", ann_id).code == 0
+    assert arun("announce", "publish", "--allow-fallback", ann_id).code == 0
     assert len(smtp_sink.messages) == 4
     for sent in smtp_sink.messages:
         message = sent["message"]

@@ -15,11 +15,11 @@ def create(arun, *extra: str) -> str:
 
 def test_publishing_before_approval_is_not_permitted(arun):
     ann_id = create(arun)
-    result = arun("announce", "publish", ann_id)
+    result = arun("announce", "publish", "--allow-fallback", ann_id)
     assert result.code == 3
     assert "ANN-0001 is draft, not approved" in result.stderr and "announce submit" in result.stderr
     assert arun("announce", "submit", ann_id).code == 0
-    result = arun("announce", "publish", ann_id)
+    result = arun("announce", "publish", "--allow-fallback", ann_id)
     assert result.code == 3 and "is submitted, not approved" in result.stderr
     assert arun("announce", "show", ann_id, "--json").json()["deliveries"] == []
 
@@ -57,7 +57,7 @@ def test_major_needs_two_managers_or_one_head(arun):
     assert one["status"] == "submitted"
     again = arun("--actor", "alice", "announce", "approve", first)
     assert again.code == 2 and "already approved" in again.stderr
-    assert arun("announce", "publish", first).code == 3
+    assert arun("announce", "publish", "--allow-fallback", first).code == 3
     two = arun("--actor", "bob", "announce", "approve", first, "--json").json()
     assert two["status"] == "approved" and [a["actor"] for a in two["approvals"]] == ["alice", "bob"]
 
@@ -86,7 +86,7 @@ def test_rejection_then_change_then_new_approval(arun):
     assert arun("announce", "submit", ann_id).code == 0
     rejected = arun("--actor", "bob", "announce", "reject", ann_id, "--reason", "say when it will be back")
     assert rejected.code == 0, rejected
-    assert arun("announce", "publish", ann_id).code == 3
+    assert arun("announce", "publish", "--allow-fallback", ann_id).code == 3
     assert arun("announce", "update", ann_id, "--set", "end=2026-12-01T13:00").code == 0
     assert arun("announce", "submit", ann_id).code == 0
     assert arun("--actor", "bob", "announce", "approve", ann_id).code == 0
@@ -103,26 +103,26 @@ def test_changing_an_approved_draft_needs_approval_again(arun, maintenance):
     assert result.code == 0, result
     assert result.json()["status"] == "draft"
     assert "approvals reset" in result.json()["timeline"][-1]["note"]
-    assert arun("announce", "publish", ann_id).code == 3
+    assert arun("announce", "publish", "--allow-fallback", ann_id).code == 3
 
 
 def test_unknown_ids_and_wrong_steps_are_bad_input(arun):
     assert arun("announce", "show", "ANN-0042").code == 2
     assert arun("announce", "show", "nonsense").code == 2
     ann_id = create(arun)
-    result = arun("announce", "resolve", ann_id)
+    result = arun("announce", "resolve", "--allow-fallback", ann_id)
     assert result.code == 2 and "only a published announcement is resolved" in result.stderr
     assert arun("announce", "create", "no-such-kind").code == 2
 
 
 def test_resolving_before_the_start_asks_for_an_end_time(arun, maintenance):
     ann_id = create_approved(arun)
-    assert arun("announce", "publish", ann_id).code == 0
-    result = arun("announce", "resolve", ann_id)
+    assert arun("announce", "publish", "--allow-fallback", ann_id).code == 0
+    result = arun("announce", "resolve", "--allow-fallback", ann_id)
     assert result.code == 2
     assert "ANN-0001 has not started yet (start 2026-12-05T22:00:00+01:00)" in result.stderr
     assert arun("announce", "show", ann_id, "--json").json()["status"] == "published"
-    done = arun("announce", "resolve", ann_id, "--at", "2026-12-05T23:15", "--json")
+    done = arun("announce", "resolve", "--allow-fallback", ann_id, "--at", "2026-12-05T23:15", "--json")
     assert done.code == 0, done
     assert arun("announce", "show", ann_id, "--json").json()["resolved_at"] == "2026-12-05T23:15:00+01:00"
 
@@ -131,4 +131,4 @@ def test_kinds_are_listed_with_their_fields(arun):
     kinds = {k["name"]: k for k in arun("announce", "kinds", "--json").json()}
     assert kinds["planned-maintenance"]["required"] == ["services", "start", "end", "impact"]
     assert kinds["unplanned-outage"]["outage"] is True and "end" in kinds["unplanned-outage"]["optional"]
-    assert len(kinds) == 7
+    assert len(kinds) == 8 and kinds["cancelled"]["required"] == ["services", "start"]

@@ -171,7 +171,13 @@ def _check_channels(report: _Reporter, channels: dict) -> None:
                           f"channels.statuspage.base_url {url!r} must be an absolute http(s) URL or a path "
                           "from the site's root, e.g. https://status.example.com/ or /status/ "
                           "(or leave it out: links are then relative)")
-    for name in ("smtp", "webhook", "statuspage", "file"):
+    sms = channels.get("sms")
+    if isinstance(sms, dict):
+        from deskctl.plugins.builtin.channels import SmsChannel
+
+        for problem in SmsChannel().config_problems(sms, languages=_languages(report.desk.config)):
+            report.config(("channels", "sms", problem.key), problem.message)
+    for name in ("smtp", "webhook", "statuspage", "file", "sms"):
         if name in channels and not isinstance(channels[name], dict):
             report.config(("channels", name), f"channels.{name} must be a mapping of settings")
 
@@ -319,14 +325,14 @@ def _check_templates(desk, root: Path) -> list[str]:
 
 def _trial_render(renderer: Renderer, kind: Kind, channel: str, lang: str, config: dict) -> list[str]:
     cases = [(True, None), (False, None)]
-    if kind.name == "resolved":
-        cases.append((True, "unplanned-outage"))
+    if kind.name in ("resolved", "cancelled"):
+        cases += [(True, "unplanned-outage"), (True, "planned-maintenance")]
     problems = []
     for full, closes in cases:
         record = {"id": "ANN-0000", "kind": closes or kind.name, "ticket": "INC-0001" if full else None}
         version = {"version": 1, "fields": _sample(kind, config, full)}
         if closes:
-            version.update(notice="closing", template_kind=kind.name)
+            version.update(notice="closing" if kind.name == "resolved" else "cancellation", template_kind=kind.name)
         try:
             renderer.render(record, version, lang, channel)
         except BadInput as exc:

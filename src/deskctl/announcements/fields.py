@@ -121,8 +121,8 @@ class FieldChecker:
         if "contact" in self.kind.fields and "contact" not in result:
             desk = self.config.get("desk") or {}
             contact = ", ".join(str(v) for v in (desk.get("email"), desk.get("phone")) if v)
-            if contact:
-                result["contact"] = contact
+            if contact:  # an address and a number read the same in every language
+                result["contact"] = {lang: contact for lang in result.get("languages") or self.languages}
         return result
 
     def _field(self, spec: FieldSpec, value: Any) -> tuple[Any, str | None]:
@@ -200,11 +200,29 @@ class FieldChecker:
 
 
 def text_in(value: Any, lang: str, default_language: str) -> tuple[str | None, bool]:
-    """(the text for `lang`, whether it fell back to another language)."""
-    if value is None or isinstance(value, str):
-        return value, False
+    """(the text for `lang`, whether it fell back to another language). A text given once
+    (a plain string) is the default language's: shown in another language it is a fallback."""
+    if value is None:
+        return None, False
+    if isinstance(value, str):
+        return value, lang != default_language
     if lang in value:
         return value[lang], False
     if default_language in value:
         return value[default_language], True
     return next(iter(value.values()), None), True
+
+
+def missing_translations(kind: Kind, fields: dict[str, Any], languages: list[str],
+                         default_language: str) -> list[tuple[str, str]]:
+    """(field, language) for every free-text field that has no text of its own in a language
+    the announcement goes to (it would be shown in another language)."""
+    missing = []
+    for name, value in fields.items():
+        spec = kind.fields.get(name)
+        if spec is None or spec.type != "text" or value is None:
+            continue
+        for lang in languages:
+            if text_in(value, lang, default_language)[1]:
+                missing.append((name, lang))
+    return missing

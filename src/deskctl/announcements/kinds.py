@@ -58,7 +58,7 @@ CATALOGUE: dict[str, FieldSpec] = {
         FieldSpec("impact", "text", "what users will notice"),
         FieldSpec("workaround", "text", "what users can do meanwhile"),
         FieldSpec("cause", "text", "why it happens"),
-        FieldSpec("contact", "string", "whom to contact (default: the desk's e-mail and phone)"),
+        FieldSpec("contact", "text", "whom to contact (default: the desk's e-mail and phone)"),
         FieldSpec("severity", "choice", "minor or major (major needs higher approval)", ("minor", "major")),
         FieldSpec("audience", "text", "who is affected, e.g. 'all staff in Milan'"),
         FieldSpec("languages", "languages", "languages to publish in (default: the desk's languages)"),
@@ -69,6 +69,7 @@ CATALOGUE: dict[str, FieldSpec] = {
         FieldSpec("what_happened", "text", "what happened (post-incident report)"),
         FieldSpec("what_was_fixed", "text", "what was fixed (post-incident report)"),
         FieldSpec("preventive_measures", "text", "what will stop it happening again"),
+        FieldSpec("cancellation", "text", "what to tell users about the cancellation, e.g. the new date"),
     )
 }
 
@@ -100,6 +101,10 @@ BUILTIN_KINDS: dict[str, dict[str, Any]] = {
         "summary": "closing notice: the event is over",
         "required": ["services", "start", "end"], "extra": ["resolution"],
     },
+    "cancelled": {
+        "summary": "cancellation notice: an announced event will not happen",
+        "required": ["services", "start"], "extra": ["cancellation"],
+    },
     "post-incident": {
         "summary": "what happened, what was fixed, what will prevent it",
         "required": ["services", "start", "end", "what_happened", "what_was_fixed", "preventive_measures"],
@@ -109,6 +114,10 @@ BUILTIN_KINDS: dict[str, dict[str, Any]] = {
 
 # The notice `announce resolve` publishes is rendered with this kind's templates.
 CLOSING_KIND = "resolved"
+# ... and the one `announce cancel` publishes with this kind's.
+CANCEL_KIND = "cancelled"
+# What a cancellation notice carries over from what the public saw: which event it was.
+CANCEL_CARRIED = ("services", "start", "end", "contact", "severity", "audience", "languages")
 
 
 def _kind_from(name: str, spec: dict[str, Any], catalogue: dict[str, FieldSpec]) -> Kind:

@@ -95,6 +95,30 @@ def _check_publishable(record: dict) -> None:
         raise NotPermitted(f"{record['id']} is {status}, not approved: it cannot be published", hint)
     if status == "archived":
         raise BadInput(f"{record['id']} is archived: nothing to publish")
+    if status == "cancelled" and (record["versions"][-1].get("notice") != "cancellation"):
+        raise BadInput(f"{record['id']} was cancelled before it was published: nothing to publish")
+
+
+def went_to(record: dict, before: int) -> list[str]:
+    """The channels earlier versions were delivered through, in the order first used."""
+    names = [d["channel"] for d in record.get("deliveries", [])
+             if d.get("status") == "sent" and int(d.get("version", 0)) < before]
+    return list(dict.fromkeys(names))
+
+
+def fallback_problems(desk, record: dict, version: dict) -> list[str]:
+    """One line per free-text field without its own text in a language `version` goes to."""
+    from deskctl.announcements.fields import missing_translations
+    from deskctl.announcements.kinds import load_kinds
+
+    kind = load_kinds(desk.config).get(version.get("template_kind") or record["kind"])
+    if kind is None:
+        return []
+    default = str(desk.config.get("default_language") or "en")
+    languages = languages_of(record, version, desk.config)
+    return [f"{record['id']} v{version['version']}: {name} has no {lang} text (the {lang} notices would show "
+            f"the {default} text; add it with --set {name}.{lang}=...)"
+            for name, lang in missing_translations(kind, version.get("fields") or {}, languages, default)]
 
 
 def plan(desk, record: dict, channels: dict[str, Any], names: list[str], renderer: Renderer) -> tuple[list[Outgoing], PublishReport]:
@@ -181,8 +205,15 @@ def _as_released(record: dict, number: int) -> dict:
     return {**record, "version": number, "versions": [v for v in record["versions"] if v["version"] <= number]}
 
 
-def publish(desk, ann_id: str, *, actor: str, channels: dict[str, Any], only: list[str] | None = None) -> PublishReport:
-    """Publish the current version of an approved (or already published) announcement."""
+def publish(desk, ann_id: str, *, actor: str, channels: dict[str, Any], only: list[str] | None = None,
+            allow_fallback: bool = False, short_notice: str | None = None) -> PublishReport:
+    """Publish the current version of an approved (or already published) announcement.
+
+    Refused (before anything is sent) when it would go out sooner than its kind's minimum
+    notice without a `short_notice` reason, or with a free-text field missing in one of its
+    languages unless `allow_fallback`. A cancellation goes wherever the announcement went,
+    and leaves it `cancelled`."""
+    from deskctl.announcements import notice
     store = Announcements.for_desk(desk, actor)
     record = store.get(ann_id)
     _check_publishable(record)
@@ -192,8 +223,29 @@ def publish(desk, ann_id: str, *, actor: str, channels: dict[str, Any], only: li
         record = store.get(ann_id)
         _check_publishable(record)
         renderer = Renderer(desk)
+        version = release_version(record)
+        cancelling = version.get("notice") == "cancellation"
         names = publish_channels(desk, only)
+        if cancelling and not only:
+            names = went_to(record, version["version"]) or names
         outgoing, report = plan(desk, record, channels, names, renderer)
+        found = notice.short_notice(desk.config, record, version) if not record.get("pending") else None
+        if found and not (short_notice or "").strip() and not notice.covered(record, found):
+            notice.require(record, found, None, actor, "publish")  # raises: no reason given
+        allowed = version["version"] in (record.get("fallback_allowed") or [])
+        fallbacks = fallback_problems(desk, record, version) if outgoing and not allowed else []
+        if fallbacks and not allow_fallback:
+            raise ValidationFailed(fallbacks, f"{ann_id} v{version['version']} is missing {len(fallbacks)} translation(s)",
+                                   "add them (`deskctl announce update`), or pass --allow-fallback to send the "
+                                   "default language's text in their place")
+        if found or fallbacks:
+            def accept(rec: dict) -> None:
+                if found:
+                    notice.require(rec, found, short_notice, actor, "publish")
+                if fallbacks:
+                    rec.setdefault("fallback_allowed", []).append(version["version"])
+                    event(rec, actor, "fallback-allowed", "; ".join(fallbacks))
+            record = store.update(ann_id, accept)
         if record.get("pending"):
             pending = record["pending"]
             report.notes.append(f"{ann_id} v{pending['version']} is a change awaiting approval "
@@ -206,6 +258,15 @@ def publish(desk, ann_id: str, *, actor: str, channels: dict[str, Any], only: li
                 rec["public_version"] = report.version
                 event(rec, actor, "published", f"version {rec['version']} to {', '.join(names)}")
             record = store.update(ann_id, mark)
+        elif cancelling and record["status"] != "cancelled":
+            def cancel(rec: dict) -> None:
+                # before delivering: the status page the statuspage channel rebuilds shows it cancelled
+                rec["status"] = "cancelled"
+                rec["cancelled_at"] = clock.now_iso()
+                rec["public_version"] = report.version
+                event(rec, actor, "cancelled", f"{rec.get('cancel_reason') or 'cancelled'}; the cancellation "
+                      f"notice (version {report.version}) goes to {', '.join(names)}")
+            record = store.update(ann_id, cancel)
         elif outgoing or record.get("public_version", report.version) != report.version:
             def release(rec: dict) -> None:
                 if rec.get("public_version") is not None:

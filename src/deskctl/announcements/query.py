@@ -66,7 +66,7 @@ def describe(desk, ann_id: str) -> dict[str, Any]:
     rules = roles.rules_for(desk.config, severity)
     approvals = valid_approvals(record)
     pending = record.get("pending")
-    done = (record["status"] in ("approved", "published", "resolved", "archived") and not pending) \
+    done = (record["status"] in ("approved", "published", "resolved", "cancelled", "archived") and not pending) \
         or roles.satisfied(rules, approvals)
     approved_by = ", ".join(a["actor"] for a in approvals)
     summary = (f"complete ({approved_by})" if approved_by else "complete") if done else \
@@ -76,4 +76,8 @@ def describe(desk, ann_id: str) -> dict[str, Any]:
     if pending:
         summary = f"version {pending['version']} is a change {pending['status']}: {summary}"
     data["approval"] = {"severity": severity, "rule": rules, "complete": done, "summary": summary}
+    from deskctl.announcements.notice import summary as short_notice_summary
+
+    if short_notice_summary(record):
+        data["approval"]["short_notice"] = short_notice_summary(record)
     return data

@@ -234,7 +234,8 @@ class Renderer:
             elif spec is not None and spec.type == "datetime" and value:
                 value = datetime.fromisoformat(value)
             values[name] = value
-        closing = version.get("notice") == "closing"
+        # a closing or cancellation notice ends the announcement of kind `closes`
+        closing = version.get("notice") in ("closing", "cancellation")
         desk = self.config.get("desk") or {}
         values.update(
             lang=lang,

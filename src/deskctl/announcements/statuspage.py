@@ -71,17 +71,33 @@ def output_dir(desk, settings: dict[str, Any]) -> Path:
     return desk.path / os.path.expanduser(str(settings.get("out") or "public/status"))
 
 
+def _cancelled_window_ahead(record: dict, now: datetime) -> bool:
+    """A cancelled announcement whose window has not passed yet: people may still expect it."""
+    fields = public_version(record)["fields"]
+    until = fields.get("end") or fields.get("start")
+    return bool(until) and datetime.fromisoformat(until) > now
+
+
 def select(records: list[dict], now: datetime, recent_days: float) -> tuple[list[dict], list[dict]]:
-    """(current: published, soonest first; recent: resolved within `recent_days`, newest first)."""
-    current = [r for r in records if r["status"] == "published"]
+    """(current: published, and cancelled ones whose window is still ahead, soonest first;
+    recent: resolved or cancelled within `recent_days`, newest first)."""
+    def published_cancellation(r: dict) -> bool:
+        return r["status"] == "cancelled" and r["versions"][-1].get("notice") == "cancellation" and bool(r.get("cancelled_at"))
+
+    current = [r for r in records if r["status"] == "published"
+               or (published_cancellation(r) and _cancelled_window_ahead(r, now))]
     current.sort(key=lambda r: public_version(r)["fields"].get("start") or "")
     horizon = now - timedelta(days=recent_days)
+
+    def ended(r: dict) -> str | None:
+        return r.get("resolved_at") if r["status"] == "resolved" else r.get("cancelled_at")
+
     recent = [
         r for r in records
-        if r["status"] == "resolved" and r.get("resolved_at")
-        and datetime.fromisoformat(r["resolved_at"]) >= horizon
+        if (r["status"] == "resolved" or (published_cancellation(r) and r not in current)) and ended(r)
+        and datetime.fromisoformat(ended(r)) >= horizon
     ]
-    recent.sort(key=lambda r: r["resolved_at"], reverse=True)
+    recent.sort(key=lambda r: ended(r), reverse=True)
     return current, recent
 
 
@@ -90,14 +106,15 @@ def _entry(renderer: Renderer, record: dict, lang: str, now: datetime) -> dict[s
     shown = lang if lang in languages_of(record, version, renderer.config) else renderer.default_language
     rendered = renderer.render(record, version, shown, "web")
     start = version["fields"].get("start")
-    if record["status"] == "resolved":
-        state = "resolved"
+    if record["status"] in ("resolved", "cancelled"):
+        state = record["status"]
     elif start and datetime.fromisoformat(start) > now:
         state = "upcoming"
     else:
         state = "active"
     # when what this entry shows last changed: its version, its resolution, its window starting
     changed = [version["created_at"], record.get("resolved_at") if state == "resolved" else None,
+               record.get("cancelled_at") if state == "cancelled" else None,
                start if state == "active" else None]
     return {
         "id": record["id"],

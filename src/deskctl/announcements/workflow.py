@@ -1,5 +1,6 @@
 """The life of an announcement: draft -> submitted -> approved -> published -> (updated ...)
--> resolved -> archived, with rejection sending it back for changes.
+-> resolved -> archived, with rejection sending it back for changes; `cancel` ends one that
+will not happen (a published one through an approved, published cancellation notice).
 
 Each step is one locked read-modify-write of the record (see `store`), records who did what
 and when in the timeline, and refuses a step that does not fit the current status with a
@@ -14,15 +15,22 @@ from typing import Any
 
 from deskctl.announcements import roles
 from deskctl.announcements.fields import FieldChecker, Where, desk_zone, to_instant
-from deskctl.announcements.kinds import CLOSING_KIND, get_kind, load_kinds
-from deskctl.announcements.records import public_version
+from deskctl.announcements.kinds import (
+    CANCEL_CARRIED,
+    CANCEL_KIND,
+    CLOSING_KIND,
+    get_kind,
+    load_kinds,
+)
+from deskctl.announcements.records import public_version, version_of
 from deskctl.announcements.store import Announcements
 from deskctl.errors import BadInput, NotPermitted, ValidationFailed
 from deskctl.util import clock
 
-STATUSES = ("draft", "submitted", "rejected", "approved", "published", "resolved", "archived")
+STATUSES = ("draft", "submitted", "rejected", "approved", "published", "resolved", "cancelled", "archived")
 EDITABLE = ("draft", "rejected", "submitted", "approved", "published")
 CLOSING_FACTS = {"resolution", "end"}  # what `resolve` may set without a new approval
+CANCEL_FACTS = {"cancellation"}  # what `cancel` may set (the notice needs approval anyway)
 
 
 def event(record: dict, actor: str, action: str, note: str = "", **data: Any) -> dict:
@@ -105,7 +113,11 @@ def _require(record: dict, allowed: tuple[str, ...], doing: str, hint: str) -> N
         raise BadInput(f"{record['id']} is {record['status']}: cannot {doing}", hint)
 
 
-def submit(desk, ann_id: str, *, actor: str, note: str = "") -> dict:
+def submit(desk, ann_id: str, *, actor: str, note: str = "", short_notice: str | None = None) -> dict:
+    """Send a draft (or a rejected change) for approval. One that starts sooner than its
+    kind's minimum notice needs `short_notice` (the reason, shown to the approvers)."""
+    from deskctl.announcements import notice
+
     def change(record: dict) -> None:
         pending = record.get("pending") or {}
         if record["status"] == "published" and pending.get("status") == "rejected":
@@ -113,6 +125,8 @@ def submit(desk, ann_id: str, *, actor: str, note: str = "") -> dict:
         else:
             _require(record, ("draft", "rejected"), "submit it", "only a draft or rejected announcement is submitted for approval")
             record["status"] = "submitted"
+        found = notice.short_notice(desk.config, record, version_of(record))
+        notice.require(record, found, short_notice, actor, "submit")
         record["round"] = int(record.get("round", 0)) + 1
         rules = roles.rules_for(desk.config, severity_of(record))
         event(record, actor, "submitted", note or f"needs {roles.describe(rules)}")
@@ -240,6 +254,12 @@ def update(desk, ann_id: str, raw: dict, *, actor: str, where: Where, note: str 
     def change(record: dict) -> None:
         _require(record, EDITABLE, "update it", "a resolved announcement is closed; create a post-incident or a new announcement")
         before = current_fields(record)
+        if record["versions"][-1].get("notice") == "cancellation":
+            if (record.get("pending") or {}).get("status") != "rejected":
+                raise BadInput(f"{record['id']} is being cancelled (version {record['version']}): it cannot be changed",
+                               f"publish the cancellation, or have it rejected (`deskctl announce reject {record['id']}`)")
+            before = dict(public_version(record)["fields"])  # the rejected cancellation is dropped
+            record.pop("cancel_reason", None)
         fields = _checked(record["kind"], config, _merge_texts(before, raw, config), where)
         changed = sorted(k for k in set(fields) | set(before) if fields.get(k) != before.get(k))
         if not changed:
@@ -262,7 +282,8 @@ def update(desk, ann_id: str, raw: dict, *, actor: str, where: Where, note: str 
     return _change(desk, ann_id, actor, change)
 
 
-def resolve(desk, ann_id: str, raw: dict, *, actor: str, where: Where, at: str | None = None) -> dict:
+def resolve(desk, ann_id: str, raw: dict, *, actor: str, where: Where, at: str | None = None,
+            refuse_fallbacks: bool = False) -> dict:
     """Close a published announcement: a new version rendered with the closing-notice
     templates, `end` set to when it was resolved (now unless `at`). Only the closing facts
     (`resolution`, `end`) are set here: changing what was published (a title, the impact)
@@ -295,10 +316,19 @@ def resolve(desk, ann_id: str, raw: dict, *, actor: str, where: Where, at: str |
         if start and "end" not in raw and datetime.fromisoformat(resolved_at) <= datetime.fromisoformat(start):
             raise BadInput(f"{record['id']} has not started yet (start {start}): a closing notice needs an end after it",
                            "pass --at TIME after the start, or update the announcement instead")
-        carried = {k: v for k, v in base.items() if k in closing.fields}
+        # what users could do meanwhile is over (and closing notices never show it)
+        carried = {k: v for k, v in base.items() if k in closing.fields and k != "workaround"}
         merged = {**carried, "end": resolved_at, **raw}
         fields = _checked(CLOSING_KIND, config, merged, where)
-        _new_version(record, fields, actor, "closing notice", notice="closing", template_kind=CLOSING_KIND)
+        version = _new_version(record, fields, actor, "closing notice", notice="closing", template_kind=CLOSING_KIND)
+        if refuse_fallbacks:  # it is published at once, and a resolved announcement can no longer be changed
+            from deskctl.announcements.publish import fallback_problems
+
+            problems = fallback_problems(desk, record, version)
+            if problems:
+                raise ValidationFailed(problems, f"{record['id']}: the closing notice is missing {len(problems)} translation(s)",
+                                       "give resolution a text per language (--set resolution.it=...); another field "
+                                       "is changed with `deskctl announce update` first; or pass --allow-fallback")
         record["status"] = "resolved"
         record["resolved_at"] = fields["end"]
         note = f"resolved at {fields['end']}"
@@ -311,10 +341,57 @@ def resolve(desk, ann_id: str, raw: dict, *, actor: str, where: Where, at: str |
 
 def archive(desk, ann_id: str, *, actor: str) -> dict:
     def change(record: dict) -> None:
-        _require(record, ("resolved", "draft", "rejected"), "archive it",
+        _require(record, ("resolved", "cancelled", "draft", "rejected"), "archive it",
                  "resolve a published announcement first (`deskctl announce resolve ID`)")
         record["status"] = "archived"
         record["archived_at"] = clock.now_iso()
         event(record, actor, "archived")
+
+    return _change(desk, ann_id, actor, change)
+
+
+def cancel(desk, ann_id: str, raw: dict, *, actor: str, where: Where, reason: str) -> dict:
+    """An announcement that will not happen. One never published is simply cancelled
+    (nothing was sent, nothing is). A published one gets a cancellation notice as a new
+    version rendered with the cancellation templates; like an update it awaits approval,
+    then `publish` sends it where the announcement went and the status turns `cancelled`."""
+    config = desk.config
+    if not reason.strip():
+        raise BadInput("a cancellation needs a reason", "pass --reason TEXT")
+    others = sorted(set(raw) - CANCEL_FACTS)
+    if others:
+        raise NotPermitted(
+            f"{ann_id}: cancel sets only {', '.join(sorted(CANCEL_FACTS))}, not {', '.join(others)}",
+            "the cancellation notice says which event will not happen; --set cancellation.LANG=... adds a text",
+        )
+
+    def change(record: dict) -> None:
+        status = record["status"]
+        if status in ("draft", "submitted", "rejected", "approved") and not record.get("published_at"):
+            record["status"] = "cancelled"
+            record["cancelled_at"] = clock.now_iso()
+            record["cancel_reason"] = reason.strip()
+            event(record, actor, "cancelled", f"{reason.strip()}; it was never published: nothing is sent")
+            return
+        _require(record, ("published",), "cancel it",
+                 "only an announcement that was not published yet, or a published one that will not happen, is cancelled")
+        pending = record.get("pending") or {}
+        if record["versions"][-1].get("notice") == "cancellation" and pending.get("status") != "rejected":
+            raise BadInput(f"{record['id']}: its cancellation (version {record['version']}) is already recorded",
+                           f"have it approved, then `deskctl announce publish {record['id']}`")
+        shown = public_version(record)
+        unpublished = record["version"] if shown["version"] != record["version"] else None
+        carried = {k: v for k, v in shown["fields"].items() if k in CANCEL_CARRIED}
+        fields = _checked(CANCEL_KIND, config, _merge_texts(carried, raw, config), where)
+        record.setdefault("public_version", shown["version"])
+        _new_version(record, fields, actor, "cancellation notice", notice="cancellation", template_kind=CANCEL_KIND)
+        record["pending"] = {"version": record["version"], "status": "submitted", "by": actor, "notice": "cancellation"}
+        record["round"] = int(record.get("round", 0)) + 1
+        record["cancel_reason"] = reason.strip()
+        note = f"{reason.strip()}; the cancellation notice awaits approval, the public keeps version {record['public_version']}"
+        if unpublished:
+            note += f"; version {unpublished} was never published and is dropped"
+        rules = roles.rules_for(config, severity_of(record))
+        event(record, actor, "cancel-requested", note + f" (needs {roles.describe(rules)})")
 
     return _change(desk, ann_id, actor, change)

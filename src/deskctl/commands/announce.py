@@ -18,7 +18,7 @@ from_option = click.option("--from", "from_file", type=click.Path(dir_okay=False
 
 @click.group()
 def announce() -> None:
-    """Outage and maintenance announcements: create, approve, publish, update, resolve."""
+    """Outage and maintenance announcements: create, approve, publish, update, resolve, cancel."""
 
 
 def _raw_fields(app, from_file: str | None, assignments: tuple[str, ...]):
@@ -84,12 +84,30 @@ def _print_report(report, as_json: bool, record: dict | None = None) -> None:
                               f"fix the cause and run `deskctl announce publish {report.id}` again: only those are retried")
 
 
-def _publish(app, ann_id: str, as_json: bool, only: tuple[str, ...] = ()) -> None:
+def _publish(app, ann_id: str, as_json: bool, only: tuple[str, ...] = (), *, allow_fallback: bool = False,
+             short_notice: str | None = None) -> None:
     from deskctl.announcements.publish import publish
     from deskctl.announcements.store import Announcements
 
-    report = publish(app.desk, ann_id, actor=app.actor, channels=_channels(app), only=list(only) or None)
+    report = publish(app.desk, ann_id, actor=app.actor, channels=_channels(app), only=list(only) or None,
+                     allow_fallback=allow_fallback, short_notice=short_notice)
     _print_report(report, as_json, Announcements.for_desk(app.desk).get(ann_id))
+
+
+def _translation_warnings(app, record: dict) -> None:
+    """Warn about each free-text field without its own text in a language the newest version
+    goes to: those notices would show another language's text."""
+    from deskctl.announcements.publish import fallback_problems
+
+    for problem in fallback_problems(app.desk, record, record["versions"][-1]):
+        output.warn(problem)
+
+
+def _short_notice_line(record: dict) -> None:
+    from deskctl.announcements.notice import summary
+
+    if summary(record) and record["versions"][-1].get("notice", "announcement") == "announcement":
+        output.warn(f"{record['id']} goes out at short notice: {summary(record)}")
 
 
 def _done(record: dict, as_json: bool, message: str) -> None:
@@ -115,6 +133,11 @@ def create(app, kind: str, assignments, from_file, ticket, as_json: bool) -> Non
     if ticket:
         ticket = _check_ticket(app, ticket)
     record = workflow.create(app.desk, kind, raw, actor=app.actor, where=where, ticket=ticket)
+    from deskctl.announcements.notice import short_notice
+
+    found = short_notice(app.desk.config, record, record["versions"][-1])
+    if found:  # said now, not only when it is sent for approval
+        output.warn(f"{record['id']}: {found.describe()}: submitting it will need --short-notice REASON")
     _done(record, as_json, f"created {record['id']} ({kind}, draft); next: deskctl announce preview {record['id']}, then submit it")
 
 
@@ -222,13 +245,16 @@ def render(app, ann_id: str, out_dir: str, version, as_json: bool) -> None:
 @announce.command()
 @click.argument("ann_id", metavar="ID")
 @click.option("--note", default="", help="A note for the approvers.")
+@click.option("--short-notice", "short_notice", metavar="REASON",
+              help="Why it is announced later than its kind's minimum notice (announcements.min_notice).")
 @json_option
 @pass_app
-def submit(app, ann_id: str, note: str, as_json: bool) -> None:
-    """Send a draft for approval."""
+def submit(app, ann_id: str, note: str, short_notice, as_json: bool) -> None:
+    """Send a draft for approval; a missing translation of a field is a warning."""
     from deskctl.announcements import workflow
 
-    record = workflow.submit(app.desk, ann_id, actor=app.actor, note=note)
+    record = workflow.submit(app.desk, ann_id, actor=app.actor, note=note, short_notice=short_notice)
+    _translation_warnings(app, record)
     _done(record, as_json, f"{record['id']} submitted: {record['timeline'][-1].get('note', '')}")
 
 
@@ -242,6 +268,7 @@ def approve(app, ann_id: str, comment: str, as_json: bool) -> None:
     from deskctl.announcements import workflow
 
     record = workflow.approve(app.desk, ann_id, actor=app.actor, comment=comment)
+    _short_notice_line(record)
     ready = record["status"] == "approved" or (record["status"] == "published" and not record.get("pending")
                                                 and record.get("public_version", record["version"]) != record["version"])
     _done(record, as_json, f"{record['id']} approved by {app.actor}; status {record['status']}"
@@ -264,11 +291,15 @@ def reject(app, ann_id: str, reason: str, as_json: bool) -> None:
 @announce.command()
 @click.argument("ann_id", metavar="ID")
 @click.option("--channel", "only", multiple=True, metavar="NAME", help="Only this channel (default: announcements.publish_channels).")
+@click.option("--short-notice", "short_notice", metavar="REASON",
+              help="Why it goes out later than its kind's minimum notice (announcements.min_notice).")
+@click.option("--allow-fallback", is_flag=True,
+              help="Publish even though a field has no text in one of its languages (the default language's is shown).")
 @json_option
 @pass_app
-def publish(app, ann_id: str, only, as_json: bool) -> None:
+def publish(app, ann_id: str, only, short_notice, allow_fallback: bool, as_json: bool) -> None:
     """Deliver the current version; sends only what was not delivered yet (exit 1 on failures)."""
-    _publish(app, ann_id, as_json, only)
+    _publish(app, ann_id, as_json, only, allow_fallback=allow_fallback, short_notice=short_notice)
 
 
 @announce.command()
@@ -303,18 +334,48 @@ def update(app, ann_id: str, assignments, from_file, note: str, no_publish: bool
 @set_option
 @click.option("--at", "at", metavar="TIME", help="When it was resolved (default: now).")
 @click.option("--no-publish", is_flag=True, help="Record the closing notice without sending it yet.")
+@click.option("--allow-fallback", is_flag=True,
+              help="Publish even though a field has no text in one of its languages (the default language's is shown).")
 @json_option
 @pass_app
-def resolve(app, ann_id: str, assignments, at, no_publish: bool, as_json: bool) -> None:
-    """Close a published announcement and publish the closing notice (e.g. --set resolution=...)."""
+def resolve(app, ann_id: str, assignments, at, no_publish: bool, allow_fallback: bool, as_json: bool) -> None:
+    """Close a published announcement and publish the closing notice (e.g. --set resolution.en=...
+    --set resolution.it=...: one text per language)."""
     from deskctl.announcements import workflow
 
     raw, where = _raw_fields(app, None, assignments)
-    record = workflow.resolve(app.desk, ann_id, raw, actor=app.actor, where=where, at=at)
+    record = workflow.resolve(app.desk, ann_id, raw, actor=app.actor, where=where, at=at,
+                              refuse_fallbacks=not no_publish and not allow_fallback)
     if not no_publish:
-        _publish(app, record["id"], as_json)
+        _publish(app, record["id"], as_json, allow_fallback=allow_fallback)
         return
+    _translation_warnings(app, record)
     _done(record, as_json, f"{record['id']} resolved; publish the closing notice with `deskctl announce publish {record['id']}`")
+
+
+@announce.command()
+@click.argument("ann_id", metavar="ID")
+@click.option("--reason", required=True, help="Why it will not happen (recorded, shown to the approvers).")
+@set_option
+@json_option
+@pass_app
+def cancel(app, ann_id: str, reason: str, assignments, as_json: bool) -> None:
+    """Cancel an announcement that will not happen. A published one gets a cancellation notice
+    (approved like an update, then `publish` sends it where the announcement went; --set
+    cancellation.LANG=... adds a text); one never published is simply cancelled."""
+    from deskctl.announcements import workflow
+    from deskctl.announcements.publish import went_to
+
+    raw, where = _raw_fields(app, None, assignments)
+    record = workflow.cancel(app.desk, ann_id, raw, actor=app.actor, where=where, reason=reason)
+    if record["status"] == "cancelled":
+        _done(record, as_json, f"{record['id']} cancelled; it was never published, so nothing is sent")
+        return
+    _translation_warnings(app, record)
+    channels = ", ".join(went_to(record, record["version"])) or "the publish channels"
+    _done(record, as_json, f"{record['id']}: cancellation notice recorded as version {record['version']}; it awaits "
+          f"approval (`deskctl announce approve {record['id']}` by an approver), then `deskctl announce publish "
+          f"{record['id']}` sends it to {channels} in {', '.join(record['versions'][-1]['fields'].get('languages') or [])}")
 
 
 @announce.command()
@@ -322,7 +383,7 @@ def resolve(app, ann_id: str, assignments, at, no_publish: bool, as_json: bool) 
 @json_option
 @pass_app
 def archive(app, ann_id: str, as_json: bool) -> None:
-    """Archive a resolved (or abandoned draft) announcement."""
+    """Archive a resolved or cancelled (or abandoned draft) announcement."""
     from deskctl.announcements import workflow
 
     record = workflow.archive(app.desk, ann_id, actor=app.actor)
@@ -336,7 +397,7 @@ def _since(desk, text: str):
 
 
 @announce.command("list")
-@click.option("--status", type=click.Choice(["draft", "submitted", "rejected", "approved", "published", "resolved", "archived"]), help="Only this status.")
+@click.option("--status", type=click.Choice(["draft", "submitted", "rejected", "approved", "published", "resolved", "cancelled", "archived"]), help="Only this status.")
 @click.option("--kind", help="Only this kind.")
 @click.option("--search", metavar="TEXT", help="Text in id, kind, services, ticket or any field.")
 @click.option("--since", metavar="WHEN", help="Created since: 7d (ago), 2026-11-01, an ISO time.")
@@ -379,6 +440,8 @@ def show(app, ann_id: str, as_json: bool) -> None:
         ("ticket", data.get("ticket") or "-"),
         ("created", f"{desk_local(app.desk, data['created_at'])} by {data['created_by']}"),
         ("approval", data["approval"]["summary"]),
+        *([("short notice", data["approval"]["short_notice"])] if data["approval"].get("short_notice") else []),
+        *([("cancelled", data["cancel_reason"])] if data.get("cancel_reason") else []),
     ])
     output.echo("\nFIELDS")
     output.print_keyvalues([(k, v if not isinstance(v, dict) else "; ".join(f"{l}: {t}" for l, t in v.items()))

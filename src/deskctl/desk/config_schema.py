@@ -565,6 +565,15 @@ CHANNELS = Fields({
         "url": Text(pattern=r"https?://\S+", expects="a URL starting with http:// or https://"),
         "headers": MapOf(Text()), "timeout": TIMEOUT,
     }, open=True),
+    "sms": Fields({
+        "url": Text(pattern=r"https?://\S+", expects="a URL starting with http:// or https://"),
+        "method": Text(choices=("POST", "PUT", "PATCH", "GET")), "body": Text(), "headers": MapOf(Text()),
+        "auth_header": Text(nonempty=True),
+        "auth_header_env": Text(pattern=r"[A-Za-z_][A-Za-z0-9_]*", expects="an environment variable name"),
+        "recipients": MapOf(ListOf(Text(nonempty=True, expects="a phone number"), min_items=1,
+                                   expects="a list of phone numbers")),
+        "timeout": TIMEOUT,
+    }, open=True),
 }, extra=MapOf(AnyValue(), expects="a mapping of settings"))  # channels of plugins
 
 SCHEMA = Fields({
@@ -632,6 +641,8 @@ SCHEMA = Fields({
         "self_approval": Bool(),
         "sms_max_segments": Int("0: no warning", low=0, high=100),
         "bulletin_horizon_hours": Number(low=0, high=24 * 366),
+        # kind -> how long before its start it must be announced (false: no minimum)
+        "min_notice": Nullable(MapOf(Duration(low=0, high=YEAR_SECONDS, off=True))),
         "kinds": Nullable(MapOf(Fields({"summary": Text(), "required": NAMES, "optional": NAMES,
                                         "extra": NAMES, "outage": Bool()}))),
         "fields": Nullable(MapOf(OneOf(

@@ -120,6 +120,8 @@ DEFAULTS: dict = {
         "self_approval": False,  # may the author approve their own announcement?
         "sms_max_segments": 3,  # warn when an SMS takes more segments than this
         "bulletin_horizon_hours": 24,  # `deskctl bulletin` shows what starts within this many hours
+        # kind -> minimum notice before its start; less needs `--short-notice REASON` (outages: none)
+        "min_notice": {"planned-maintenance": "3d"},
         "kinds": None,  # extra kinds, or changed required fields: name -> {required: [...], ...}
         "fields": None,  # extra fields: name -> type (text, string, datetime, services, ...)
     },
