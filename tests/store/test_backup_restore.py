@@ -27,7 +27,7 @@ def _fill(drun, desk, tmp_path) -> None:
     assert created.code == 0, created
     assert drun("--actor", "dave", "announce", "submit", "ANN-0001").code == 0
     assert drun("--actor", "alice", "announce", "approve", "ANN-0001").code == 0
-    published = drun("--actor", "alice", "announce", "publish", "ANN-0001")
+    published = drun("--actor", "alice", "announce", "publish", "ANN-0001", "--allow-fallback")
     assert published.code == 0, published
     (desk / "sops" / "hello.yaml").write_text(HELLO_SOP)
     ran = drun("sop", "run", "hello", "--ticket", "INC-1", "--yes")
