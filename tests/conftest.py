@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.fixtures import sshd, sshd_factory  # noqa: F401 - fixtures for other modules
+from tests.support.postgres import pg_cluster  # noqa: F401 - a private PostgreSQL cluster
 from tests.support.smalldisk import small_disk  # noqa: F401 - a real small file system
 
 REPO = Path(__file__).resolve().parents[1]
