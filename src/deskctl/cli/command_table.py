@@ -20,4 +20,5 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("deskctl.commands.report:report", "The desk's KPIs as text, JSON or CSV, and a self-contained HTML report."),
     "survey": ("deskctl.commands.survey:survey", "Satisfaction surveys: closed tickets awaiting an answer."),
     "demo": ("deskctl.commands.demo:demo", "Fill a desk with a reproducible synthetic ticket history."),
+    "completion": ("deskctl.commands.completion:completion", "Print the shell completion script for bash, zsh or fish."),
 }

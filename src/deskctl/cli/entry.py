@@ -7,11 +7,17 @@ and the two commands people run most casually need nothing but a string.
 
 from __future__ import annotations
 
+import os
 import sys
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    instruction = os.environ.get("_DESKCTL_COMPLETE")
+    if instruction:  # the shell asks for completions (see `deskctl completion`)
+        from deskctl.cli.root import complete
+
+        return complete(instruction)
     if args == ["--version"]:
         from deskctl import __version__
 

@@ -214,5 +214,60 @@ def run(args: list[str]) -> int:
     return guarded(call, debug, _click_exit_code)
 
 
+COMPLETE_VAR = "_DESKCTL_COMPLETE"
+
+
+def completion_script(shell: str) -> str:
+    """What the shell sources to complete deskctl (click's script for bash, zsh or fish)."""
+    from click.shell_completion import get_completion_class
+
+    comp_cls = get_completion_class(shell)
+    if comp_cls is None:
+        raise ValueError(f"no shell completion for {shell!r}")
+    # the script only names the program and the variable: no command table is needed
+    return comp_cls(None, {}, "deskctl", COMPLETE_VAR).source()  # type: ignore[arg-type]
+
+
+def _print_completion_script(shell: str) -> int:
+    sys.stdout.write(completion_script(shell) + "\n")
+    return 0
+
+
+def complete(instruction: str) -> int:
+    """Answer the shell's request in `_DESKCTL_COMPLETE` (`bash_complete`, `zsh_source`, ...)
+    with click's shell completion, through the same command table as a run (the plugin index
+    fast path when it applies). A completion never prints a traceback or a warning into the
+    user's prompt: any failure gives no candidates and exit 0."""
+    import io
+
+    from click.shell_completion import get_completion_class, shell_complete
+
+    shell, _, action = instruction.partition("_")
+    comp_cls = get_completion_class(shell)
+    if comp_cls is None or action not in ("source", "complete"):
+        return 1  # as click does for an instruction it does not know
+    real_stderr = sys.stderr
+    sys.stderr = io.StringIO()  # plugin and config warnings would land in the middle of the line
+    try:
+        if action == "source":  # the script names no command
+            return _print_completion_script(shell)
+        # the words before the one being completed decide, as for a run, whether plugins load
+        args, _ = comp_cls(None, {}, "deskctl", COMPLETE_VAR).get_completion_args()  # type: ignore[arg-type]
+        root_options = parse_root_options(args)
+        output.QUIET = True
+        fast = _fast_cli(args, root_options.desk)
+        if fast is not None:
+            root, _index = fast
+            app = AppContext(desk_option=root_options.desk)
+        else:
+            root, plugins, _ = build_cli(root_options.desk)
+            app = AppContext(desk_option=root_options.desk, loaded_plugins=plugins)
+        return shell_complete(root, {"obj": app}, "deskctl", COMPLETE_VAR, instruction)
+    except Exception:
+        return 0
+    finally:
+        sys.stderr = real_stderr
+
+
 def main() -> int:  # pragma: no cover - kept for `python -m deskctl.cli.root`
     return run(sys.argv[1:])
