@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from deskctl import output
+from deskctl.cli import completers
 from deskctl.commands._common import json_option, pass_app
 
 set_option = click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE",
@@ -191,7 +192,7 @@ def _sms_summary(sms: dict) -> str:
 
 
 @announce.command()
-@click.argument("ann_id", metavar="ID")
+@click.argument("ann_id", metavar="ID", shell_complete=completers.announcement_id)
 @click.option("--lang", "langs", multiple=True, metavar="L", help="Only this language (repeatable).")
 @click.option("--channel", "channels", multiple=True, type=click.Choice(["email", "sms", "chat", "web", "bulletin"]), help="Only this channel (repeatable).")
 @click.option("--version", type=int, help="An earlier version (default: the current one).")
@@ -215,7 +216,7 @@ def preview(app, ann_id: str, langs, channels, version, as_json: bool) -> None:
 
 
 @announce.command()
-@click.argument("ann_id", metavar="ID")
+@click.argument("ann_id", metavar="ID", shell_complete=completers.announcement_id)
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder to write <lang>/<channel> files into.")
 @click.option("--version", type=int, help="An earlier version (default: the current one).")
 @json_option
@@ -243,7 +244,7 @@ def render(app, ann_id: str, out_dir: str, version, as_json: bool) -> None:
 
 
 @announce.command()
-@click.argument("ann_id", metavar="ID")
+@click.argument("ann_id", metavar="ID", shell_complete=completers.announcement_id)
 @click.option("--note", default="", help="A note for the approvers.")
 @click.option("--short-notice", "short_notice", metavar="REASON",
               help="Why it is announced later than its kind's minimum notice (announcements.min_notice).")
@@ -259,7 +260,7 @@ def submit(app, ann_id: str, note: str, short_notice, as_json: bool) -> None:
 
 
 @announce.command()
-@click.argument("ann_id", metavar="ID")
+@click.argument("ann_id", metavar="ID", shell_complete=completers.announcement_id)
 @click.option("--comment", default="", help="Recorded with the approval.")
 @json_option
 @pass_app
@@ -276,7 +277,7 @@ def approve(app, ann_id: str, comment: str, as_json: bool) -> None:
 
 
 @announce.command()
-@click.argument("ann_id", metavar="ID")
+@click.argument("ann_id", metavar="ID", shell_complete=completers.announcement_id)
 @click.option("--reason", required=True, help="Why: what must change.")
 @json_option
 @pass_app
@@ -289,7 +290,7 @@ def reject(app, ann_id: str, reason: str, as_json: bool) -> None:
 
 
 @announce.command()
-@click.argument("ann_id", metavar="ID")
+@click.argument("ann_id", metavar="ID", shell_complete=completers.announcement_id)
 @click.option("--channel", "only", multiple=True, metavar="NAME", help="Only this channel (default: announcements.publish_channels).")
 @click.option("--short-notice", "short_notice", metavar="REASON",
               help="Why it goes out later than its kind's minimum notice (announcements.min_notice).")
@@ -303,7 +304,7 @@ def publish(app, ann_id: str, only, short_notice, allow_fallback: bool, as_json:
 
 
 @announce.command()
-@click.argument("ann_id", metavar="ID")
+@click.argument("ann_id", metavar="ID", shell_complete=completers.announcement_id)
 @set_option
 @from_option
 @click.option("--note", default="", help="What changed, for the timeline.")
@@ -330,7 +331,7 @@ def update(app, ann_id: str, assignments, from_file, note: str, no_publish: bool
 
 
 @announce.command()
-@click.argument("ann_id", metavar="ID")
+@click.argument("ann_id", metavar="ID", shell_complete=completers.announcement_id)
 @set_option
 @click.option("--at", "at", metavar="TIME", help="When it was resolved (default: now).")
 @click.option("--no-publish", is_flag=True, help="Record the closing notice without sending it yet.")
@@ -354,7 +355,7 @@ def resolve(app, ann_id: str, assignments, at, no_publish: bool, allow_fallback:
 
 
 @announce.command()
-@click.argument("ann_id", metavar="ID")
+@click.argument("ann_id", metavar="ID", shell_complete=completers.announcement_id)
 @click.option("--reason", required=True, help="Why it will not happen (recorded, shown to the approvers).")
 @set_option
 @json_option
@@ -379,7 +380,7 @@ def cancel(app, ann_id: str, reason: str, assignments, as_json: bool) -> None:
 
 
 @announce.command()
-@click.argument("ann_id", metavar="ID")
+@click.argument("ann_id", metavar="ID", shell_complete=completers.announcement_id)
 @json_option
 @pass_app
 def archive(app, ann_id: str, as_json: bool) -> None:
@@ -419,7 +420,7 @@ def list_(app, status, kind, search, since, as_json: bool) -> None:
 
 
 @announce.command()
-@click.argument("ann_id", metavar="ID")
+@click.argument("ann_id", metavar="ID", shell_complete=completers.announcement_id)
 @json_option
 @pass_app
 def show(app, ann_id: str, as_json: bool) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from deskctl import output
+from deskctl.cli import completers
 from deskctl.commands._common import interactive, json_option, pass_app, yes_option
 
 
@@ -29,7 +30,7 @@ def list_(app, as_json: bool) -> None:
 
 
 @inventory.command()
-@click.argument("host")
+@click.argument("host", shell_complete=completers.host)
 @json_option
 @pass_app
 def show(app, host: str, as_json: bool) -> None:
@@ -46,7 +47,7 @@ def show(app, host: str, as_json: bool) -> None:
 
 
 @inventory.command()
-@click.argument("host")
+@click.argument("host", shell_complete=completers.host)
 @yes_option
 @json_option
 @pass_app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from deskctl import output
+from deskctl.cli import completers
 from deskctl.commands._common import (
     interactive,
     json_option,
@@ -78,7 +79,7 @@ def search(app, words: tuple[str, ...], language: str | None, limit: int, ticket
 
 
 @kb.command()
-@click.argument("article_id", metavar="ID")
+@click.argument("article_id", metavar="ID", shell_complete=completers.kb_article_id)
 @json_option
 @pass_app
 def show(app, article_id: str, as_json: bool) -> None:
@@ -108,7 +109,7 @@ def show(app, article_id: str, as_json: bool) -> None:
 
 @kb.command("list", short_help="List the articles: id, language, category, title.")
 @click.option("--lang", "language", metavar="LANG", help="Only articles in this language.")
-@click.option("--category", metavar="NAME", help="Only articles of this category.")
+@click.option("--category", metavar="NAME", shell_complete=completers.category, help="Only articles of this category.")
 @click.option("--tag", metavar="TAG", help="Only articles with this tag.")
 @json_option
 @pass_app
@@ -160,7 +161,7 @@ def _split_csv(value: str | None) -> list[str]:
 @click.option("--title", help="The article's title (asked on a terminal when missing).")
 @click.option("--id", "article_id", metavar="ID", help="Article id (default: KB- and the title's words).")
 @click.option("--tags", metavar="A,B", help="Comma-separated tags.")
-@click.option("--category", metavar="NAME", help="A ticket category of the desk (default: other).")
+@click.option("--category", metavar="NAME", shell_complete=completers.category, help="A ticket category of the desk (default: other).")
 @click.option("--lang", "language", metavar="LANG", help="Language (default: the desk's default_language).")
 @click.option("--sops", metavar="A,B", help="Comma-separated SOPs the article uses.")
 @click.option("--translation-of", metavar="ID", help="The article this one translates.")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import click
 
 from deskctl import output
+from deskctl.cli import completers
 from deskctl.commands._common import json_option, pass_app
 
 period_options = [
     click.option("--since", metavar="WHEN", help="Tickets created from then: 2026-11-01 (desk time zone), 30d (ago), an ISO time."),
     click.option("--until", metavar="WHEN", help="...up to and including this day or time (default: now)."),
-    click.option("--group", help="Only tickets this support group handled (held at some time), with what it did in the period."),
+    click.option("--group", shell_complete=completers.group, help="Only tickets this support group handled (held at some time), with what it did in the period."),
 ]
 
 

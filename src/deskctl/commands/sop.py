@@ -8,6 +8,7 @@ import sys
 import click
 
 from deskctl import output
+from deskctl.cli import completers
 from deskctl.commands._common import (
     interactive,
     json_option,
@@ -54,7 +55,7 @@ def list_(app, as_json: bool) -> None:
 
 
 @sop.command()
-@click.argument("name")
+@click.argument("name", shell_complete=completers.sop_name)
 @json_option
 @pass_app
 def show(app, name: str, as_json: bool) -> None:
@@ -151,10 +152,10 @@ def _progress(host: str, section: str, step: str, result) -> None:
 
 
 @sop.command()
-@click.argument("name")
+@click.argument("name", shell_complete=completers.sop_name)
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A parameter value (repeatable); DESKCTL_PARAM_KEY=VALUE in the environment keeps a secret out of `ps`.")
-@click.option("--hosts", metavar="H1,H2", help="Run on these inventory hosts instead of the SOP's targets.")
-@click.option("--limit", metavar="GROUP", help="Only the SOP's targets in this group (or host pattern).")
+@click.option("--hosts", metavar="H1,H2", shell_complete=completers.hosts, help="Run on these inventory hosts instead of the SOP's targets.")
+@click.option("--limit", metavar="GROUP", shell_complete=completers.host_pattern, help="Only the SOP's targets in this group (or host pattern).")
 @click.option("--ticket", "ticket_id", metavar="ID", help="Link the run to this ticket (history event; resolves it if the SOP says so).")
 @click.option("--dry-run", is_flag=True, help="Render every step for every host; connect nowhere.")
 @click.option("--answer", "answers", multiple=True, metavar="NAME=VALUE", help="Answer a prompt step (keyed by its register).")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from deskctl import output
+from deskctl.cli import completers
 from deskctl.commands._common import csv_list, json_option, parse_assignments, pass_app
 
 multi = {"multiple": True}
@@ -61,7 +62,7 @@ def ticket() -> None:
 @click.option("--title", required=True, help="Short summary of the problem or request.")
 @click.option("--description", default="", help="Details: what happened, error messages, what was tried.")
 @click.option("--type", "type_", help="incident, service-request, info-request, doc-request, change.")
-@click.option("--category", help="One of the desk's categories (see `deskctl config show`).")
+@click.option("--category", shell_complete=completers.category, help="One of the desk's categories (see `deskctl config show`).")
 @click.option("--priority", help="critical, high, medium, low, informational (else derived).")
 @click.option("--impact", help="Impact level (with --urgency derives the priority).")
 @click.option("--urgency", help="Urgency level.")
@@ -71,7 +72,7 @@ def ticket() -> None:
 @click.option("--requester-email", help="Requester's e-mail.")
 @click.option("--requester-phone", help="Requester's phone.")
 @click.option("--system", "system", metavar="KEY=VALUE", help="System detail (os, memory, hostname...); repeatable.", **multi)
-@click.option("--group", help="Support group (default: the desk's first-line group).")
+@click.option("--group", shell_complete=completers.group, help="Support group (default: the desk's first-line group).")
 @click.option("--assignee", help="Engineer to assign at once.")
 @click.option("--tag", "tags", help="Tag; repeatable.", **multi)
 @click.option("--dedup-key", help="Automation: reuse the open ticket with this key instead of a new one.")
@@ -156,8 +157,8 @@ def _add_sla(desk, rows: list[dict], detail: bool) -> None:
 @click.option("--all", "all_", is_flag=True, help="Every ticket, archived ones included (= --status all).")
 @click.option("--type", "types", **multi, help="Filter by type; repeatable.")
 @click.option("--priority", "priorities", **multi, help="Filter by priority; repeatable.")
-@click.option("--category", "categories", **multi, help="Filter by category; repeatable.")
-@click.option("--group", "groups", **multi, help="Filter by group; repeatable.")
+@click.option("--category", "categories", shell_complete=completers.category, **multi, help="Filter by category; repeatable.")
+@click.option("--group", "groups", shell_complete=completers.group, **multi, help="Filter by group; repeatable.")
 @click.option("--assignee", help="Filter by assignee.")
 @click.option("--handled-by", metavar="NAME", help="Tickets NAME worked on: any history event by them, or assigned to them.")
 @click.option("--requester", help="Requester name or e-mail contains this.")
@@ -218,7 +219,7 @@ def fields(app, as_json) -> None:
 
 
 @ticket.command()
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=completers.ticket_id)
 @json_option
 @pass_app
 def show(app, ticket_id, as_json) -> None:
@@ -246,10 +247,10 @@ def show(app, ticket_id, as_json) -> None:
 
 
 @ticket.command()
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=completers.ticket_id)
 @click.option("--title")
 @click.option("--description")
-@click.option("--category")
+@click.option("--category", shell_complete=completers.category)
 @click.option("--priority")
 @click.option("--impact")
 @click.option("--urgency")
@@ -314,9 +315,9 @@ def _warn_failed(sent: list[dict]) -> None:
 
 
 @ticket.command()
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=completers.ticket_id)
 @click.option("--to", help="Engineer.")
-@click.option("--group", help="Support group.")
+@click.option("--group", shell_complete=completers.group, help="Support group.")
 @click.option("--note", default="", help="Why.")
 @json_option
 @pass_app
@@ -332,7 +333,7 @@ def assign(app, ticket_id, to, group, note, as_json) -> None:
 
 
 @ticket.command()
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=completers.ticket_id)
 @click.option("--note", default="", help="Note for the history.")
 @json_option
 @pass_app
@@ -345,7 +346,7 @@ def start(app, ticket_id, note, as_json) -> None:
 
 
 @ticket.command()
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=completers.ticket_id)
 @click.option("--note", default="", help="Note for the history.")
 @json_option
 @pass_app
@@ -358,7 +359,7 @@ def resume(app, ticket_id, note, as_json) -> None:
 
 
 @ticket.command()
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=completers.ticket_id)
 @click.option("--reason", required=True, help="What the ticket waits for.")
 @click.option("--on", type=click.Choice(["requester", "third-party"]), default="requester", show_default=True)
 @json_option
@@ -372,8 +373,8 @@ def pend(app, ticket_id, reason, on, as_json) -> None:
 
 
 @ticket.command()
-@click.argument("ticket_id")
-@click.option("--group", required=True, help="Group to escalate to (e.g. L2).")
+@click.argument("ticket_id", shell_complete=completers.ticket_id)
+@click.option("--group", shell_complete=completers.group, required=True, help="Group to escalate to (e.g. L2).")
 @click.option("--reason", required=True, help="Why, and what was already tried.")
 @json_option
 @pass_app
@@ -389,7 +390,7 @@ def escalate(app, ticket_id, group, reason, as_json) -> None:
 
 
 @ticket.command()
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=completers.ticket_id)
 @click.option("--text", required=True, help="The comment.")
 @click.option("--internal", is_flag=True, help="Only for staff; not a response to the requester.")
 @json_option
@@ -403,10 +404,10 @@ def comment(app, ticket_id, text, internal, as_json) -> None:
 
 
 @ticket.command()
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=completers.ticket_id)
 @click.option("--resolution", required=True, help="What fixed it.")
 @click.option("--kb", help="Knowledge-base article that solved it.")
-@click.option("--category", help="Set the category (the desk requires one at resolve unless configured otherwise).")
+@click.option("--category", shell_complete=completers.category, help="Set the category (the desk requires one at resolve unless configured otherwise).")
 @field_option
 @json_option
 @pass_app
@@ -421,7 +422,7 @@ def resolve(app, ticket_id, resolution, kb, category, form_fields, as_json) -> N
 
 
 @ticket.command()
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=completers.ticket_id)
 @click.option("--confirmed", is_flag=True, help="The requester confirmed the solution.")
 @click.option("--note", default="", help="Note for the history.")
 @json_option
@@ -435,7 +436,7 @@ def close(app, ticket_id, confirmed, note, as_json) -> None:
 
 
 @ticket.command()
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=completers.ticket_id)
 @click.option("--reason", required=True, help="Why it is not solved.")
 @json_option
 @pass_app
@@ -448,7 +449,7 @@ def reopen(app, ticket_id, reason, as_json) -> None:
 
 
 @ticket.command()
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=completers.ticket_id)
 @click.option("--to", "other_id", required=True, help="The other ticket.")
 @click.option("--as", "kind", type=click.Choice(["duplicate", "related", "parent", "child"]), default="related",
               show_default=True, help="TICKET_ID is a duplicate/parent/child of --to, or related to it.")
@@ -463,7 +464,7 @@ def link(app, ticket_id, other_id, kind, as_json) -> None:
 
 
 @ticket.command()
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=completers.ticket_id)
 @click.argument("file", type=click.Path(dir_okay=False))
 @json_option
 @pass_app
@@ -481,7 +482,7 @@ def attach(app, ticket_id, file, as_json) -> None:
 @ticket.group(invoke_without_command=True)
 @click.option("--at-risk", "at_risk", is_flag=True, help="Only tickets at risk of breaching.")
 @click.option("--breached", is_flag=True, help="Only tickets past their SLA.")
-@click.option("--group", "groups", **multi, help="Only this group; repeatable.")
+@click.option("--group", "groups", shell_complete=completers.group, **multi, help="Only this group; repeatable.")
 @json_option
 @click.pass_context
 def sla(ctx, at_risk, breached, groups, as_json) -> None:
@@ -509,7 +510,7 @@ def sla_queue_command(app, at_risk, breached, groups, as_json) -> None:
 
 
 @sla.command("explain")
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=completers.ticket_id)
 @json_option
 @pass_app
 def sla_explain(app, ticket_id, as_json) -> None:
@@ -564,7 +565,7 @@ def sweep(app, dry_run, as_json) -> None:
 
 
 @ticket.command("survey")
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=completers.ticket_id)
 @click.option("--score", type=click.IntRange(1, 5), help="Overall satisfaction from 1 (very unhappy) to 5 (very happy).")
 @click.option("--answer", "answers", metavar="QUESTION=VALUE", **multi,
               help="An answer to a question of the desk's questionnaire (`deskctl survey questions`); repeatable.")
