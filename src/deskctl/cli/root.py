@@ -240,7 +240,7 @@ def complete(instruction: str) -> int:
     user's prompt: any failure gives no candidates and exit 0."""
     import io
 
-    from click.shell_completion import get_completion_class, shell_complete
+    from click.shell_completion import get_completion_class
 
     shell, _, action = instruction.partition("_")
     comp_cls = get_completion_class(shell)
@@ -262,7 +262,11 @@ def complete(instruction: str) -> int:
         else:
             root, plugins, _ = build_cli(root_options.desk)
             app = AppContext(desk_option=root_options.desk, loaded_plugins=plugins)
-        return shell_complete(root, {"obj": app}, "deskctl", COMPLETE_VAR, instruction)
+        # as click's `shell_complete` does, without its empty line when nothing matches
+        found = comp_cls(root, {"obj": app}, "deskctl", COMPLETE_VAR).complete()
+        if found:
+            sys.stdout.write(found + "\n")
+        return 0
     except Exception:
         return 0
     finally:
