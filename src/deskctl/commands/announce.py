@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from deskctl import output
-from deskctl.cli import completers
+from deskctl.commands import _completers as completers
 from deskctl.commands._common import json_option, pass_app
 
 set_option = click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE",

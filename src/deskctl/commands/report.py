@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from deskctl import output
-from deskctl.cli import completers
+from deskctl.commands import _completers as completers
 from deskctl.commands._common import json_option, pass_app
 
 period_options = [

@@ -8,7 +8,7 @@ import sys
 import click
 
 from deskctl import output
-from deskctl.cli import completers
+from deskctl.commands import _completers as completers
 from deskctl.commands._common import (
     interactive,
     json_option,

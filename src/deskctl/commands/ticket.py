@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from deskctl import output
-from deskctl.cli import completers
+from deskctl.commands import _completers as completers
 from deskctl.commands._common import csv_list, json_option, parse_assignments, pass_app
 
 multi = {"multiple": True}
