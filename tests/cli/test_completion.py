@@ -58,6 +58,10 @@ def test_commands_and_subcommands(drun, desk):
     offered = complete(drun, "deskctl ticket sh", desk)
     assert offered == ["show"]
     assert "--resolution" in complete(drun, "deskctl ticket resolve INC-1 --", desk)
+    # `--desk` asks the shell for folders
+    result = drun(env={"_DESKCTL_COMPLETE": "bash_complete", "COMP_WORDS": "deskctl --desk de",
+                       "COMP_CWORD": "2"})
+    assert result.stdout == "dir,de\n", result
 
 
 @pytest.fixture

@@ -82,7 +82,7 @@ def make_cli() -> LazyGroup:
         click.option("-q", "--quiet", is_flag=True, help="Print only data and errors, no progress."),
         click.option("--debug", is_flag=True, help="Show tracebacks for errors."),
         click.option("--actor", metavar="NAME", help="Who is acting, recorded in histories (default: $DESKCTL_ACTOR or your login name)."),
-        click.option("--desk", "desk_option", metavar="DIR", help="Desk folder (default: $DESKCTL_DESK, then the nearest parent holding config/deskctl.yaml)."),
+        click.option("--desk", "desk_option", metavar="DIR", type=click.Path(file_okay=False), help="Desk folder (default: $DESKCTL_DESK, then the nearest parent holding config/deskctl.yaml)."),
         click.version_option(__version__, "--version", prog_name="deskctl", message="%(prog)s %(version)s"),
     ):
         callback = decorator(callback)
