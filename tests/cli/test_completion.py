@@ -102,6 +102,13 @@ def test_sop_names_from_the_sops_folder(drun, desk):
     assert complete(drun, "deskctl sop show reb", desk) == ["rebuild-index"]
 
 
+def test_sop_parameters_of_the_named_sop(drun, desk):
+    assert complete(drun, "deskctl sop run restart-service -p ", desk) == ["service="]
+    assert complete(drun, "deskctl sop run --hosts localhost network-diagnostics -p c", desk) == ["count="]
+    assert complete(drun, "deskctl sop run no-such-sop -p ", desk) == []
+    assert complete(drun, "deskctl sop run ../../etc/passwd -p ", desk) == []
+
+
 def test_hosts_groups_categories_and_support_groups(drun, desk):
     assert complete(drun, "deskctl sop run restart-service --hosts loc", desk) == ["localhost"]
     assert complete(drun, "deskctl sop run restart-service --hosts localhost,w", desk) == ["localhost,web"]

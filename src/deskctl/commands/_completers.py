@@ -90,6 +90,49 @@ def _sop_names(ctx: click.Context) -> list[tuple[str, str]]:
     return [(name, "") for name in sorted(names)]
 
 
+def _sop_params(ctx: click.Context) -> list[tuple[str, str]]:
+    """`KEY=` for each parameter of the SOP named before (`sop run NAME -p <Tab>`), from its
+    file's `params:` (read, not validated: `sop validate` does that)."""
+    from deskctl.desk.finder import find_desk_dir
+    from deskctl.desk.yamlio import load
+
+    name, desk = ctx.params.get("name") or _positional_from_command_line(ctx), find_desk_dir(_app(ctx).desk_option)
+    if not name or desk is None or "/" in name or name.startswith("."):
+        return []
+    for ext in (".yaml", ".yml"):
+        path = os.path.join(desk, "sops", name + ext)
+        if os.path.isfile(path):
+            params = (load(path) or {}).get("params") or {}
+            return [(f"{key}=", str((spec or {}).get("description") or "") if isinstance(spec, dict) else "")
+                    for key, spec in params.items()]
+    return []
+
+
+def _positional_from_command_line(ctx: click.Context) -> str | None:
+    """The first argument of `ctx.command` as the shell's request (COMP_WORDS) holds it.
+
+    Needed while an option's value is completed (`sop run NAME -p <Tab>`): click's resilient
+    parsing stops at the option missing its value, before it assigns the arguments."""
+    from click.shell_completion import split_arg_string
+
+    words = split_arg_string(os.environ.get("COMP_WORDS", ""))
+    takes_value = {opt for p in ctx.command.params if not getattr(p, "is_flag", True)
+                   for opt in p.opts}
+    if ctx.info_name not in words:
+        return None
+    rest = words[words.index(ctx.info_name) + 1:-1]  # the last word is the one being completed
+    i = 0
+    while i < len(rest):
+        word = rest[i]
+        if word in takes_value:
+            i += 2
+            continue
+        if not word.startswith("-"):
+            return word
+        i += 1
+    return None
+
+
 def _inventory(ctx: click.Context):
     from deskctl.executor.inventory import load_inventory
 
@@ -135,6 +178,7 @@ def _desk_choices(key: str) -> Callable[[click.Context], list[tuple[str, str]]]:
 
 ticket_id = _completer(_ticket_ids)
 sop_name = _completer(_sop_names)
+sop_param = _completer(_sop_params)
 host = _completer(_hosts)
 hosts = _comma_list(_hosts_then_groups)
 host_pattern = _completer(_groups_then_hosts)

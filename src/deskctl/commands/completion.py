@@ -19,7 +19,7 @@ def completion(shell: str) -> None:
     zsh:   eval "$(deskctl completion zsh)"     in ~/.zshrc (after compinit)
     fish:  deskctl completion fish > ~/.config/fish/completions/deskctl.fish
 
-    Commands, options, ticket ids (open ones first), SOP names, hosts and groups,
+    Commands, options, ticket ids (open ones first), SOP names and parameters, hosts and groups,
     announcement and KB article ids, categories and support groups are completed.
     """
     from deskctl.cli.root import completion_script

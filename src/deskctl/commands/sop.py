@@ -153,7 +153,7 @@ def _progress(host: str, section: str, step: str, result) -> None:
 
 @sop.command()
 @click.argument("name", shell_complete=completers.sop_name)
-@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A parameter value (repeatable); DESKCTL_PARAM_KEY=VALUE in the environment keeps a secret out of `ps`.")
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", shell_complete=completers.sop_param, help="A parameter value (repeatable); DESKCTL_PARAM_KEY=VALUE in the environment keeps a secret out of `ps`.")
 @click.option("--hosts", metavar="H1,H2", shell_complete=completers.hosts, help="Run on these inventory hosts instead of the SOP's targets.")
 @click.option("--limit", metavar="GROUP", shell_complete=completers.host_pattern, help="Only the SOP's targets in this group (or host pattern).")
 @click.option("--ticket", "ticket_id", metavar="ID", help="Link the run to this ticket (history event; resolves it if the SOP says so).")
