@@ -155,3 +155,12 @@ def test_bash_loads_the_script_and_completes(run, desk, tickets, base_env):
     proc = subprocess.run(["bash", "--norc", "-c", probe], cwd=desk, env=env, capture_output=True,
                           text=True, timeout=60)
     assert proc.stdout.split() == ["INC-2", "INC-1"], proc
+
+
+def test_commands_of_a_desk_plugin_are_completed(drun, desk):
+    (desk / "plugins" / "shout.py").write_text(
+        "import click\nimport deskctl\n\n\n@deskctl.hookimpl\ndef register_commands(cli):\n"
+        "    @cli.command()\n    @click.option('--loudness')\n    def shout(loudness):\n"
+        "        'Shout.'\n")
+    assert complete(drun, "deskctl sh", desk) == ["shout"]
+    assert complete(drun, "deskctl shout --l", desk) == ["--loudness"]

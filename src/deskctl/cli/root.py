@@ -255,19 +255,24 @@ def complete(instruction: str) -> int:
         args, _ = comp_cls(None, {}, "deskctl", COMPLETE_VAR).get_completion_args()  # type: ignore[arg-type]
         root_options = parse_root_options(args)
         output.QUIET = True
+        from deskctl.plugins import events
+
         fast = _fast_cli(args, root_options.desk)
-        if fast is not None:
-            root, _index = fast
+        if fast is not None:  # as in `run`: the stores the completers open see the same plugins
+            root, index = fast
             app = AppContext(desk_option=root_options.desk)
+            events.use_plugins(loader=lambda: app.plugins, hooks=set(index["hooks"]),
+                               third_party_hooks=set(index.get("third_party_hooks", index["hooks"])))
         else:
             root, plugins, _ = build_cli(root_options.desk)
             app = AppContext(desk_option=root_options.desk, loaded_plugins=plugins)
+            events.use_plugins(plugins)
         # as click's `shell_complete` does, without its empty line when nothing matches
         found = comp_cls(root, {"obj": app}, "deskctl", COMPLETE_VAR).complete()
         if found:
             sys.stdout.write(found + "\n")
         return 0
-    except Exception:
+    except (Exception, KeyboardInterrupt):  # Ctrl-C at the prompt included: no traceback
         return 0
     finally:
         sys.stderr = real_stderr
