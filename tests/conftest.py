@@ -14,6 +14,7 @@ import pytest
 from tests.support.fixtures import sshd, sshd_factory  # noqa: F401 - fixtures for other modules
 from tests.support.postgres import pg_cluster  # noqa: F401 - a private PostgreSQL cluster
 from tests.support.smalldisk import small_disk  # noqa: F401 - a real small file system
+from tests.support.smtp import smtp_server  # noqa: F401 - a real SMTP server on loopback
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -3,37 +3,9 @@
 from __future__ import annotations
 
 import json
-import socket
-
-import pytest
 
 from deskctl.desk import Desk
 from tests.sla.support import write_config
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Message
-
-    received = []
-
-    class Keep(Message):
-        def handle_message(self, message):
-            received.append(message)
-
-    controller = Controller(Keep(), hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield controller, received
-    finally:
-        controller.stop()
 
 
 def test_group_mail_goes_through_smtp_and_everything_is_logged(desk, smtp_server):

@@ -5,32 +5,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from tests.sla.support import at, write_config
 
 NOW = "2026-11-23T10:30:00+01:00"
-
-
-@pytest.fixture
-def smtp_server():
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Message
-
-    from tests.sla.test_notify import free_port
-
-    received = []
-
-    class Keep(Message):
-        def handle_message(self, message):
-            received.append(message)
-
-    controller = Controller(Keep(), hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield controller, received
-    finally:
-        controller.stop()
 
 
 def with_recipients(desk, mapping: str) -> None:
@@ -76,7 +53,7 @@ def test_without_channels_the_handover_is_logged_and_self_assignment_tells_nobod
 
 
 def test_a_failed_delivery_warns_but_the_escalation_stands(drun, desk):
-    from tests.sla.test_notify import free_port
+    from tests.support.smtp import free_port
 
     write_config(desk, extra=f"channels:\n  smtp: {{host: 127.0.0.1, port: {free_port()}, timeout: 2}}\n")
     t = at(drun, NOW, "ticket", "create", "--title", "Disk full", "--requester-email", "a@example.com")
