@@ -31,6 +31,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import glob
+import itertools
 import os
 import pwd
 import shutil
@@ -437,3 +438,21 @@ def _stop_leftovers() -> None:
         leftovers = list(_LIVE.values())
     for cluster in leftovers:
         cluster.stop()
+
+
+_DATABASES = itertools.count(1)
+
+
+def new_database(cluster: PgCluster, prefix: str = "desk") -> str:
+    """A new empty database in *cluster* owned by its user; returns its DSN."""
+    import psycopg2
+
+    name = f"{prefix}_{os.getpid()}_{next(_DATABASES)}"
+    conn = psycopg2.connect(cluster.dsn)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{name}" OWNER "{cluster.user}"')
+    finally:
+        conn.close()
+    return f"postgresql://{cluster.user}@{cluster.host}:{cluster.port}/{name}"

@@ -1,4 +1,4 @@
-"""`deskctl store`: back up, restore, check and archive all of the desk's data."""
+"""`deskctl store`: back up, restore, check, archive, migrate and copy all of the desk's data."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from deskctl.commands._common import json_option, pass_app
 
 @click.group()
 def store() -> None:
-    """Back up, restore, check and archive the desk's data."""
+    """Back up, restore, check, archive, migrate and copy the desk's data."""
 
 
 def _backend(app):
@@ -84,7 +84,8 @@ def check(app, repair, as_json) -> None:
         raise ValidationFailed([] if as_json else report["problems"], "the ticket store has problems",
                                "run `deskctl store check --repair` to rebuild the indexes")
     state = "repaired" if report["repaired"] else "ok"
-    output.info(f"ticket store {state}: {report['tickets']} tickets in {report['files']} files")
+    where = report.get("where") or f"{report['files']} files"
+    output.info(f"ticket store {state}: {report['tickets']} tickets in {where}")
 
 
 @store.command()
@@ -101,3 +102,32 @@ def archive(app, older_than, dry_run, as_json) -> None:
     else:
         verb = "would archive" if dry_run else "archived"
         output.info(f"{verb} {len(ids)} ticket(s) closed more than {age} ago")
+
+
+@store.command()
+@click.option("--dry-run", is_flag=True, help="Print the SQL of the pending migrations; change nothing.")
+@json_option
+@pass_app
+def migrate(app, dry_run, as_json) -> None:
+    """Create or upgrade the database schema of a PostgreSQL desk (numbered migrations, each
+    in its own transaction). The file store needs none."""
+    from deskctl import __version__
+    from deskctl.errors import BadInput
+
+    backend = _backend(app)
+    if not hasattr(backend, "migrate"):
+        raise BadInput(f"the {backend.name} store has no schema to migrate",
+                       "`store migrate` is for store.backend: postgresql")
+    report = backend.migrate(__version__, dry_run=dry_run)
+    if as_json:
+        output.print_json(report)
+        return
+    if dry_run:
+        for migration in report["migrations"]:
+            output.echo(f"-- migration {migration['version']}: {migration['description']}")
+            output.echo(migration["sql"])
+        output.info(f"{len(report['migrations'])} migration(s) pending; nothing was changed")
+    elif report["migrations"]:
+        output.info(f"schema migrated from version {report['from']} to {report['to']}")
+    else:
+        output.info(f"schema is up to date (version {report['to']})")

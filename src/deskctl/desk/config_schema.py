@@ -583,7 +583,9 @@ SCHEMA = Fields({
     "languages": ListOf(Text(pattern=r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?", expects="a language code"), min_items=1),
     "data_dir": Text(nonempty=True, expects="a folder"),
     # backend settings beyond `backend` belong to the backend's plugin
-    "store": Fields({"backend": Text(pattern=r"[A-Za-z0-9_.-]+", expects="a backend name such as files")},
+    "store": Fields({"backend": Text(pattern=r"[A-Za-z0-9_.-]+", expects="a backend name such as files"),
+                     "dsn": Text(nonempty=True, expects="a PostgreSQL DSN such as postgresql://desk@db.example.org/desk"),
+                     "statement_timeout": Number("seconds a database statement may take", low=0, high=86400)},
                     open=True),
     "lock_timeout": Number("seconds to wait for the ticket store's lock", low=0, high=3600),
     "tickets": Fields({

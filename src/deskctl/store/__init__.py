@@ -14,6 +14,21 @@ if TYPE_CHECKING:
     from deskctl.store.interface import StoreBackend, TicketStore
 
 DEFAULT_BACKEND = "files"
+POSTGRESQL = "postgresql"
+
+
+def _builtin_backend(name: str) -> Any:
+    """The built-in backend classes by name, imported without loading plugins (pluggy):
+    opening the desk's store is on every ticket command's path."""
+    if name == DEFAULT_BACKEND:
+        from deskctl.store.files import FilesBackend
+
+        return FilesBackend
+    if name == POSTGRESQL:
+        from deskctl.store.postgres import PostgresBackend
+
+        return PostgresBackend
+    return None
 
 
 def store_settings(desk: Desk) -> dict:
@@ -66,11 +81,10 @@ def open_backend(desk: Desk, actor: str | None = None) -> StoreBackend:
     """The desk's stores, from the backend its `store:` setting names."""
     settings = store_settings(desk)
     name = backend_name(desk)
-    if name == DEFAULT_BACKEND and not _third_party_store_hook():
-        # the hot path: no plugin load just to open the embedded store
-        from deskctl.store.files import FilesBackend
-
-        return FilesBackend(desk, settings, actor)
+    builtin = _builtin_backend(name)
+    if builtin is not None and not _third_party_store_hook():
+        # the hot path: no plugin load just to open a built-in store
+        return builtin(desk, settings, actor)
     backends = installed_backends(_loaded_plugins(desk))
     if name not in backends:
         from deskctl.errors import BadInput

@@ -6,15 +6,24 @@ starts one and writes its settings into the desk's `store:` mapping in `backend_
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-BACKENDS = ["files"]
+BACKENDS = ["files", "postgresql"]
 
 
-def backend_settings(name: str, tmp_path: Path) -> dict:
-    return {"backend": name}
+@pytest.fixture
+def backend_settings(backend_name, request):
+    """backend_settings() -> the `store:` mapping of a new desk: for PostgreSQL a new empty
+    database in the session's private cluster, so every desk starts empty."""
+
+    def _settings() -> dict:
+        if backend_name == "postgresql":
+            from tests.support.postgres import new_database
+
+            return {"backend": "postgresql", "dsn": new_database(request.getfixturevalue("pg_cluster"))}
+        return {"backend": backend_name}
+
+    return _settings
 
 
 @pytest.fixture(params=BACKENDS)
@@ -23,7 +32,7 @@ def backend_name(request) -> str:
 
 
 @pytest.fixture
-def make_desk(tmp_path, backend_name, monkeypatch):
+def make_desk(tmp_path, backend_name, backend_settings, monkeypatch):
     """make_desk(name) -> a fresh desk (the packaged defaults) on the backend under test."""
     import json
 
@@ -32,16 +41,27 @@ def make_desk(tmp_path, backend_name, monkeypatch):
 
     monkeypatch.setenv("DESKCTL_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("DESKCTL_NOW", raising=False)
+    monkeypatch.delenv("DESKCTL_STORE_DSN", raising=False)
 
     def _make(name: str = "desk") -> Desk:
         path = tmp_path / name
         create_desk(path)
         config = path / "config" / "deskctl.yaml"
         # JSON is YAML: the backend's settings as one flow mapping
-        config.write_text(config.read_text() + f"\nstore: {json.dumps(backend_settings(backend_name, tmp_path))}\n")
-        return Desk(str(path))
+        config.write_text(config.read_text() + f"\nstore: {json.dumps(backend_settings())}\n")
+        desk = Desk(str(path))
+        if backend_name == "postgresql":
+            from deskctl import __version__
+            from deskctl.store import open_backend
 
-    return _make
+            open_backend(desk).migrate(__version__)
+        return desk
+
+    yield _make
+    if backend_name == "postgresql":
+        from deskctl.store.postgres.connection import close_all
+
+        close_all()
 
 
 @pytest.fixture

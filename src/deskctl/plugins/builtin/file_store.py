@@ -1,4 +1,5 @@
-"""The built-in `files` store backend (the embedded store in the desk's data folder), registered
+"""The built-in store backends, `files` (the embedded store in the desk's data folder) and
+`postgresql` (a team's desk in one database), registered
 through `register_store_backends` like a third-party backend (docs/plugins.md)."""
 
 from __future__ import annotations
@@ -10,6 +11,13 @@ from deskctl.store.files import open_files_backend
 @hookimpl(trylast=True)
 def register_store_backends(register):
     register("files", open_files_backend)
+    register("postgresql", open_postgres_backend)
+
+
+def open_postgres_backend(desk, settings, actor):
+    from deskctl.store.postgres import PostgresBackend  # its driver only when the store is opened
+
+    return PostgresBackend(desk, settings, actor)
 
 
 @hookimpl
@@ -18,7 +26,7 @@ def check_desk(desk):
     from deskctl import store
 
     name = store.backend_name(desk)
-    if name == store.DEFAULT_BACKEND:
+    if name in (store.DEFAULT_BACKEND, store.POSTGRESQL):
         return None
     backends = store.installed_backends(store._loaded_plugins(desk))
     if name in backends:

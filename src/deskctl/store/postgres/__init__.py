@@ -1,0 +1,130 @@
+"""The `postgresql` backend: a team's desk in one PostgreSQL database, shared by every
+engineer's desk folder, the cron server and CI runners (`store: {backend: postgresql, dsn: ...}`
+or `DESKCTL_STORE_DSN`). The schema is created and upgraded by `deskctl store migrate`.
+
+The driver is psycopg2, chosen by measurement (bench/pgdriver): each command is a new
+process, and importing psycopg 3 costs three to four times what the whole psycopg2 round
+trip does; it is imported only when a command first touches the store.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from functools import cached_property
+
+from deskctl.store.postgres.connection import (
+    Database,
+    psycopg2_module,
+    resolve_dsn,
+    shared_database,
+)
+
+
+class PostgresBackend:
+    name = "postgresql"
+
+    def __init__(self, desk, settings: dict | None = None, actor: str | None = None):
+        self.desk = desk
+        self.settings = settings or {}
+        self.actor = actor
+        self.dsn, self.dsn_source = resolve_dsn(desk, self.settings)
+        env_timeout = os.environ.get("DESKCTL_LOCK_TIMEOUT")
+        self.lock_timeout = float(env_timeout or desk.setting("lock_timeout", default=10))
+        self.db = self.new_database()
+        self.store_locked = False  # this process holds the whole-store lock (backup, restore, copy)
+        self._checked: bool | None = None  # None: schema not checked yet; else whether for writing
+
+    def new_database(self, purpose: str = "data") -> Database:
+        timeout = self.settings.get("statement_timeout")
+        return shared_database(self.dsn, lock_timeout=self.lock_timeout,
+                               statement_timeout=float(timeout) if timeout else None, purpose=purpose)
+
+    @staticmethod
+    def driver():
+        return psycopg2_module()
+
+    def ready(self, writing: bool = False) -> None:
+        """The schema is there and not newer than this deskctl writes (checked once)."""
+        if self._checked is True or (self._checked is False and not writing):
+            return
+        from deskctl.store.postgres.migrations import require_current
+
+        require_current(self.db, writing=writing)
+        self._checked = writing
+
+    @contextmanager
+    def write_transaction(self, waiting_for: str):
+        with self.db.transaction(waiting_for) as cur:
+            if not self.store_locked:  # a backup or copy holding the whole store: changes wait
+                cur.execute("SELECT pg_advisory_xact_lock_shared(hashtext('deskctl store'), hashtext('all'))")
+            yield cur
+
+    @cached_property
+    def tickets(self):
+        from deskctl.store.postgres.tickets import PgTicketStore
+
+        return PgTicketStore(self)
+
+    @cached_property
+    def announcements(self):
+        from deskctl.store.postgres.records import PgAnnouncements
+
+        return PgAnnouncements(self)
+
+    @cached_property
+    def runs(self):
+        from deskctl.store.postgres.records import PgRunRecords
+
+        return PgRunRecords(self)
+
+    @cached_property
+    def attachments(self):
+        from deskctl.store.postgres.records import PgAttachments
+
+        return PgAttachments(self)
+
+    @cached_property
+    def notifications(self):
+        from deskctl.store.postgres.records import PgNotificationLog
+
+        return PgNotificationLog(self)
+
+    @cached_property
+    def locks(self):
+        from deskctl.store.postgres.records import PgLocks
+
+        return PgLocks(self)
+
+    def check(self, summarise, repair: bool = False) -> dict:
+        from deskctl.store.postgres.maintenance import check
+
+        return check(self, summarise, repair=repair)
+
+    def archive(self, older_than: str, dry_run: bool = False) -> list[str]:
+        from deskctl.store.postgres.maintenance import archive
+
+        return archive(self, older_than, dry_run=dry_run)
+
+    def bulk_insert(self, make, summarise) -> dict:
+        from deskctl.store.postgres.bulk import bulk_insert
+
+        return bulk_insert(self, make, summarise)
+
+    def is_empty(self) -> bool:
+        from deskctl.store.postgres.connection import query_one
+
+        self.ready()
+        found = query_one(self.db, "SELECT EXISTS (SELECT 1 FROM tickets) OR EXISTS (SELECT 1 FROM announcements) "
+                          "OR EXISTS (SELECT 1 FROM runs) OR EXISTS (SELECT 1 FROM notifications) "
+                          "OR EXISTS (SELECT 1 FROM attachments)")
+        return not found[0]
+
+    def migrate(self, version: str, dry_run: bool = False) -> dict:
+        from deskctl.store.postgres.migrations import migrate
+
+        return migrate(self.db, version, dry_run=dry_run)
+
+
+def open_postgres_backend(desk, settings, actor) -> PostgresBackend:
+    return PostgresBackend(desk, settings, actor)

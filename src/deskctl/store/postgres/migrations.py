@@ -1,0 +1,189 @@
+"""The PostgreSQL schema under version control: numbered migrations, each applied in its own
+transaction and recorded in `deskctl_schema` with the deskctl version that applied it.
+
+A deskctl older than the database's schema reads but refuses to write, naming the version
+the database needs; a database with no schema (or an older one) is brought up to date by
+`deskctl store migrate` (`--dry-run` prints the SQL).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from deskctl.errors import BadInput
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    sql: str
+
+
+# Indexes serve the real queries: the open queue oldest first (by group, assignee,
+# priority), dedup-key lookups, the SLA sweep (open tickets), reports by period
+# (created_at, closed_at), text search (trigram index on the folded text: `--search` means
+# "every word appears", the same on every backend, so no stemming here).
+INITIAL = """
+CREATE TABLE deskctl_schema (
+    version integer PRIMARY KEY,
+    description text NOT NULL,
+    deskctl text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE tickets (
+    id text PRIMARY KEY,
+    prefix text NOT NULL,
+    number bigint NOT NULL,
+    status text NOT NULL,
+    archived boolean NOT NULL DEFAULT false,
+    type text,
+    priority text,
+    category text,
+    service text,
+    grp text,
+    assignee text,
+    dedup_key text,
+    requester_text text NOT NULL DEFAULT '',
+    tags jsonb NOT NULL DEFAULT '[]',
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz,
+    closed_at timestamptz,
+    search_text text NOT NULL DEFAULT '',
+    summary jsonb NOT NULL,
+    doc jsonb NOT NULL,
+    UNIQUE (prefix, number)
+);
+CREATE INDEX tickets_open_queue ON tickets (created_at, id) WHERE status <> 'closed';
+CREATE INDEX tickets_open_by_group ON tickets (grp, created_at) WHERE status <> 'closed';
+CREATE INDEX tickets_open_by_assignee ON tickets (assignee, created_at) WHERE status <> 'closed';
+CREATE INDEX tickets_open_by_priority ON tickets (priority, created_at) WHERE status <> 'closed';
+CREATE INDEX tickets_dedup ON tickets (dedup_key, created_at) WHERE dedup_key IS NOT NULL;
+CREATE INDEX tickets_created ON tickets (created_at);
+CREATE INDEX tickets_closed ON tickets (closed_at) WHERE status = 'closed';
+CREATE INDEX tickets_tags ON tickets USING gin (tags);
+
+CREATE TABLE announcements (
+    id text PRIMARY KEY,
+    number integer NOT NULL,
+    status text,
+    doc jsonb NOT NULL
+);
+CREATE INDEX announcements_published ON announcements (id) WHERE status = 'published';
+
+CREATE TABLE runs (
+    id text PRIMARY KEY,
+    doc jsonb NOT NULL
+);
+
+CREATE TABLE attachment_blobs (
+    sha256 text PRIMARY KEY,
+    size bigint NOT NULL,
+    data bytea NOT NULL
+);
+CREATE TABLE attachments (
+    ticket_id text NOT NULL,
+    name text NOT NULL,
+    sha256 text NOT NULL REFERENCES attachment_blobs (sha256),
+    path text NOT NULL,
+    PRIMARY KEY (ticket_id, path)
+);
+
+CREATE TABLE notifications (
+    seq bigserial PRIMARY KEY,
+    entry jsonb NOT NULL
+);
+
+CREATE TABLE host_locks (
+    key text PRIMARY KEY,
+    holder jsonb NOT NULL
+);
+
+CREATE TABLE copy_state (
+    source text PRIMARY KEY,
+    started_at timestamptz NOT NULL DEFAULT now(),
+    done jsonb NOT NULL DEFAULT '{}'
+);
+"""
+
+TRIGRAM = """
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm') THEN
+        CREATE EXTENSION IF NOT EXISTS pg_trgm;
+        CREATE INDEX tickets_search ON tickets USING gin (search_text gin_trgm_ops);
+    END IF;
+END
+$$;
+"""
+
+MIGRATIONS = (
+    Migration(1, "tickets, announcements, runs, attachments, notifications, host locks", INITIAL),
+    Migration(2, "trigram index for ticket search (where pg_trgm is available)", TRIGRAM),
+)
+SCHEMA_VERSION = MIGRATIONS[-1].version
+MIGRATE_LOCK = 0x6465736B  # advisory lock key: one migrate at a time ("desk")
+
+
+def current_version(db) -> tuple[int, str | None]:
+    """(schema version, deskctl version that applied it); (0, None) for an empty database."""
+    from deskctl.store.postgres.connection import query_one
+
+    found = query_one(db, "SELECT to_regclass('deskctl_schema') IS NOT NULL")
+    if not found or not found[0]:
+        return 0, None
+    row = query_one(db, "SELECT version, deskctl FROM deskctl_schema ORDER BY version DESC LIMIT 1")
+    return (row[0], row[1]) if row else (0, None)
+
+
+def pending(db) -> list[Migration]:
+    version, _ = current_version(db)
+    return [m for m in MIGRATIONS if m.version > version]
+
+
+def migrate(db, deskctl_version: str, dry_run: bool = False) -> dict:
+    """Apply every pending migration, each in its own transaction; returns what was (or, with
+    `dry_run`, would be) applied, with the SQL."""
+    version, applied_by = current_version(db)
+    if version > SCHEMA_VERSION:
+        raise too_new(db, version, applied_by)
+    todo = [m for m in MIGRATIONS if m.version > version]
+    if not dry_run:
+        for migration in todo:
+            with db.transaction("the schema") as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATE_LOCK,))
+                # another migrate may have applied it while this one waited
+                cur.execute("SELECT to_regclass('deskctl_schema') IS NOT NULL")
+                if cur.fetchone()[0]:
+                    cur.execute("SELECT 1 FROM deskctl_schema WHERE version = %s", (migration.version,))
+                    if cur.fetchone():
+                        continue
+                cur.execute(migration.sql)
+                cur.execute("INSERT INTO deskctl_schema (version, description, deskctl) VALUES (%s, %s, %s)",
+                            (migration.version, migration.description, deskctl_version))
+    return {"from": version, "to": SCHEMA_VERSION if todo else version, "dry_run": dry_run,
+            "migrations": [{"version": m.version, "description": m.description, "sql": m.sql.strip()}
+                           for m in todo]}
+
+
+def too_new(db, version: int, applied_by: str | None) -> BadInput:
+    return BadInput(
+        f"the database at {db.where} has schema version {version} (applied by deskctl "
+        f"{applied_by or '?'}); this deskctl knows up to version {SCHEMA_VERSION} and does not write to it",
+        f"upgrade deskctl to {applied_by or 'the newer version'} or later")
+
+
+def require_current(db, *, writing: bool) -> None:
+    """Refuse to work on a database without the schema, and to write to a newer one (one
+    query: it runs on every command)."""
+    from deskctl.store.postgres.connection import query_one
+
+    row = query_one(db, "SELECT version, deskctl FROM deskctl_schema ORDER BY version DESC LIMIT 1",
+                    waiting_for="the schema")  # no table: "holds no deskctl schema", run migrate
+    version, applied_by = row if row else (0, None)
+    if writing and version > SCHEMA_VERSION:
+        raise too_new(db, version, applied_by)
+    if version < SCHEMA_VERSION:
+        raise BadInput(f"the database at {db.where} has schema version {version}; this deskctl needs "
+                       f"version {SCHEMA_VERSION}", "run `deskctl store migrate`")

@@ -1,0 +1,227 @@
+"""Tickets in PostgreSQL: one row per ticket holding the document (with its append-only
+history) and the summary row the queues read, plus the columns queries filter and sort on.
+
+Queries run in SQL (`select`), numbers come from one sequence per id prefix, and a change
+locks the rows it reads (`SELECT ... FOR UPDATE`), so two engineers updating one ticket at
+once serialise and neither loses an event.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any
+
+from deskctl.store.interface import RowQuery
+from deskctl.tickets.ids import parse_id
+from deskctl.util import jsoncodec
+
+COLUMNS = ("id", "prefix", "number", "status", "archived", "type", "priority", "category", "service", "grp",
+           "assignee", "dedup_key", "requester_text", "tags", "created_at", "updated_at", "closed_at",
+           "search_text", "summary", "doc")
+JSON_COLUMNS = {"tags", "summary", "doc"}
+EQUALS_COLUMNS = {"type": "type", "priority": "priority", "category": "category", "service": "service",
+                  "group": "grp", "status": "status"}
+CHUNK = 500
+
+
+def to_json(value: Any) -> str:
+    return jsoncodec.dumps(value).decode("utf-8")
+
+
+def sequence_name(prefix: str) -> str:
+    # prefixes are 1-10 ASCII letters (config schema, parse_id): safe in an identifier
+    return f"ticket_number_{prefix.lower()}"
+
+
+def search_text(ticket: dict) -> str:
+    """What `--search` looks in, folded as Python folds the words searched for."""
+    requester = ticket.get("requester") or {}
+    return " ".join([
+        ticket.get("title") or "", ticket.get("description") or "", requester.get("name") or "",
+        requester.get("email") or "", " ".join(ticket.get("tags") or []),
+    ]).casefold()
+
+
+def column_values(ticket: dict, row: dict, prefixes: dict[str, str]) -> dict[str, Any]:
+    prefix, number = parse_id(ticket["id"], prefixes)
+    return {
+        "id": ticket["id"], "prefix": prefix, "number": number, "status": ticket["status"],
+        "archived": bool(ticket.get("archived")), "type": row.get("type"), "priority": row.get("priority"),
+        "category": row.get("category"), "service": row.get("service"), "grp": row.get("group"),
+        "assignee": row.get("assignee"), "dedup_key": row.get("dedup_key"),
+        "requester_text": f"{row.get('requester', '')} {row.get('requester_name', '')}".casefold(),
+        "tags": to_json(list(row.get("tags") or [])), "created_at": row["created_at"],
+        "updated_at": row.get("updated_at"), "closed_at": row.get("closed_at"),
+        "search_text": search_text(ticket), "summary": to_json(row), "doc": to_json(ticket),
+    }
+
+
+UPSERT = (
+    f"INSERT INTO tickets ({', '.join(COLUMNS)}) VALUES "
+    f"({', '.join('%(' + c + ')s' + ('::jsonb' if c in JSON_COLUMNS else '') for c in COLUMNS)}) "
+    f"ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS if c != "id")
+)
+
+
+def _like(word: str) -> str:
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _parse(text: str | None) -> Any:
+    return jsoncodec.loads(text) if text is not None else None
+
+
+class PgTx:
+    """One transaction of the ticket store (see `PgTicketStore.transaction`)."""
+
+    def __init__(self, store: PgTicketStore, cur):
+        self.store = store
+        self.cur = cur
+
+    def next_number(self, prefix: str) -> int:
+        cur = self.cur
+        name = sequence_name(prefix)
+        cur.execute("SAVEPOINT next_number")
+        try:
+            cur.execute(f"SELECT nextval('{name}')")
+        except Exception as exc:
+            if getattr(exc, "pgcode", None) != "42P01":  # the first ticket of this prefix
+                raise
+            cur.execute("ROLLBACK TO SAVEPOINT next_number")
+            self.store.create_sequence(cur, prefix)
+            cur.execute(f"SELECT nextval('{name}')")
+        number = cur.fetchone()[0]
+        cur.execute("RELEASE SAVEPOINT next_number")
+        return int(number)
+
+    def get(self, ticket_id: str) -> dict | None:
+        # the row stays locked until the transaction ends: a concurrent change of this ticket waits
+        self.store.db.waiting_for = f"ticket {ticket_id}"
+        self.cur.execute("SELECT doc::text FROM tickets WHERE id = %s FOR UPDATE", (ticket_id,))
+        found = self.cur.fetchone()
+        return _parse(found[0]) if found else None
+
+    def put(self, ticket: dict, row: dict) -> None:
+        self.cur.execute(UPSERT, column_values(ticket, row, self.store.prefixes))
+
+    def find_by_dedup_key(self, key: str, *, any_status: bool = False) -> dict | None:
+        # two creates with one key at once: the second waits here for the first to commit
+        self.cur.execute("SELECT pg_advisory_xact_lock(hashtext('deskctl dedup'), hashtext(%s))", (key,))
+        self.cur.execute(
+            "SELECT summary::text, status, archived FROM tickets WHERE dedup_key = %s "
+            "ORDER BY (status <> 'closed' AND status <> 'resolved') DESC, (status = 'resolved') DESC, "
+            "created_at DESC LIMIT 1", (key,))
+        found = self.cur.fetchone()
+        if found is None:
+            return None
+        summary, status, archived = found
+        if status not in ("closed", "resolved") and not archived:
+            return _parse(summary)
+        return _parse(summary) if any_status else None
+
+    def active_rows(self) -> list[dict]:
+        self.cur.execute("SELECT summary::text FROM tickets WHERE status <> 'closed' ORDER BY created_at, id")
+        return [_parse(r[0]) for r in self.cur.fetchall()]
+
+
+class PgTicketStore:
+    def __init__(self, backend):
+        self.backend = backend
+        self.db = backend.db
+        self.prefixes: dict[str, str] = dict(backend.desk.setting("tickets", "types", default={}))
+
+    # -- writing
+    @contextmanager
+    def transaction(self):
+        self.backend.ready(writing=True)
+        with self.backend.write_transaction("the ticket store") as cur:
+            yield PgTx(self, cur)
+
+    @staticmethod
+    def create_sequence(cur, prefix: str) -> None:
+        # concurrent first tickets of a prefix: one creates it, the others wait and find it
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext('deskctl sequence'), hashtext(%s))", (prefix,))
+        cur.execute(f"CREATE SEQUENCE IF NOT EXISTS {sequence_name(prefix)} MINVALUE 1")
+
+    # -- reading
+    def _rows(self, where: str, params: tuple = (), order: str = "created_at, id COLLATE \"C\"") -> list[dict]:
+        from deskctl.store.postgres.connection import query_all
+
+        self.backend.ready()
+        found = query_all(self.db, f"SELECT summary::text FROM tickets WHERE {where} ORDER BY {order}", params)
+        return [_parse(r[0]) for r in found]
+
+    def get(self, ticket_id: str) -> dict | None:
+        from deskctl.store.postgres.connection import query_one
+
+        self.backend.ready()
+        found = query_one(self.db, "SELECT doc::text FROM tickets WHERE id = %s", (ticket_id,))
+        return _parse(found[0]) if found else None
+
+    def rows(self, *, active: bool = True, closed: bool = False, archived: bool = False,
+             resolved: bool | None = None) -> list[dict]:
+        wanted = []
+        if active:
+            wanted.append("status NOT IN ('closed', 'resolved')")
+        if active if resolved is None else resolved:
+            wanted.append("status = 'resolved'")
+        if closed:
+            wanted.append("(status = 'closed' AND NOT archived)")
+        if archived:
+            wanted.append("archived")
+        if not wanted:
+            return []
+        return self._rows(" OR ".join(wanted))
+
+    def load(self, ids: list[str]) -> list[dict]:
+        from deskctl.store.postgres.connection import query_all
+
+        self.backend.ready()
+        found: dict[str, dict] = {}
+        for start in range(0, len(ids), CHUNK):
+            for tid, doc in query_all(self.db, "SELECT id, doc::text FROM tickets WHERE id = ANY(%s)",
+                                      (list(ids[start:start + CHUNK]),)):
+                found[tid] = _parse(doc)
+        return [found[i] for i in ids if i in found]
+
+    def select(self, query: RowQuery) -> list[dict]:
+        where, params = ["true"], []
+        if query.statuses is not None:
+            where.append("status = ANY(%s)")
+            params.append(sorted(query.statuses))
+        for key, values in query.equals.items():
+            if not values:
+                continue
+            column = EQUALS_COLUMNS.get(key)
+            if column is None:  # a field without a column: in the summary row
+                where.append("summary->>%s = ANY(%s)")
+                params += [key, sorted(values)]
+            else:
+                where.append(f"{column} = ANY(%s)")
+                params.append(sorted(values))
+        if query.assignee:
+            where.append("coalesce(assignee, '') = %s")
+            params.append(query.assignee)
+        if query.requester:
+            where.append("requester_text LIKE %s")
+            params.append(_like(query.requester.casefold()))
+        if query.tags:
+            where.append("tags @> %s::jsonb")
+            params.append(to_json(sorted(query.tags)))
+        if query.created_before:
+            where.append("created_at <= %s")
+            params.append(query.created_before)
+        for word in (query.text or "").casefold().split():
+            where.append("search_text LIKE %s")
+            params.append(_like(word))
+        if query.sort == "priority":
+            order = ("coalesce(array_position(%s::text[], priority), %s), created_at, id COLLATE \"C\"")
+            params_order = [list(query.priority_order), len(query.priority_order) + 1]
+        elif query.sort == "updated":
+            order, params_order = "updated_at DESC NULLS LAST, id COLLATE \"C\"", []
+        else:
+            order, params_order = "created_at, id COLLATE \"C\"", []
+        sql = " AND ".join(where)
+        limit = f" LIMIT {int(query.limit)}" if query.limit else ""
+        return self._rows(sql, tuple(params + params_order), order + limit)
