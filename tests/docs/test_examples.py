@@ -73,6 +73,21 @@ def desk_env(base_env, tmp_path) -> dict:
     return env
 
 
+@pytest.fixture(params=["files", "postgresql"])
+def desk_on_backend(request, desk, desk_env):
+    """The fresh desk, on the embedded store or (team desk) on an empty PostgreSQL database
+    after `deskctl store migrate`: the README's examples work unchanged on both."""
+    if request.param == "postgresql":
+        from tests.support.postgres import new_database
+
+        dsn = new_database(request.getfixturevalue("pg_cluster"))
+        with open(desk / "config" / "deskctl.yaml", "a", encoding="utf-8") as fh:
+            fh.write(f"\nstore: {{backend: postgresql, dsn: '{dsn}'}}\n")
+        migrated = bash("deskctl store migrate", desk, desk_env)
+        assert migrated.returncode == 0 and "migrated" in migrated.stderr, shown(migrated)
+    return desk
+
+
 def test_every_example_is_named_and_checked():
     checked = {name[len("test_example_"):].replace("_", "-") for name in globals() if name.startswith("test_example_")}
     unnamed = [b.where for b in all_blocks() if b.lang in RUNNABLE and not b.name]
@@ -112,7 +127,8 @@ def test_example_quickstart(installed_copy):
     assert "Intranet unreachable from pc-ana" in proc.stdout and (copy / ".venv" / "bin" / "deskctl").exists()
 
 
-def test_example_engineer(desk, desk_env, sshd, tmp_path):
+def test_example_engineer(desk_on_backend, desk_env, sshd, tmp_path):
+    desk = desk_on_backend
     tools = fake_bin(tmp_path / "fakebin", {"systemctl": SYSTEMCTL, "journalctl": JOURNALCTL})
     # mx1 as the README asks the reader to add it; its host key is not known yet
     write_inventory(desk, {"localhost": {"connection": "local"},
@@ -134,7 +150,8 @@ def cron_commands(body: str) -> list[str]:
     return [line.split(None, 5)[5] for line in joined.splitlines() if line.strip() and not line.startswith("#")]
 
 
-def test_example_cron(desk, desk_env, tmp_path):
+def test_example_cron(desk_on_backend, desk_env, tmp_path):
+    desk = desk_on_backend
     # the disk-cleanup entry as cron runs it, on a disk that is not full: nothing is deleted
     tools = fake_bin(tmp_path / "fakebin", {"df": "printf 'Filesystem 1024-blocks Used Available Capacity Mounted on\\n"
                                                   "/dev/x 100 12 88 12%% /\\n'"})
@@ -164,7 +181,8 @@ class _Tags(HTMLParser):
         self.tags.append(tag)
 
 
-def test_example_admin(desk, desk_env):
+def test_example_admin(desk_on_backend, desk_env):
+    desk = desk_on_backend
     (desk / "maintenance.yaml").write_text(maintenance_yaml(), encoding="utf-8")
     env = dict(desk_env, DESKCTL_NOW=NOW)
     proc = bash(example("admin").body, desk, env)
@@ -191,7 +209,8 @@ def test_example_backup(desk, desk_env, tmp_path):
     assert restored == original and [e["action"] for e in restored["history"]][-1] == "comment"
 
 
-def test_example_ci(desk, desk_env):
+def test_example_ci(desk_on_backend, desk_env):
+    desk = desk_on_backend
     deploy = desk / "deploy.sh"
     deploy.write_text("#!/bin/sh\necho deployed >> deployed.log\n")
     deploy.chmod(0o755)

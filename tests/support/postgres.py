@@ -153,6 +153,19 @@ class PgCluster:
                 _kill(child, self.datadir)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
+    def pause(self, timeout: float = STOP_TIMEOUT) -> None:
+        """Stop the server but keep its data (a crash or maintenance, as clients see it)."""
+        _run([*self._run_as, str(self.bindir / "pg_ctl"), "stop", "-D", str(self.datadir),
+              "-m", "immediate", "-w", "-t", str(max(1, int(timeout)))])  # fmt: skip
+        _wait_gone(self.pid, timeout)
+
+    def resume(self, timeout: float = START_TIMEOUT) -> None:
+        """Start the paused server again on the same port; wait until it accepts connections."""
+        offset = self.log_file.stat().st_size
+        _run([*self._run_as, str(self.bindir / "pg_ctl"), "start", "-W", "-D", str(self.datadir),
+              "-l", str(self.log_file)])  # fmt: skip
+        self.pid = _wait_ready(self.bindir, self.datadir, self.socket_dir, self.port, self.log_file, offset, timeout)
+
     def __enter__(self) -> PgCluster:
         return self
 

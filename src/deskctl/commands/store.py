@@ -131,3 +131,40 @@ def migrate(app, dry_run, as_json) -> None:
         output.info(f"schema migrated from version {report['from']} to {report['to']}")
     else:
         output.info(f"schema is up to date (version {report['to']})")
+
+
+@store.command()
+@click.option("--to", "target", required=True, metavar="DSN|DIR",
+              help="A PostgreSQL DSN (postgresql://USER@HOST:PORT/DB) or a file desk folder (made if missing).")
+@click.option("--force", is_flag=True, help="Copy into a target that already holds data (records merge by id).")
+@json_option
+@pass_app
+def copy(app, target, force, as_json) -> None:
+    """Copy all the desk's data to another backend and verify counts and a checksum per kind
+    of record; run it again to resume an interrupted copy. The source is not changed."""
+    from deskctl import __version__
+    from deskctl.store.copy import CopyMismatch, copy_store, open_target
+    from deskctl.tickets.model import summary_row
+
+    source = _backend(app)
+    destination = open_target(app.desk, target, app.actor)
+    if hasattr(destination, "migrate"):
+        migrated = destination.migrate(__version__)
+        if migrated["migrations"]:
+            output.info(f"schema of the target migrated to version {migrated['to']}")
+
+    def progress(kind: str, count: int) -> None:
+        output.info(f"copied {count} {kind}")
+
+    try:
+        report = copy_store(source, destination, state_key=target, force=force, summarise=summary_row,
+                            progress=None if as_json else progress)
+    except CopyMismatch as exc:
+        if as_json:
+            output.print_json(exc.report)
+        raise
+    if as_json:
+        output.print_json(report)
+        return
+    counts = ", ".join(f"{k['source']['count']} {kind}" for kind, k in report["kinds"].items())
+    output.info(f"copied {counts} from {report['from']} to {report['to']}; counts and checksums match")

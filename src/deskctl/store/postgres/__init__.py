@@ -24,11 +24,12 @@ from deskctl.store.postgres.connection import (
 class PostgresBackend:
     name = "postgresql"
 
-    def __init__(self, desk, settings: dict | None = None, actor: str | None = None):
+    def __init__(self, desk, settings: dict | None = None, actor: str | None = None, *, dsn: str | None = None):
+        """`dsn`: this database, not the desk's (`store copy --to`)."""
         self.desk = desk
         self.settings = settings or {}
         self.actor = actor
-        self.dsn, self.dsn_source = resolve_dsn(desk, self.settings)
+        self.dsn, self.dsn_source = (dsn, "--to") if dsn else resolve_dsn(desk, self.settings)
         env_timeout = os.environ.get("DESKCTL_LOCK_TIMEOUT")
         self.lock_timeout = float(env_timeout or desk.setting("lock_timeout", default=10))
         self.db = self.new_database()

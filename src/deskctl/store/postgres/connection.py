@@ -149,6 +149,10 @@ class Database:
         if isinstance(exc, psycopg2.OperationalError | psycopg2.InterfaceError) and code is None:
             self.close()
             return self.unreachable(exc)
+        if code is not None and not code.startswith("42"):  # 42xxx: our SQL is wrong, a bug to report
+            # the server refused (disk full, a constraint or trigger of the site's own): one line
+            return OperationFailed(f"the database at {self.where} refused: {_first_line(exc)}",
+                                   "nothing of this change was written")
         return None
 
     @contextmanager

@@ -99,12 +99,6 @@ CREATE TABLE host_locks (
     key text PRIMARY KEY,
     holder jsonb NOT NULL
 );
-
-CREATE TABLE copy_state (
-    source text PRIMARY KEY,
-    started_at timestamptz NOT NULL DEFAULT now(),
-    done jsonb NOT NULL DEFAULT '{}'
-);
 """
 
 TRIGRAM = """
