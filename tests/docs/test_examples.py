@@ -209,6 +209,25 @@ def test_example_backup(desk, desk_env, tmp_path):
     assert restored == original and [e["action"] for e in restored["history"]][-1] == "comment"
 
 
+def test_example_store_copy(desk, desk_env, tmp_path, pg_cluster):
+    from tests.support.postgres import new_database
+
+    assert bash("deskctl ticket create --title 'Printer jams' && deskctl ticket comment INC-1 --text 'toner low'",
+                desk, desk_env).returncode == 0
+    dsn = new_database(pg_cluster)
+    env = dict(desk_env, HOME=str(tmp_path / "home"))
+    team = tmp_path / "home" / "team-desk"  # the team's desk folder on that database
+    assert bash(f"deskctl init {team}", tmp_path, env).returncode == 0
+    with open(team / "config" / "deskctl.yaml", "a", encoding="utf-8") as fh:
+        fh.write(f"\nstore: {{backend: postgresql, dsn: '{dsn}'}}\n")
+    proc = bash(example("store-copy").body.replace("postgresql://desk@db.example.org/servicedesk", dsn), desk, env)
+    assert proc.returncode == 0, shown(proc)
+    assert proc.stderr.count("counts and checksums match") == 2, shown(proc)
+    shown_in = [json.loads(bash("deskctl ticket show INC-1 --json", where, env).stdout)
+                for where in (desk, team, tmp_path / "home" / "desk-on-files")]
+    assert shown_in[0] == shown_in[1] == shown_in[2] and shown_in[2]["history"][-1]["note"] == "toner low"
+
+
 def test_example_ci(desk_on_backend, desk_env):
     desk = desk_on_backend
     deploy = desk / "deploy.sh"
