@@ -177,6 +177,8 @@ def test_passwords_never_go_into_the_config(run, desk):
     result = run("ticket", "list", cwd=desk)
     assert result.code == 2 and "store.dsn holds a password" in result.stderr and "pgpass" in result.stderr
     assert "s3cret" not in result.stderr
+    checked = run("config", "check", cwd=desk)
+    assert checked.code == 2 and "store.dsn holds a password" in checked.stdout + checked.stderr
 
 
 def test_help_and_version_import_no_driver(run, desk, base_env):

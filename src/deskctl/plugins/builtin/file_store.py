@@ -26,7 +26,16 @@ def check_desk(desk):
     from deskctl import store
 
     name = store.backend_name(desk)
-    if name in (store.DEFAULT_BACKEND, store.POSTGRESQL):
+    if name == store.POSTGRESQL:  # its settings, without connecting (config check works offline)
+        from deskctl.errors import BadInput
+        from deskctl.store.postgres.connection import resolve_dsn
+
+        try:
+            resolve_dsn(desk, store.store_settings(desk))
+        except BadInput as exc:
+            return [f"{exc.message} ({exc.hint})" if exc.hint else exc.message]
+        return None
+    if name == store.DEFAULT_BACKEND:
         return None
     backends = store.installed_backends(store._loaded_plugins(desk))
     if name in backends:
