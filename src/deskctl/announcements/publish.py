@@ -213,6 +213,9 @@ def publish(desk, ann_id: str, *, actor: str, channels: dict[str, Any], only: li
     notice without a `short_notice` reason, or with a free-text field missing in one of its
     languages unless `allow_fallback`. A cancellation goes wherever the announcement went,
     and leaves it `cancelled`."""
+    from deskctl import access
+
+    access.require(desk, actor, "announce")
     from deskctl.announcements import notice
     store = Announcements.for_desk(desk, actor)
     record = store.get(ann_id)

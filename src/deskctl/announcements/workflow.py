@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from deskctl import access
 from deskctl.announcements import roles
 from deskctl.announcements.fields import FieldChecker, Where, desk_zone, to_instant
 from deskctl.announcements.kinds import (
@@ -79,6 +80,7 @@ def _checked(kind_name: str, config: dict, raw: dict, where: Where) -> dict:
 
 def create(desk, kind_name: str, raw: dict, *, actor: str, where: Where, ticket: str | None = None) -> dict:
     """A new draft (version 1); every problem in `raw` is reported at once."""
+    access.require(desk, actor, "announce")
     fields = _checked(kind_name, desk.config, raw, where)
     now = clock.now_iso()
 
@@ -104,7 +106,9 @@ def create(desk, kind_name: str, raw: dict, *, actor: str, where: Where, ticket:
     return Announcements.for_desk(desk, actor).create(build)
 
 
-def _change(desk, ann_id: str, actor: str, change: Callable[[dict], Any]) -> dict:
+def _change(desk, ann_id: str, actor: str, change: Callable[[dict], Any], permission: str = "announce") -> dict:
+    if permission:  # approvals check theirs inside, once the severity is known
+        access.require(desk, actor, permission)
     return Announcements.for_desk(desk, actor).update(ann_id, change)
 
 
@@ -147,6 +151,7 @@ def approve(desk, ann_id: str, *, actor: str, comment: str = "") -> dict:
             _require(record, ("submitted",), "approve it", f"run `deskctl announce submit {record['id']}` first"
                      if record["status"] in ("draft", "rejected") or record.get("pending") else "it needs no approval now")
         severity = severity_of(record)
+        access.require(desk, actor, f"approve-announcement:{severity}")
         held = roles.roles_of(config, actor)
         needed = roles.approving_roles(config, severity)
         if not set(held) & needed:
@@ -185,7 +190,7 @@ def approve(desk, ann_id: str, *, actor: str, comment: str = "") -> dict:
         note = comment or ("approval complete" if done else f"still needs {roles.describe(rules)} in all")
         event(record, actor, "approved", note, roles=held)
 
-    return _change(desk, ann_id, actor, change)
+    return _change(desk, ann_id, actor, change, permission="")
 
 
 def reject(desk, ann_id: str, *, actor: str, reason: str) -> dict:
@@ -197,6 +202,7 @@ def reject(desk, ann_id: str, *, actor: str, reason: str) -> dict:
         if not awaiting_approval(record):
             _require(record, ("submitted", "approved"), "reject it",
                      "only a submitted or approved announcement, or a change awaiting approval, can be rejected")
+        access.require(desk, actor, f"approve-announcement:{severity_of(record)}")
         held = roles.roles_of(config, actor)
         if not set(held) & roles.approving_roles(config, severity_of(record)):
             raise NotPermitted(f"{actor} may not reject {record['id']}: that needs an approver role",
@@ -212,7 +218,7 @@ def reject(desk, ann_id: str, *, actor: str, reason: str) -> dict:
         record["round"] = int(record.get("round", 0)) + 1  # earlier approvals no longer count
         event(record, actor, "rejected", reason)
 
-    return _change(desk, ann_id, actor, change)
+    return _change(desk, ann_id, actor, change, permission="")
 
 
 def _new_version(record: dict, fields: dict, actor: str, note: str, *, notice: str = "announcement",

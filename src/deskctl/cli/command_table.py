@@ -20,5 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("deskctl.commands.report:report", "The desk's KPIs as text, JSON or CSV, and a self-contained HTML report."),
     "survey": ("deskctl.commands.survey:survey", "Satisfaction surveys: closed tickets awaiting an answer."),
     "demo": ("deskctl.commands.demo:demo", "Fill a desk with a reproducible synthetic ticket history."),
+    "whoami": ("deskctl.commands.whoami:whoami", "The account you act as, its roles and permissions."),
+    "roles": ("deskctl.commands.roles:roles", "Roles and their permissions; check what an account may do."),
     "completion": ("deskctl.commands.completion:completion", "Print the shell completion script for bash, zsh or fish."),
 }

@@ -18,20 +18,43 @@ class AppContext:
         self.quiet = quiet
         self.loaded_plugins = loaded_plugins
         self.warnings = warnings if warnings is not None else []
+        self._identity = None
         self._desk = None
         self.lenient_config = False  # `config check` reports every config problem itself
 
     @property
     def actor(self) -> str:
-        """Who acts: `--actor`, else `default_actor()`, looked up on first use (the login
-        name may cost a passwd lookup, and commands that only read never record an actor)."""
-        if not self._actor:
-            self._actor = default_actor()
-        return self._actor
+        """Who acts (`identity.account`), looked up on first use: commands that only read
+        never record an actor."""
+        return self.identity.account
 
     @actor.setter
     def actor(self, value: str | None) -> None:
         self._actor = value
+        self._identity = None
+
+    @property
+    def identity(self):
+        """On a managed desk (one with accounts) the OS login's account, with `--actor` or
+        $DESKCTL_ACTOR as on whose behalf (needs act-as); else `--actor`, $DESKCTL_ACTOR or
+        the login name, as always."""
+        if getattr(self, "_identity", None) is None:
+            import os
+
+            from deskctl.access.identity import ON_BEHALF, Identity, resolve
+            from deskctl.errors import DeskError
+
+            try:
+                desk = self.desk
+            except DeskError:  # no desk here (`init`, `completion`): nobody to check against
+                desk = None
+            requested = self._actor or os.environ.get("DESKCTL_ACTOR") or None
+            if desk is None:
+                self._identity = Identity(requested or default_actor(), None, "no desk", managed=False)
+            else:
+                self._identity = resolve(desk, requested, default_actor)
+            ON_BEHALF.set(self._identity.on_behalf_of)
+        return self._identity
 
     @property
     def plugins(self):

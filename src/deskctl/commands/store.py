@@ -77,6 +77,10 @@ def check(app, repair, as_json) -> None:
     from deskctl.errors import ValidationFailed
     from deskctl.tickets.model import summary_row
 
+    if repair:
+        from deskctl import access
+
+        access.require(app.desk, app.actor, "store:repair")
     report = _backend(app).check(summary_row, repair=repair)
     if as_json:
         output.print_json(report)
@@ -95,6 +99,10 @@ def check(app, repair, as_json) -> None:
 @pass_app
 def archive(app, older_than, dry_run, as_json) -> None:
     """Move old closed tickets out of the hot store (`ticket show` and `list --all` still find them)."""
+    from deskctl import access
+
+    if not dry_run:
+        access.require(app.desk, app.actor, "store:archive")
     age = older_than or str(app.desk.setting("tickets", "archive_after", default="90d"))
     ids = _backend(app).archive(age, dry_run=dry_run)
     if as_json:
@@ -111,9 +119,11 @@ def archive(app, older_than, dry_run, as_json) -> None:
 def migrate(app, dry_run, as_json) -> None:
     """Create or upgrade the database schema of a PostgreSQL desk (numbered migrations, each
     in its own transaction). The file store needs none."""
-    from deskctl import __version__
+    from deskctl import __version__, access
     from deskctl.errors import BadInput
 
+    if not dry_run:
+        access.require(app.desk, app.actor, "store:migrate")
     backend = _backend(app)
     if not hasattr(backend, "migrate"):
         raise BadInput(f"the {backend.name} store has no schema to migrate",

@@ -543,7 +543,7 @@ def sweep(app, dry_run, as_json) -> None:
         results = app.plugins.pm.hook.notify(desk=app.desk, topic=topic, message=message, recipients=recipients)
         return [d for found in results if found for d in found]
 
-    report = run_sweep(app.desk, dry_run=dry_run, notify=notify)
+    report = run_sweep(app.desk, dry_run=dry_run, notify=notify, actor=app.actor)
     failed = list(report["failures"]) + [
         f"{a['ticket']}: {d.get('channel')} to {d.get('to')}: {d.get('error')}"
         for a in report["actions"] for d in a["deliveries"] if not d.get("ok", True)]

@@ -655,6 +655,16 @@ SCHEMA = Fields({
     }),
     "channels": CHANNELS,
     "roles": MapOf(NAMES, expects="a mapping of role -> list of names"),
+    # who may do what (docs/access.md): listing accounts makes the desk managed
+    "accounts": MapOf(Fields({
+        "name": Text(), "email": Text(), "language": Text(pattern=r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?",
+                                                          expects="a language code such as en"),
+        "groups": NAMES, "roles": NAMES,
+        "login": Text(nonempty=True, expects="the account's OS login name"),
+    }), expects="a mapping of account name -> {name, email, language, groups, roles, login}"),
+    "permissions": MapOf(ListOf(Text(pattern=r"[a-z*][a-z0-9*:._-]*", expects="a permission such as resolve, "
+                                     "update:priority or run-sop:tag:network")),
+                         expects="a mapping of role -> list of permissions"),
     # reserved for features and plugins that read their own settings
     "kb": MapOf(AnyValue(), expects="a mapping of settings"),
     "secrets": MapOf(AnyValue(), expects="a mapping of settings"),

@@ -50,6 +50,17 @@ def library_for(desk, plugins, inventory=None):
     return Library(desk, load_step_types(plugins), inv_vars)
 
 
+def require_run_permission(desk, actor: str, runbook) -> None:
+    """`run-sop:NAME`, or `run-sop:tag:TAG` for one of the SOP's tags."""
+    from deskctl import access
+
+    if not access.is_managed(desk):
+        return
+    wanted = [f"run-sop:{runbook.name}", *(f"run-sop:tag:{tag}" for tag in runbook.tags)]
+    if not any(access.check(desk, actor, op).allowed for op in wanted):
+        access.require(desk, actor, wanted[0])  # refused, naming the roles that may run it
+
+
 def prepare(desk, plugins, name: str, *, raw_params: dict[str, str], actor: str,
             hosts: str | None = None, limit: str | None = None, answers: dict[str, str] | None = None,
             ticket_id: str | None = None, dry_run: bool = False, interactive: bool = False,
@@ -62,6 +73,8 @@ def prepare(desk, plugins, name: str, *, raw_params: dict[str, str], actor: str,
     library = library_for(desk, plugins, inventory)
     params_mod.load_protected_accounts(desk)
     runbook = _load_with_params(library, name, raw_params)
+    if not dry_run:  # a dry run connects nowhere: anyone may see what a SOP would do
+        require_run_permission(desk, actor, runbook)
     values, generated = params_mod.resolve(runbook, raw_params)
     settings = desk.setting("runbooks", default={}) or {}
     forks = forks or int(settings.get("forks", 10))

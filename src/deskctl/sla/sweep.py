@@ -256,9 +256,15 @@ def _candidates(rows: list[dict], sweep: Sweep, now: float) -> list[str]:
     return ids
 
 
-def run_sweep(desk, *, dry_run: bool = False, notify: Notify | None = None) -> dict:
-    """Apply (or with `dry_run` only list) the sweep; returns {"actions": [...], ...}."""
+def run_sweep(desk, *, dry_run: bool = False, notify: Notify | None = None, actor: str | None = None) -> dict:
+    """Apply (or with `dry_run` only list) the sweep, started by `actor` (who needs the
+    `sweep` permission; its changes are recorded as "sweep"); returns {"actions": [...], ...}."""
     from deskctl.store import open_store
+
+    if actor and not dry_run:
+        from deskctl import access
+
+        access.require(desk, actor, "sweep")
 
     sweep = Sweep(desk, notify=None if dry_run else notify)
     store = open_store(desk, ACTOR)

@@ -143,6 +143,9 @@ class _State:
 def copy_store(source, target, *, state_key: str, force: bool, summarise: Callable[[dict], dict],
                progress: Callable[[str, int], None] | None = None) -> dict[str, Any]:
     """Copy everything `source` holds into `target`; see the module docstring."""
+    from deskctl.store.portable import require_store_permission
+
+    require_store_permission(source, "store:copy")
     state = _State(source.desk, state_key)
     resuming = state.exists()
     with source.locks.store("copying the desk"), source.tickets.transaction():

@@ -36,6 +36,13 @@ PART_WAY = "the restore stopped part-way: empty the desk's data folder and resto
 CHUNK = 500  # tickets loaded at a time: a backup of 100k tickets never holds them all
 
 
+def require_store_permission(backend, permission: str) -> None:
+    """The account that opened `backend` may do `permission` (`deskctl.access`)."""
+    from deskctl import access
+
+    access.require(backend.desk, backend.actor or "", permission)
+
+
 def _jsonl(records) -> Iterator[bytes]:
     for record in records:
         yield json.dumps(record, ensure_ascii=False, default=str).encode("utf-8") + b"\n"
@@ -71,6 +78,7 @@ def _add(tar: tarfile.TarFile, name: str, chunks) -> int:
 
 def backup(backend, out: Path, version: str) -> dict[str, Any]:
     """Write the backup to `out` (through a temporary file: no half backup is ever left)."""
+    require_store_permission(backend, "store:backup")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     counts: dict[str, int] = {}
@@ -177,6 +185,7 @@ class Archive:
 def restore(backend, path: Path, summarise) -> dict[str, Any]:
     """Restore the backup at `path` into `backend`, which must hold no data yet; `summarise`
     makes each ticket's summary row (`tickets.model.summary_row`)."""
+    require_store_permission(backend, "store:restore")
     archive = Archive(path)  # read and verified before anything is written
     with backend.locks.store("restoring the desk"):
         if not backend.is_empty():

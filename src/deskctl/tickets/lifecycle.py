@@ -95,6 +95,11 @@ def record(ticket: dict, *, at: str, actor: str, action: str, changes: dict | No
         event["data"] = data
     if internal:
         event["internal"] = True
+    from deskctl.access.identity import ON_BEHALF
+
+    on_behalf = ON_BEHALF.get()
+    if on_behalf:  # an account with act-as acting for someone: both are kept
+        event["on_behalf_of"] = on_behalf
     ticket["history"].append(event)
     ticket["updated_at"] = at
     return event

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from deskctl import access
 from deskctl.errors import BadInput, NotFound
 from deskctl.plugins import events
 from deskctl.store import open_store
@@ -30,13 +31,20 @@ def get_ticket(desk, ticket_id: str) -> dict:
     return ticket
 
 
-def change_ticket(desk, ticket_id: str, actor: str, action: str, change) -> dict:
+# the permission an action needs when it is not the action's own name (`deskctl.access`)
+PERMISSION_OF = {"event": "comment"}
+
+
+def change_ticket(desk, ticket_id: str, actor: str, action: str, change, *, permission: str | None = None) -> dict:
     """Run `change(ticket, now) -> event` on a fresh copy under the store's lock, after the
-    lifecycle allows `action` in the ticket's status; tell plugins once it is stored.
+    actor's roles grant `permission` (default: the action's own) and the lifecycle allows
+    `action` in the ticket's status; tell plugins once it is stored.
 
     Every operation below is built on it; other features (surveys, ...) use it for changes
     of their own, so they get the same locking, journal and history guarantees.
     """
+    if permission != "":  # "": the caller checked finer permissions itself (update: per field)
+        access.require(desk, actor, permission or PERMISSION_OF.get(action, action))
     tid = normalise_id(ticket_id, _prefixes(desk))
     store = open_store(desk, actor)
     with store.transaction() as tx:
@@ -122,6 +130,9 @@ def create_or_touch(desk, *, actor: str, title: str, type: str | None = None, de
         raise BadInput(f"dedup scope {dedup_scope!r} is not valid", f"use one of: {', '.join(DEDUP_SCOPES)}")
     if not title or not title.strip():
         raise BadInput("title is empty", "give --title with a short summary")
+    access.require(desk, actor, "create")
+    if resolved:  # opened already solved (first contact): resolving is asked too
+        access.require(desk, actor, "resolve")
     explicit = {"type": type, "category": category, "priority": priority, "impact": impact,
                 "urgency": urgency, "channel": channel, "service": service, "group": group,
                 "assignee": assignee, "tags": tags or []}
@@ -265,6 +276,12 @@ def update(desk, ticket_id: str, *, actor: str, fields: dict, note: str = "", da
     """Change the ticket's attributes in `fields`; its key `fields` holds form values (name ->
     value as written; empty removes one), each change recorded as `fields.NAME` [old, new].
     `data` goes into the history event (the sweep marks its raise `automatic`)."""
+    for name in fields:  # a permission per field: `update:priority`, or `update:*`
+        if name == "fields":
+            for form_field in fields["fields"] or {}:
+                access.require(desk, actor, f"update:fields.{form_field}")
+        else:
+            access.require(desk, actor, f"update:{name}")
     _validate_choices(desk, fields)
     given = fields.get("fields") or {}
     if given:  # checked against the ticket as it will be (type, category) before the lock
@@ -290,7 +307,7 @@ def update(desk, ticket_id: str, *, actor: str, fields: dict, note: str = "", da
         return lifecycle.record(ticket, at=now, actor=actor, action="update", changes=changes, note=note,
                                 data=data)
 
-    return change_ticket(desk, ticket_id, actor, "update", change)
+    return change_ticket(desk, ticket_id, actor, "update", change, permission="")
 
 
 def _set_fields(ticket: dict, values: dict) -> dict[str, list]:
@@ -483,7 +500,9 @@ def close(desk, ticket_id: str, *, actor: str, confirmed: bool = False, note: st
         text = note or ("requester confirmed the resolution" if confirmed else "closed without confirmation")
         return lifecycle.record(ticket, at=now, actor=actor, action="close", changes=changes, note=text)
 
-    return change_ticket(desk, ticket_id, actor, "close", change)
+    # closing as confirmed speaks for the requester: a permission of its own
+    return change_ticket(desk, ticket_id, actor, "close", change,
+                         permission="close-confirmed" if confirmed else "close")
 
 
 def reopen(desk, ticket_id: str, *, actor: str, reason: str) -> dict:
@@ -508,6 +527,7 @@ def link(desk, ticket_id: str, other_id: str, *, actor: str, kind: str = "relate
     a, b = normalise_id(ticket_id, prefixes), normalise_id(other_id, prefixes)
     if a == b:
         raise BadInput(f"cannot link {a} to itself")
+    access.require(desk, actor, "link")
     store = open_store(desk, actor)
     with store.transaction() as tx:
         first, second = tx.get(a), tx.get(b)

@@ -1,0 +1,67 @@
+"""Who is acting: on a managed desk, the account of the process's OS login; `--actor` (or
+`DESKCTL_ACTOR`) then names on whose behalf, and needs the `act-as` permission.
+
+The login comes from the process's user id (`pwd`), not from `$USER` or `$LOGNAME`, which the
+caller sets at will. An account matches a login by its `login:` field, else by its name.
+"""
+
+from __future__ import annotations
+
+import os
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from deskctl.access.permissions import accounts, check, roles_of
+from deskctl.errors import NotPermitted
+
+# on whose behalf the current command acts (recorded beside the actor in every history event)
+ON_BEHALF: ContextVar[str | None] = ContextVar("deskctl_on_behalf", default=None)
+
+
+@dataclass(frozen=True)
+class Identity:
+    account: str  # who acts (recorded as `actor`)
+    on_behalf_of: str | None  # for whom, when an account with act-as names someone else
+    how: str  # how the identity was found
+    login: str | None = None
+    managed: bool = True
+
+
+def os_login() -> str:
+    import pwd
+
+    return pwd.getpwuid(os.geteuid()).pw_name
+
+
+def account_for_login(desk, login: str) -> str | None:
+    found = accounts(desk)
+    for name, entry in found.items():
+        if isinstance(entry, dict) and str(entry.get("login", "")).lower() == login.lower():
+            return str(name)
+    for name in found:
+        if str(name).lower() == login.lower():
+            return str(name)
+    return None
+
+
+def resolve(desk, requested: str | None, unmanaged_default) -> Identity:
+    """The identity of this process on `desk`; `requested`: `--actor`/`DESKCTL_ACTOR`;
+    `unmanaged_default()`: who acts on an unmanaged desk when nobody is named."""
+    if not accounts(desk):
+        return Identity(requested or unmanaged_default(), None, "unmanaged desk: --actor or the login name",
+                        managed=False)
+    login = os_login()
+    account = account_for_login(desk, login)
+    if account is None:
+        raise NotPermitted(f"the login {login!r} has no account on this desk",
+                           "ask an admin to add it under accounts: in config/deskctl.yaml")
+    how = f"OS login {login}"
+    if requested and requested.strip().lower() != account.lower():
+        decision = check(desk, account, "act-as")
+        if not decision.allowed:
+            holders = ", ".join(decision.holders) or "no role"
+            raise NotPermitted(f"--actor {requested}: {account} ({', '.join(roles_of(desk, account)) or 'no roles'}) "
+                               f"lacks the permission act-as; roles that hold it: {holders}",
+                               "act as yourself (drop --actor and DESKCTL_ACTOR), or ask an admin")
+        return Identity(account, requested.strip(), f"{how}, acting for {requested.strip()} (act-as)", login)
+    return Identity(account, None, how, login)

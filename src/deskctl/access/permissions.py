@@ -1,0 +1,120 @@
+"""Roles, their permissions, and the check every operation makes (`require`).
+
+A permission names an operation, optionally narrowed after a colon: `resolve`,
+`update:priority` (one field), `update:*` (any field), `approve-announcement:major`,
+`run-sop:restart-service`, `run-sop:tag:network`, `store:backup`, or `*` (everything).
+The roles of an account are those its `accounts:` entry lists plus those whose `roles:`
+member list names it (the list announcement approvals always used).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from typing import Any
+
+from deskctl.errors import NotPermitted
+
+# The defaults follow the sources' roles (docs/service-desk.md): the requester opens and
+# follows their tickets; the dispatcher registers and routes; L1 solves what it can; L2/L3
+# and specialists take escalations and run SOPs; managers approve; the head of the desk and
+# admins may do everything; automation is what cron and CI run as.
+TICKET_WORK = ["create", "assign", "start", "pend", "escalate", "comment", "resolve", "close", "reopen",
+               "link", "attach", "update:*", "read-internal", "announce", "sweep"]
+DEFAULT_PERMISSIONS: dict[str, list[str]] = {
+    "requester": ["create", "comment", "close-confirmed", "reopen", "survey"],
+    "dispatcher": ["create", "assign", "comment", "link", "attach", "update:*", "read-internal", "act-as"],
+    "l1": [*TICKET_WORK, "run-sop:tag:l1"],
+    "l2": [*TICKET_WORK, "run-sop:*"],
+    "l3": [*TICKET_WORK, "run-sop:*"],
+    "specialist": [*TICKET_WORK, "run-sop:*"],
+    "manager": [*TICKET_WORK, "close-confirmed", "run-sop:*", "approve-announcement:*", "approve-change",
+                "store:backup", "store:archive", "store:repair"],
+    "head": ["*"],
+    "admin": ["*"],
+    "automation": ["create", "comment", "resolve", "close", "update:*", "sweep", "announce", "run-sop:*",
+                   "act-as", "store:backup", "store:archive", "store:repair"],
+}
+# the actors deskctl itself records for work an account started (`ticket sweep` records
+# "sweep"): the command that started it was checked; they are no accounts
+SYSTEM_ACTORS = frozenset({"sweep", "demo", "deskctl"})
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    account: str
+    operation: str
+    roles: list[str] = field(default_factory=list)  # the account's roles
+    granted_by: str | None = None  # the role (and permission) that allows it
+    holders: list[str] = field(default_factory=list)  # roles that hold the permission
+    why: str = ""
+
+
+def accounts(desk) -> dict[str, dict[str, Any]]:
+    found = desk.setting("accounts", default={}) or {}
+    return dict(found) if isinstance(found, dict) else {}
+
+
+def is_managed(desk) -> bool:
+    """Whether the desk lists accounts (and so checks permissions)."""
+    return bool(accounts(desk))
+
+
+def permissions_of_roles(desk) -> dict[str, list[str]]:
+    configured = desk.setting("permissions", default={}) or {}
+    merged = {role: list(perms) for role, perms in DEFAULT_PERMISSIONS.items()}
+    for role, perms in (configured.items() if isinstance(configured, dict) else ()):
+        merged[str(role).lower()] = [str(p) for p in perms or []]
+    return merged
+
+
+def roles_of(desk, account: str) -> list[str]:
+    entry = _entry(desk, account) or {}
+    held = {str(r).lower() for r in entry.get("roles") or []}
+    members = desk.setting("roles", default={}) or {}
+    for role, names in (members.items() if isinstance(members, dict) else ()):
+        if isinstance(names, list) and account.lower() in {str(n).lower() for n in names}:
+            held.add(str(role).lower())
+    return sorted(held)
+
+
+def _entry(desk, account: str) -> dict | None:
+    for name, entry in accounts(desk).items():
+        if str(name).lower() == account.lower():
+            return entry if isinstance(entry, dict) else {}
+    return None
+
+
+def _grants(permission: str, operation: str) -> bool:
+    return permission == "*" or fnmatch.fnmatchcase(operation, permission)
+
+
+def check(desk, account: str, operation: str) -> Decision:
+    """May `account` do `operation`? (always yes on an unmanaged desk)"""
+    if not is_managed(desk):
+        return Decision(True, account, operation, why="the desk lists no accounts: everyone may do everything")
+    table = permissions_of_roles(desk)
+    holders = sorted(role for role, perms in table.items() if any(_grants(p, operation) for p in perms))
+    if _entry(desk, account) is None:
+        return Decision(False, account, operation, holders=holders,
+                        why=f"{account} has no account on this desk")
+    held = roles_of(desk, account)
+    for role in held:
+        for permission in table.get(role, []):
+            if _grants(permission, operation):
+                return Decision(True, account, operation, held, f"{role} ({permission})", holders,
+                                f"{account} holds the role {role}, which grants {permission}")
+    return Decision(False, account, operation, held, None, holders,
+                    f"{account} ({', '.join(held) or 'no roles'}) lacks the permission {operation}")
+
+
+def require(desk, account: str, operation: str) -> None:
+    """Raise NotPermitted (exit 3) naming the permission and the roles that hold it."""
+    if account in SYSTEM_ACTORS or not is_managed(desk):
+        return
+    decision = check(desk, account, operation)
+    if not decision.allowed:
+        holders = ", ".join(decision.holders) or "no role"
+        raise NotPermitted(f"{decision.why}; roles that hold it: {holders}",
+                           "ask an admin to grant the role (accounts: in config/deskctl.yaml)")
