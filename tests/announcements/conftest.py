@@ -81,6 +81,18 @@ def create_approved(arun, kind: str = "planned-maintenance", *args: str, approve
     return ann_id
 
 
+def resolve_and_publish(arun, ann_id: str, *args: str, env: dict | None = None, approver: str = "bob"):
+    """`announce resolve` records the closing notice awaiting approval, `approver` approves
+    it, `announce publish` sends it (with `--allow-fallback` / `--json` if given): publish's result."""
+    publish_flags = [a for a in args if a in ("--allow-fallback", "--json")]
+    recorded = arun("announce", "resolve", ann_id, *[a for a in args if a not in publish_flags], env=env)
+    assert recorded.code == 0 and "awaits approval" in recorded.stderr, recorded
+    approved = arun("--actor", approver, "announce", "approve", ann_id, env=env)
+    assert approved.code == 0, approved
+    assert "pending" not in arun("announce", "show", ann_id, "--json", env=env).json(), "approval not complete"
+    return arun("announce", "publish", *publish_flags, ann_id, env=env)
+
+
 class SmtpSink:
     def __init__(self, port: int):
         self.port = port

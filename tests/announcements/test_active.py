@@ -7,7 +7,7 @@ import pytest
 from deskctl.announcements.active import active_outages_for_service
 from deskctl.desk import Desk
 from deskctl.util.clock import parse_instant
-from tests.announcements.conftest import create_approved
+from tests.announcements.conftest import create_approved, resolve_and_publish
 
 
 def publish_outage(arun, *fields: str, ticket: str | None = None) -> str:
@@ -43,7 +43,7 @@ def test_active_outages_for_a_service(arun, desk, maintenance, monkeypatch):
     italian = active_outages_for_service(d, "vpn", now, lang="it")[0]
     assert italian["language"] == "it" and "Cosa dire a chi chiama:" in italian["text"]
 
-    assert arun("announce", "resolve", "--allow-fallback", vpn, env={"DESKCTL_NOW": "2026-12-01T11:00:00+01:00"}).code == 0
+    assert resolve_and_publish(arun, vpn, "--allow-fallback", env={"DESKCTL_NOW": "2026-12-01T11:00:00+01:00"}).code == 0
     assert active_outages_for_service(d, "vpn", now) == []
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.announcements.conftest import add_config, replace_config
+from tests.announcements.conftest import add_config, replace_config, resolve_and_publish
 from tests.support.markup import PAYLOAD, assert_nothing_injected, parse_xml
 
 LANGS = ("en", "it", "ru", "ro")
@@ -164,7 +164,7 @@ def test_status_page_feed_and_index_escape_every_field(arun, hostile_desk):
     after = {"DESKCTL_NOW": "2026-12-06T03:00:00+01:00"}
     resolution = {f"resolution.{lang}": marker("resolution", lang) for lang in LANGS}
     sets = [x for k, v in resolution.items() for x in ("--set", f"{k}={v}")]
-    resolved = arun("announce", "resolve", "--allow-fallback", "ANN-0001", *sets, env=after)
+    resolved = resolve_and_publish(arun, "ANN-0001", "--allow-fallback", *sets, env=after, approver="carol")
     assert resolved.code == 0, resolved
     check_status_outputs(hostile_desk, {lang: [marker("title", lang)] for lang in LANGS})
     for lang in LANGS:

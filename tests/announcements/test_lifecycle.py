@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tests.announcements.conftest import NOW, create_approved
+from tests.announcements.conftest import NOW, create_approved, resolve_and_publish
 
 
 def test_approved_update_publishes_version_2_and_resolve_publishes_the_closing_notice(arun, smtp_desk, smtp_sink, maintenance):
@@ -31,7 +31,9 @@ def test_approved_update_publishes_version_2_and_resolve_publishes_the_closing_n
     assert v2["en"]["X-Deskctl-Announcement"] == f"{ann_id} v2"
 
     after = {"DESKCTL_NOW": "2026-12-06T03:30:00+01:00"}
-    resolved = arun("announce", "resolve", "--allow-fallback", ann_id, "--set", "resolution=The new storage is online.", "--json", env=after)
+    assert len(smtp_sink.messages) == 4
+    resolved = resolve_and_publish(arun, ann_id, "--allow-fallback", "--set", "resolution=The new storage is online.",
+                                   "--json", env=after, approver="alice")
     assert resolved.code == 0, resolved
     assert resolved.json()["version"] == 3 and resolved.json()["status"] == "resolved"
     closing = {m["message"]["Content-Language"]: m["message"] for m in smtp_sink.messages[4:]}
@@ -51,7 +53,8 @@ def test_approved_update_publishes_version_2_and_resolve_publishes_the_closing_n
     assert [(v["version"], v["notice"]) for v in data["versions"]] == [(1, "announcement"), (2, "announcement"), (3, "closing")]
     assert data["versions"][1]["note"] == "the storage migration takes longer"
     assert data["versions"][1]["fields"]["end"] == "2026-12-06T04:00:00+01:00"
-    assert [(a["actor"], a["decision"]) for a in data["approvals"]] == [("alice", "approved"), ("bob", "approved")]
+    assert [(a["actor"], a["decision"], a["version"]) for a in data["approvals"]] == [
+        ("alice", "approved", 1), ("bob", "approved", 2), ("alice", "approved", 3)]  # the closing notice too
     smtp_sent = sorted((d["version"], d["language"]) for d in data["deliveries"] if d["channel"] == "smtp")
     assert smtp_sent == [(1, "en"), (1, "it"), (2, "en"), (2, "it"), (3, "en"), (3, "it")]
     assert all(d["status"] == "sent" for d in data["deliveries"])

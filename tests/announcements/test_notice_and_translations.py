@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import re
 
-from tests.announcements.conftest import NOW, TRANSLATED_YAML, add_config, create_approved
+from tests.announcements.conftest import (
+    NOW,
+    TRANSLATED_YAML,
+    add_config,
+    create_approved,
+    resolve_and_publish,
+)
 
 SOON = TRANSLATED_YAML.replace("start: 2026-12-05T22:00:00+01:00", "start: 2026-12-01T11:00:00+01:00").replace(
     "end: 2026-12-06T02:00:00+01:00", "end: 2026-12-01T13:00:00+01:00")  # NOW + 1 hour
@@ -112,19 +118,24 @@ def test_every_free_text_field_takes_one_value_per_language(arun, desk):
     assert "Contatti: Chiamate il 1234" in italian and "Pausa della posta" in italian and "Call 1234" not in italian
 
 
-def test_a_closing_notice_given_once_is_refused_before_anything_is_recorded(arun, desk):
+def test_a_closing_notice_given_once_is_refused_before_anything_is_sent(arun, desk):
     write(desk, TRANSLATED_YAML)
     ann_id = create_approved(arun)
     assert arun("announce", "publish", ann_id).code == 0
     after = {"DESKCTL_NOW": "2026-12-06T03:00:00+01:00"}
-    refused = arun("announce", "resolve", ann_id, "--set", "resolution=The VPN works again.", env=after)
+    recorded = arun("announce", "resolve", ann_id, "--set", "resolution=The VPN works again.", env=after)
+    assert recorded.code == 0 and "resolution has no it text" in recorded.stderr, recorded
+    assert arun("--actor", "bob", "announce", "approve", ann_id, env=after).code == 0
+    refused = arun("announce", "publish", ann_id, env=after)
     assert refused.code == 2 and "resolution has no it text" in refused.stderr, refused
     assert arun("announce", "show", ann_id, "--json").json()["status"] == "published"
-    done = arun("announce", "resolve", ann_id, "--set", "resolution.en=The VPN works again.",
-                "--set", "resolution.it=La VPN funziona di nuovo.", "--set", "resolution.ru=VPN снова работает.",
-                "--set", "resolution.ro=VPN-ul funcționează din nou.", env=after)
+    assert not (desk / "public" / "announcements" / ann_id / "v2").exists()
+    # resolving again replaces the closing notice never sent: approved anew, then published
+    done = resolve_and_publish(arun, ann_id, "--set", "resolution.en=The VPN works again.",
+                               "--set", "resolution.it=La VPN funziona di nuovo.", "--set", "resolution.ru=VPN снова работает.",
+                               "--set", "resolution.ro=VPN-ul funcționează din nou.", env=after)
     assert done.code == 0, done
-    italian = (desk / "public" / "announcements" / ann_id / "v2" / "it" / "email.txt").read_text(encoding="utf-8")
+    italian = (desk / "public" / "announcements" / ann_id / "v3" / "it" / "email.txt").read_text(encoding="utf-8")
     assert "Cosa è stato fatto:\nLa VPN funziona di nuovo." in italian and "The VPN" not in italian
     assert NOW  # the fixed clock of the other steps
 

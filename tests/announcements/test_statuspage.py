@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import zlib
 from pathlib import Path
 
-from tests.announcements.conftest import create_approved, replace_config
+from tests.announcements.conftest import create_approved, replace_config, resolve_and_publish
 from tests.support import browser
 from tests.support.browser import console_messages
 
@@ -88,7 +88,7 @@ def test_atom_feed_lists_current_and_recent_announcements(arun, desk, maintenanc
     assert content.get("type") == "html" and '<article class="notice kind-planned-maintenance' in content.text
 
     later = {"DESKCTL_NOW": "2026-12-06T02:30:00+01:00"}
-    assert arun("announce", "resolve", "--allow-fallback", ann_id, env=later).code == 0
+    assert resolve_and_publish(arun, ann_id, "--allow-fallback", env=later).code == 0
     feed = ET.parse(desk / "public" / "status" / "en" / "feed.xml").getroot()
     titles = [e.findtext("a:title", namespaces=ATOM) for e in feed.findall("a:entry", ATOM)]
     assert titles == ["Completed: mail and calendar are working normally again"]

@@ -3,7 +3,7 @@ rejection and re-approval after a change."""
 
 from __future__ import annotations
 
-from tests.announcements.conftest import create_approved
+from tests.announcements.conftest import create_approved, resolve_and_publish
 
 
 def create(arun, *extra: str) -> str:
@@ -122,7 +122,7 @@ def test_resolving_before_the_start_asks_for_an_end_time(arun, maintenance):
     assert result.code == 2
     assert "ANN-0001 has not started yet (start 2026-12-05T22:00:00+01:00)" in result.stderr
     assert arun("announce", "show", ann_id, "--json").json()["status"] == "published"
-    done = arun("announce", "resolve", "--allow-fallback", ann_id, "--at", "2026-12-05T23:15", "--json")
+    done = resolve_and_publish(arun, ann_id, "--allow-fallback", "--at", "2026-12-05T23:15", "--json")
     assert done.code == 0, done
     assert arun("announce", "show", ann_id, "--json").json()["resolved_at"] == "2026-12-05T23:15:00+01:00"
 

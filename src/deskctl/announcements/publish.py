@@ -228,6 +228,7 @@ def publish(desk, ann_id: str, *, actor: str, channels: dict[str, Any], only: li
         renderer = Renderer(desk)
         version = release_version(record)
         cancelling = version.get("notice") == "cancellation"
+        closing = version.get("notice") == "closing"
         names = publish_channels(desk, only)
         if cancelling and not only:
             names = went_to(record, version["version"]) or names
@@ -270,6 +271,15 @@ def publish(desk, ann_id: str, *, actor: str, channels: dict[str, Any], only: li
                 event(rec, actor, "cancelled", f"{rec.get('cancel_reason') or 'cancelled'}; the cancellation "
                       f"notice (version {report.version}) goes to {', '.join(names)}")
             record = store.update(ann_id, cancel)
+        elif closing and record["status"] == "published":  # an approved closing notice
+            def close(rec: dict) -> None:
+                end = version["fields"].get("end")
+                rec["status"] = "resolved"
+                rec["resolved_at"] = end
+                rec["public_version"] = report.version
+                event(rec, actor, "resolved", f"resolved at {end}; the closing notice (version {report.version}) "
+                      f"goes to {', '.join(names)}")
+            record = store.update(ann_id, close)
         elif outgoing or record.get("public_version", report.version) != report.version:
             def release(rec: dict) -> None:
                 if rec.get("public_version") is not None:

@@ -60,6 +60,13 @@ def severity_of(record: dict) -> str:
     return severity
 
 
+def updates_preapproved(config: dict, kind: str) -> bool:
+    """Whether the desk lets this kind's updates and closing notices go out without a new
+    approval (`announcements.preapproved_updates: [KIND, ...]`)."""
+    listed = (config.get("announcements") or {}).get("preapproved_updates") or []
+    return kind in listed
+
+
 def awaiting_approval(record: dict) -> bool:
     """Submitted for approval: a draft sent in, or a change to a published announcement."""
     if record["status"] == "submitted":
@@ -260,11 +267,13 @@ def update(desk, ann_id: str, raw: dict, *, actor: str, where: Where, note: str 
     def change(record: dict) -> None:
         _require(record, EDITABLE, "update it", "a resolved announcement is closed; create a post-incident or a new announcement")
         before = current_fields(record)
-        if record["versions"][-1].get("notice") == "cancellation":
+        notice = record["versions"][-1].get("notice")
+        if notice in ("cancellation", "closing"):
+            doing = "cancelled" if notice == "cancellation" else "resolved"
             if (record.get("pending") or {}).get("status") != "rejected":
-                raise BadInput(f"{record['id']} is being cancelled (version {record['version']}): it cannot be changed",
-                               f"publish the cancellation, or have it rejected (`deskctl announce reject {record['id']}`)")
-            before = dict(public_version(record)["fields"])  # the rejected cancellation is dropped
+                raise BadInput(f"{record['id']} is being {doing} (version {record['version']}): it cannot be changed",
+                               f"publish the {notice} notice, or have it rejected (`deskctl announce reject {record['id']}`)")
+            before = dict(public_version(record)["fields"])  # the rejected notice is dropped
             record.pop("cancel_reason", None)
         fields = _checked(record["kind"], config, _merge_texts(before, raw, config), where)
         changed = sorted(k for k in set(fields) | set(before) if fields.get(k) != before.get(k))
@@ -274,7 +283,11 @@ def update(desk, ann_id: str, raw: dict, *, actor: str, where: Where, note: str 
             record.setdefault("public_version", public_version(record)["version"])
         _new_version(record, fields, actor, note)
         summary = f"changed {', '.join(changed)}"
-        if record["status"] == "published":
+        if record["status"] == "published" and updates_preapproved(config, record["kind"]):
+            record.pop("pending", None)
+            record["approved_version"] = record["version"]
+            summary += f"; pre-approved ({record['kind']} updates): `publish` sends it"
+        elif record["status"] == "published":
             record["pending"] = {"version": record["version"], "status": "submitted", "by": actor}
             record["round"] = int(record.get("round", 0)) + 1
             summary += f"; awaits approval, the public keeps version {record['public_version']}"
@@ -293,7 +306,9 @@ def resolve(desk, ann_id: str, raw: dict, *, actor: str, where: Where, at: str |
     """Close a published announcement: a new version rendered with the closing-notice
     templates, `end` set to when it was resolved (now unless `at`). Only the closing facts
     (`resolution`, `end`) are set here: changing what was published (a title, the impact)
-    is an update, which needs approval."""
+    is an update, which needs approval. Like an update, the closing notice awaits approval
+    under the same rules (then `publish` sends it and the announcement is resolved), unless
+    the kind's updates are pre-approved: then it is resolved at once."""
     config = desk.config
     zone_now: datetime = clock.now().astimezone(desk_zone(config))
     others = sorted(set(raw) - CLOSING_FACTS)
@@ -310,12 +325,17 @@ def resolve(desk, ann_id: str, raw: dict, *, actor: str, where: Where, at: str |
     def change(record: dict) -> None:
         _require(record, ("published",), "resolve it",
                  "only a published announcement is resolved; a draft that is not needed can be archived")
+        # (resolving again replaces a closing notice not yet published: it needs approval anew)
         # the closing notice follows what the public saw, not a change still awaiting approval
         shown = public_version(record)
         base = dict(shown["fields"])
         unpublished = record["version"] if shown["version"] != record["version"] else None
+        at_once = updates_preapproved(config, record["kind"])
         record.pop("pending", None)
-        record.pop("public_version", None)  # from now on the closing notice is what is shown
+        if at_once:
+            record.pop("public_version", None)  # from now on the closing notice is what is shown
+        else:
+            record["public_version"] = shown["version"]
         kinds = load_kinds(config)
         closing = kinds[CLOSING_KIND]
         start = base.get("start")
@@ -327,6 +347,16 @@ def resolve(desk, ann_id: str, raw: dict, *, actor: str, where: Where, at: str |
         merged = {**carried, "end": resolved_at, **raw}
         fields = _checked(CLOSING_KIND, config, merged, where)
         version = _new_version(record, fields, actor, "closing notice", notice="closing", template_kind=CLOSING_KIND)
+        if not at_once:  # like an update: approved under the same rules, then `publish` resolves it
+            record["pending"] = {"version": record["version"], "status": "submitted", "by": actor, "notice": "closing"}
+            record["round"] = int(record.get("round", 0)) + 1
+            rules = roles.rules_for(config, severity_of(record))
+            note = (f"closing notice (end {fields['end']}) awaits approval (needs {roles.describe(rules)}); "
+                    f"the public keeps version {record['public_version']}")
+            if unpublished:
+                note += f"; version {unpublished} was never published and is dropped"
+            event(record, actor, "resolve-requested", note)
+            return
         if refuse_fallbacks:  # it is published at once, and a resolved announcement can no longer be changed
             from deskctl.announcements.publish import fallback_problems
 

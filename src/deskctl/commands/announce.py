@@ -340,13 +340,21 @@ def update(app, ann_id: str, assignments, from_file, note: str, no_publish: bool
 @json_option
 @pass_app
 def resolve(app, ann_id: str, assignments, at, no_publish: bool, allow_fallback: bool, as_json: bool) -> None:
-    """Close a published announcement and publish the closing notice (e.g. --set resolution.en=...
-    --set resolution.it=...: one text per language)."""
+    """Close a published announcement: record the closing notice (e.g. --set resolution.en=...
+    --set resolution.it=...: one text per language). It awaits approval like an update (then
+    `announce publish` sends it), unless announcements.preapproved_updates lists the kind:
+    then it is published at once."""
     from deskctl.announcements import workflow
 
     raw, where = _raw_fields(app, None, assignments)
     record = workflow.resolve(app.desk, ann_id, raw, actor=app.actor, where=where, at=at,
                               refuse_fallbacks=not no_publish and not allow_fallback)
+    if (record.get("pending") or {}).get("notice") == "closing":
+        _translation_warnings(app, record)
+        _done(record, as_json, f"{record['id']}: closing notice recorded as version {record['version']}; it awaits "
+              f"approval (`deskctl announce approve {record['id']}` by an approver, then `deskctl announce publish "
+              f"{record['id']}`); until then the public sees version {record['public_version']}")
+        return
     if not no_publish:
         _publish(app, record["id"], as_json, allow_fallback=allow_fallback)
         return
