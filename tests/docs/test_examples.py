@@ -228,6 +228,31 @@ def test_example_store_copy(desk, desk_env, tmp_path, pg_cluster):
     assert shown_in[0] == shown_in[1] == shown_in[2] and shown_in[2]["history"][-1]["note"] == "toner low"
 
 
+def test_example_shared_desk(desk_env, tmp_path):
+    import grp
+    import stat
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root to make the group servicedesk")
+    made = False
+    try:
+        grp.getgrnam("servicedesk")
+    except KeyError:
+        subprocess.run(["groupadd", "servicedesk"], check=True, timeout=30)
+        made = True
+    try:
+        env = dict(desk_env, HOME=str(tmp_path / "home"))
+        (tmp_path / "home").mkdir()
+        proc = bash(example("shared-desk").body, tmp_path, env)
+        assert proc.returncode == 0, shown(proc)
+        assert "audit trail intact: 1 record(s)" in proc.stdout, shown(proc)
+        data = tmp_path / "home" / "team-desk" / "data"
+        assert data.stat().st_gid == grp.getgrnam("servicedesk").gr_gid and stat.S_IMODE(data.stat().st_mode) == 0o2770
+    finally:
+        if made:
+            subprocess.run(["groupdel", "servicedesk"], timeout=30, check=False)
+
+
 def test_example_ci(desk_on_backend, desk_env):
     desk = desk_on_backend
     deploy = desk / "deploy.sh"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import subprocess
 from pathlib import Path
 
@@ -257,7 +258,7 @@ def test_a_retried_pipeline_reuses_its_change_even_after_it_was_resolved(drun):
     assert drun(*args[:-2]).stdout.strip() != change
 
 
-def test_attachments_are_stored_readable_by_their_owner_only(drun, desk, tmp_path):
+def test_attachments_are_stored_readable_by_their_owner_and_group_only(drun, desk, tmp_path):
     t = create(drun, "--title", "Share a log")
     for n, mode in enumerate((0o644, 0o666, 0o600)):
         log = tmp_path / f"shared-{n}.log"
@@ -267,7 +268,9 @@ def test_attachments_are_stored_readable_by_their_owner_only(drun, desk, tmp_pat
         assert attached.code == 0, attached
     stored = [p for p in desk.rglob("*") if "attachments" in p.parts and p.is_file()]
     assert len(stored) == 3
-    assert {p.stat().st_mode & 0o777 for p in stored} == {0o600}
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert {p.stat().st_mode & 0o777 for p in stored} == {0o660 & ~umask}  # never for others
     assert not [p for p in stored if p.name.startswith(".")]
 
 

@@ -8,6 +8,14 @@ honoured only for accounts holding `act-as`. The checks live here, in the domain
 command, plugin and backend goes through `require`.
 """
 
-from deskctl.access.permissions import Decision, check, is_managed, require
+from deskctl.access.permissions import (
+    Decision,
+    check,
+    in_scope,
+    is_managed,
+    require,
+    require_on,
+    scope_of,
+)
 
-__all__ = ["Decision", "check", "is_managed", "require"]
+__all__ = ["Decision", "check", "in_scope", "is_managed", "require", "require_on", "scope_of"]

@@ -52,11 +52,16 @@ def resolve(desk, requested: str | None, unmanaged_default) -> Identity:
                         managed=False)
     login = os_login()
     account = account_for_login(desk, login)
+    from deskctl.audit import trail
+
     if account is None:
+        trail.identified(f"login {login} (no account)", requested)
         raise NotPermitted(f"the login {login!r} has no account on this desk",
                            "ask an admin to add it under accounts: in config/deskctl.yaml")
     how = f"OS login {login}"
     if requested and requested.strip().lower() != account.lower():
+        trail.identified(account, requested.strip())
+        trail.attempted("act-as")
         decision = check(desk, account, "act-as")
         if not decision.allowed:
             holders = ", ".join(decision.holders) or "no role"
@@ -64,4 +69,5 @@ def resolve(desk, requested: str | None, unmanaged_default) -> Identity:
                                f"lacks the permission act-as; roles that hold it: {holders}",
                                "act as yourself (drop --actor and DESKCTL_ACTOR), or ask an admin")
         return Identity(account, requested.strip(), f"{how}, acting for {requested.strip()} (act-as)", login)
+    trail.identified(account, None)
     return Identity(account, None, how, login)

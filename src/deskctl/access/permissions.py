@@ -3,6 +3,9 @@
 A permission names an operation, optionally narrowed after a colon: `resolve`,
 `update:priority` (one field), `update:*` (any field), `approve-announcement:major`,
 `run-sop:restart-service`, `run-sop:tag:network`, `store:backup`, or `*` (everything).
+A ticket permission may end in a data scope: `read@group` (tickets of the account's groups,
+and its own), `comment@own` (tickets it requested or is assigned); without one, all tickets.
+`read` is seeing a ticket at all (list, show); `read-internal` its internal comments.
 The roles of an account are those its `accounts:` entry lists plus those whose `roles:`
 member list names it (the list announcement approvals always used).
 """
@@ -19,20 +22,20 @@ from deskctl.errors import NotPermitted
 # follows their tickets; the dispatcher registers and routes; L1 solves what it can; L2/L3
 # and specialists take escalations and run SOPs; managers approve; the head of the desk and
 # admins may do everything; automation is what cron and CI run as.
-TICKET_WORK = ["create", "assign", "start", "pend", "escalate", "comment", "resolve", "close", "reopen",
+TICKET_WORK = ["read", "create", "assign", "start", "pend", "escalate", "comment", "resolve", "close", "reopen",
                "link", "attach", "update:*", "read-internal", "announce", "sweep"]
 DEFAULT_PERMISSIONS: dict[str, list[str]] = {
-    "requester": ["create", "comment", "close-confirmed", "reopen", "survey"],
-    "dispatcher": ["create", "assign", "comment", "link", "attach", "update:*", "read-internal", "act-as"],
+    "requester": ["read@own", "create", "comment@own", "close-confirmed@own", "reopen@own", "survey@own"],
+    "dispatcher": ["read", "create", "assign", "comment", "link", "attach", "update:*", "read-internal", "act-as"],
     "l1": [*TICKET_WORK, "run-sop:tag:l1"],
     "l2": [*TICKET_WORK, "run-sop:*"],
     "l3": [*TICKET_WORK, "run-sop:*"],
     "specialist": [*TICKET_WORK, "run-sop:*"],
     "manager": [*TICKET_WORK, "close-confirmed", "run-sop:*", "approve-announcement:*", "approve-change",
-                "store:backup", "store:archive", "store:repair"],
+                "read-audit", "store:backup", "store:archive", "store:repair"],
     "head": ["*"],
     "admin": ["*"],
-    "automation": ["create", "comment", "resolve", "close", "update:*", "sweep", "announce", "run-sop:*",
+    "automation": ["read", "create", "comment", "resolve", "close", "update:*", "sweep", "announce", "run-sop:*",
                    "act-as", "store:backup", "store:archive", "store:repair"],
 }
 # the actors deskctl itself records for work an account started (`ticket sweep` records
@@ -86,8 +89,62 @@ def _entry(desk, account: str) -> dict | None:
     return None
 
 
+SCOPES = ("own", "group", "all")  # narrowest first
+SCOPE_WORDS = {"own": "the tickets it requested or is assigned", "group": "the tickets of its groups and its own"}
+
+
+def _parts(permission: str) -> tuple[str, str]:
+    pattern, _, scope = permission.partition("@")
+    return pattern, scope or "all"
+
+
 def _grants(permission: str, operation: str) -> bool:
-    return permission == "*" or fnmatch.fnmatchcase(operation, permission)
+    pattern, _ = _parts(permission)
+    return pattern == "*" or fnmatch.fnmatchcase(operation, pattern)
+
+
+def scope_of(desk, account: str, operation: str) -> str | None:
+    """The widest data scope in which `account` may do `operation` (`all`, `group`, `own`),
+    or None when no role grants it at all."""
+    if account in SYSTEM_ACTORS or not is_managed(desk):
+        return "all"
+    table = permissions_of_roles(desk)
+    best: str | None = None
+    for role in roles_of(desk, account):
+        for permission in table.get(role, []):
+            if _grants(permission, operation):
+                scope = _parts(permission)[1]
+                if scope in SCOPES and (best is None or SCOPES.index(scope) > SCOPES.index(best)):
+                    best = scope
+    return best
+
+
+def in_scope(desk, account: str, scope: str | None, ticket: dict) -> bool:
+    """Whether `ticket` (a ticket or its summary row) lies in `account`'s `scope`."""
+    if scope == "all":
+        return True
+    if scope is None:
+        return False
+    entry = _entry(desk, account) or {}
+    me = {account.lower(), str(entry.get("email") or "").lower()} - {""}
+    requester = ticket.get("requester")
+    if isinstance(requester, dict):
+        theirs = {str(requester.get("email") or "").lower(), str(requester.get("name") or "").lower()}
+    else:
+        theirs = {str(requester or "").lower(), str(ticket.get("requester_name") or "").lower()}
+    if me & theirs or str(ticket.get("assignee") or "").lower() in me:
+        return True
+    return scope == "group" and str(ticket.get("group") or "") in {str(g) for g in entry.get("groups") or []}
+
+
+def require_on(desk, account: str, operation: str, ticket: dict) -> None:
+    """`require`, and the ticket within the permission's data scope (exit 3 otherwise)."""
+    require(desk, account, operation)
+    scope = scope_of(desk, account, operation)
+    if not in_scope(desk, account, scope, ticket):
+        raise NotPermitted(f"{account} may {operation} only {SCOPE_WORDS.get(str(scope), 'no tickets')}; "
+                           f"{ticket.get('id')} is not one of them",
+                           "ask someone whose role covers it, or an admin to widen the role's scope")
 
 
 def check(desk, account: str, operation: str) -> Decision:
@@ -111,6 +168,9 @@ def check(desk, account: str, operation: str) -> Decision:
 
 def require(desk, account: str, operation: str) -> None:
     """Raise NotPermitted (exit 3) naming the permission and the roles that hold it."""
+    from deskctl.audit import trail
+
+    trail.attempted(operation)
     if account in SYSTEM_ACTORS or not is_managed(desk):
         return
     decision = check(desk, account, operation)

@@ -40,9 +40,16 @@ class Announcements:
         return self.records.all()
 
     def create(self, build) -> dict:
-        return self.records.create(build)
+        from deskctl.audit import trail
+
+        record = self.records.create(build)
+        trail.touched("announcement", record.get("id"))
+        return record
 
     def update(self, ann_id: str, change) -> dict:
+        from deskctl.audit import trail
+
+        trail.touched("announcement", normalise_id(ann_id))
         return self.records.update(normalise_id(ann_id), change)
 
     def lock(self, name: str, what: str):

@@ -63,6 +63,16 @@ class AppContext:
         return self.loaded_plugins
 
     @property
+    def resolved_identity(self):
+        """The identity if it was looked up, else None (never looks it up)."""
+        return self._identity
+
+    @property
+    def opened_desk(self):
+        """The desk if a command opened it, else None (never opens it)."""
+        return self._desk
+
+    @property
     def desk(self):
         if self._desk is None:
             from deskctl.desk import open_desk

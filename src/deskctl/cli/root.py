@@ -211,7 +211,36 @@ def run(args: list[str]) -> int:
         code = root.main(args=args, prog_name="deskctl", obj=app, standalone_mode=False)
         return code if type(code) is int else None
 
-    return guarded(call, debug, _click_exit_code)
+    from deskctl.audit import trail
+
+    trail.begin()
+    code = guarded(call, debug, _click_exit_code)
+    # bad input (exit 2) changed nothing and is no attempt worth keeping; a refusal (3) is
+    if trail.pending(code) and code != ExitCode.BAD_INPUT:
+        _audit(app, code, args)
+    return code
+
+
+def _audit(app: AppContext, code: int, args: list[str]) -> None:
+    """Append the command's audit record; a failure to do so is said, the exit code kept
+    (the command's own outcome is what scripts act on)."""
+    from deskctl.audit import trail
+    from deskctl.cli.context import default_actor
+
+    desk = app.opened_desk
+    if desk is None:  # nothing was opened, so nothing of a desk changed
+        return
+    words = [a for a in args if not a.startswith("-")][:2]
+    quiet = code != 0  # the command said why it failed; the same cause (a lost server) needs no second line
+    try:
+        identity = app.resolved_identity
+        trail.finish(desk, account=identity.account if identity else default_actor(), exit_code=code, argv_command=" ".join(words))
+    except DeskError as exc:
+        if not quiet:
+            output.warn(f"the audit record of this command was not written: {exc}")
+    except OSError as exc:
+        if not quiet:
+            output.warn(f"the audit record of this command was not written: {exc.strerror or exc}")
 
 
 COMPLETE_VAR = "_DESKCTL_COMPLETE"

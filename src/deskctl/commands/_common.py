@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from functools import update_wrapper
 
 import click
 
@@ -10,7 +11,24 @@ from deskctl.cli.context import AppContext
 
 __all__ = ["csv_list", "interactive", "json_option", "parse_assignments", "pass_app", "yes_option"]
 
-pass_app = click.make_pass_decorator(AppContext, ensure=True)
+
+def pass_app(f):
+    """Hand the command the `AppContext`, and name the command and the options given for its
+    audit record (names only: values may be secrets)."""
+
+    def command(*args, **kwargs):
+        ctx = click.get_current_context()
+        from click.core import ParameterSource
+
+        from deskctl.audit import trail
+
+        given = [p.opts[0] for p in ctx.command.params
+                 if isinstance(p, click.Option) and p.name and p.opts
+                 and ctx.get_parameter_source(p.name) in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)]
+        trail.invoked(ctx.command_path.partition(" ")[2], given)
+        return ctx.invoke(f, ctx.ensure_object(AppContext), *args, **kwargs)
+
+    return update_wrapper(command, f)
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document to stdout.")
 yes_option = click.option("--yes", "-y", "assume_yes", is_flag=True, help="Answer yes to confirmations (for scripts and cron).")

@@ -77,11 +77,12 @@ def check(app, repair, as_json) -> None:
     from deskctl.errors import ValidationFailed
     from deskctl.tickets.model import summary_row
 
+    backend = _backend(app)
     if repair:
-        from deskctl import access
+        from deskctl.store.portable import require_store_permission
 
-        access.require(app.desk, app.actor, "store:repair")
-    report = _backend(app).check(summary_row, repair=repair)
+        require_store_permission(backend, "store:repair")
+    report = backend.check(summary_row, repair=repair)
     if as_json:
         output.print_json(report)
     if report["problems"] and not report["repaired"]:
@@ -99,12 +100,13 @@ def check(app, repair, as_json) -> None:
 @pass_app
 def archive(app, older_than, dry_run, as_json) -> None:
     """Move old closed tickets out of the hot store (`ticket show` and `list --all` still find them)."""
-    from deskctl import access
+    from deskctl.store.portable import require_store_permission
 
+    backend = _backend(app)
     if not dry_run:
-        access.require(app.desk, app.actor, "store:archive")
+        require_store_permission(backend, "store:archive")
     age = older_than or str(app.desk.setting("tickets", "archive_after", default="90d"))
-    ids = _backend(app).archive(age, dry_run=dry_run)
+    ids = backend.archive(age, dry_run=dry_run)
     if as_json:
         output.print_json({"archived": [] if dry_run else ids, "would_archive": ids if dry_run else []})
     else:
@@ -119,12 +121,13 @@ def archive(app, older_than, dry_run, as_json) -> None:
 def migrate(app, dry_run, as_json) -> None:
     """Create or upgrade the database schema of a PostgreSQL desk (numbered migrations, each
     in its own transaction). The file store needs none."""
-    from deskctl import __version__, access
+    from deskctl import __version__
     from deskctl.errors import BadInput
+    from deskctl.store.portable import require_store_permission
 
-    if not dry_run:
-        access.require(app.desk, app.actor, "store:migrate")
     backend = _backend(app)
+    if not dry_run:
+        require_store_permission(backend, "store:migrate")
     if not hasattr(backend, "migrate"):
         raise BadInput(f"the {backend.name} store has no schema to migrate",
                        "`store migrate` is for store.backend: postgresql")

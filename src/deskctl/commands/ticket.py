@@ -185,7 +185,7 @@ def list_(app, status, all_, types, priorities, categories, groups, assignee, ha
                   requester=requester, tags=csv_list(tags), service=service, search=search,
                   older_than=older_than, sort=sort, limit=limit,
                   fields=parse_assignments(form_fields, "--field"), handled_by=handled_by)
-    rows = run_query(app.desk, query)
+    rows = run_query(app.desk, query, reader=app.actor)
     _add_sla(app.desk, rows, detail=as_json)
     if as_json:
         for row in rows:
@@ -230,7 +230,7 @@ def show(app, ticket_id, as_json) -> None:
     from deskctl.tickets.render import render_ticket
     from deskctl.util import clock
 
-    ticket = get_ticket(app.desk, ticket_id)
+    ticket = get_ticket(app.desk, ticket_id, reader=app.actor)
     clock.now()  # a wrong DESKCTL_NOW is bad input (exit 2), not a display problem
     try:
         ticket = ticket_with_sla(app.desk, ticket)
@@ -520,7 +520,7 @@ def sla_explain(app, ticket_id, as_json) -> None:
     from deskctl.tickets.operations import get_ticket
     from deskctl.util import clock
 
-    report = explain(app.desk, get_ticket(app.desk, ticket_id), clock.now().timestamp())
+    report = explain(app.desk, get_ticket(app.desk, ticket_id, reader=app.actor), clock.now().timestamp())
     if as_json:
         output.print_json(report)
     else:

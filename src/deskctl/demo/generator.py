@@ -227,6 +227,9 @@ def seed_desk(desk, *, tickets: int, days: float = 90, seed: int = 1, now: datet
     now = now or clock.now()
     gen = Generator(desk, tickets=tickets, days=days, seed=seed, now=now)
     result = open_backend(desk, "demo").bulk_insert(gen.tickets, summary_row)
+    from deskctl.audit import trail
+
+    trail.touched("store", f"demo seed of {tickets} tickets")
     result["span"] = {"from": (now - timedelta(days=days)).isoformat(timespec="seconds"),
                       "to": now.isoformat(timespec="seconds")}
     return result

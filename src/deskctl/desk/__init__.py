@@ -150,4 +150,9 @@ def open_desk(explicit: str | None = None) -> Desk:
         raise BadInput("no desk found in this directory or any parent", NO_DESK_HINT)
     if not os.path.isfile(os.path.join(path, CONFIG_FILE)):
         raise BadInput(f"{path} is not a desk: {CONFIG_FILE} is missing", NO_DESK_HINT)
+    from deskctl.desk.create import is_shared
+
+    # `init --shared` (its data/ folder; the config is not read yet: `config check` reads it leniently)
+    if is_shared(os.path.join(path, "data")):
+        os.umask(0o007)  # what this process writes stays the group's
     return Desk(path)

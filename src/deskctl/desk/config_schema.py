@@ -641,6 +641,8 @@ SCHEMA = Fields({
                                                  expects="a mapping of role -> number of approvers")),
                                     expects="a mapping of severity -> list of alternatives")),
         "self_approval": Bool(),
+        # kinds whose updates and closing notices go out without a new approval
+        "preapproved_updates": NAMES,
         "sms_max_segments": Int("0: no warning", low=0, high=100),
         "bulletin_horizon_hours": Number(low=0, high=24 * 366),
         # kind -> how long before its start it must be announced (false: no minimum)
@@ -662,8 +664,9 @@ SCHEMA = Fields({
         "groups": NAMES, "roles": NAMES,
         "login": Text(nonempty=True, expects="the account's OS login name"),
     }), expects="a mapping of account name -> {name, email, language, groups, roles, login}"),
-    "permissions": MapOf(ListOf(Text(pattern=r"[a-z*][a-z0-9*:._-]*", expects="a permission such as resolve, "
-                                     "update:priority or run-sop:tag:network")),
+    "permissions": MapOf(ListOf(Text(pattern=r"[a-z*][a-z0-9*:._-]*(@(own|group|all))?",
+                                     expects="a permission such as resolve, update:priority, run-sop:tag:network "
+                                     "or read@group (a data scope: own, group, all)")),
                          expects="a mapping of role -> list of permissions"),
     # reserved for features and plugins that read their own settings
     "kb": MapOf(AnyValue(), expects="a mapping of settings"),

@@ -78,6 +78,9 @@ def save(desk, record: dict[str, Any]) -> None:
     if record.get("status") == "running":
         record.update({k: v for k, v in owner().items() if k not in record})
     runs = _runs(desk)
+    from deskctl.audit import trail
+
+    trail.touched("run", record.get("id"))
     try:
         runs.put(redact.redact_data(record))
     except DiskError:

@@ -212,11 +212,12 @@ class FileAttachments:
 
     @staticmethod
     def _copy_private(write: Callable[[Any], Any], dest: Path) -> None:
-        """Write `dest` as a file only its owner can read (0600): an attachment may hold
+        """Write `dest` as a file only its owner and the desk's group can read (0660 under
+        the umask; a shared desk's members read each other's): an attachment may hold
         anything (logs, screenshots, exports), whatever mode it had where it came from."""
         tmp = dest.with_name(f".{dest.name}.tmp")
         try:
-            with open(create_new(tmp, 0o600), "wb") as out:
+            with open(create_new(tmp, 0o660), "wb") as out:
                 write(out)
             tmp.replace(dest)
         except BaseException:
@@ -296,7 +297,7 @@ def is_empty(data_dir: Path) -> bool:
     """Nothing but caches, locks and backups in the data folder."""
     if not os.path.isdir(data_dir):
         return True
-    ignored = {"backups", "locks", "kb-index", ".store.lock"}
+    ignored = {"backups", "locks", "kb-index", ".store.lock", "audit"}  # the trail of a refused restore
     for entry in Path(data_dir).iterdir():
         if entry.name in ignored:
             continue

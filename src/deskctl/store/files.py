@@ -48,6 +48,12 @@ class FilesBackend:
         return FileAttachments(self.desk.data_dir)
 
     @cached_property
+    def audit(self):
+        from deskctl.store.file_audit import FileAuditLog
+
+        return FileAuditLog(self.desk.data_dir, lock_timeout=self._lock_timeout, rel=self.desk.rel)
+
+    @cached_property
     def notifications(self):
         from deskctl.store.file_records import FileNotificationLog
 

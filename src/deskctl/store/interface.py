@@ -110,6 +110,18 @@ class NotificationLog(Protocol):
     def entries(self) -> Iterator[dict[str, Any]]: ...
 
 
+class AuditLog(Protocol):
+    """The audit trail (`deskctl.audit.chain`): append-only, hash-chained, its head apart."""
+
+    head_where: str  # where the head is kept, for messages
+
+    def append(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Seal `fields` after the current head and store it; returns the sealed record."""
+    def head(self) -> dict[str, Any] | None: ...
+    def entries(self) -> Iterator[Any]:
+        """Every stored record in order, as `chain.Entry` (parsed or None, and where)."""
+
+
 class Locks(Protocol):
     def host(self, key: str, *, timeout: float, what: str, actor: str | None,
              details: dict[str, Any]) -> AbstractContextManager[Any]:
@@ -125,6 +137,7 @@ class StoreBackend(Protocol):
     runs: RunRecords
     attachments: Attachments
     notifications: NotificationLog
+    audit: AuditLog
     locks: Locks
 
     def check(self, summarise: Callable[[dict], dict], repair: bool = False) -> dict[str, Any]:

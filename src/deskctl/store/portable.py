@@ -41,6 +41,9 @@ def require_store_permission(backend, permission: str) -> None:
     from deskctl import access
 
     access.require(backend.desk, backend.actor or "", permission)
+    from deskctl.audit import trail
+
+    trail.touched("store", permission.removeprefix("store:"))  # a backup or a copy is audited too
 
 
 def _jsonl(records) -> Iterator[bytes]:

@@ -102,4 +102,7 @@ def record(ticket: dict, *, at: str, actor: str, action: str, changes: dict | No
         event["on_behalf_of"] = on_behalf
     ticket["history"].append(event)
     ticket["updated_at"] = at
+    from deskctl.audit import trail
+
+    trail.touched("ticket", ticket.get("id"))
     return event

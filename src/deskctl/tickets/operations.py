@@ -24,10 +24,16 @@ def _prefixes(desk) -> dict[str, str]:
     return dict(desk.setting("tickets", "types", default={}))
 
 
-def get_ticket(desk, ticket_id: str) -> dict:
+def get_ticket(desk, ticket_id: str, *, reader: str | None = None) -> dict:
+    """The ticket; with `reader`, as that account may see it: within its `read` scope (exit 3
+    otherwise), internal comments only where its `read-internal` scope reaches."""
     ticket = open_store(desk).get(normalise_id(ticket_id, _prefixes(desk)))
     if ticket is None:
         raise NotFound(f"no ticket {ticket_id.upper()}", "list tickets with `deskctl ticket list --all`")
+    if reader is not None and access.is_managed(desk):
+        access.require_on(desk, reader, "read", ticket)
+        if not access.in_scope(desk, reader, access.scope_of(desk, reader, "read-internal"), ticket):
+            ticket["history"] = [e for e in ticket.get("history") or [] if not e.get("internal")]
     return ticket
 
 
@@ -35,7 +41,8 @@ def get_ticket(desk, ticket_id: str) -> dict:
 PERMISSION_OF = {"event": "comment"}
 
 
-def change_ticket(desk, ticket_id: str, actor: str, action: str, change, *, permission: str | None = None) -> dict:
+def change_ticket(desk, ticket_id: str, actor: str, action: str, change, *, permission: str | None = None,
+                  scoped: tuple[str, ...] = ()) -> dict:
     """Run `change(ticket, now) -> event` on a fresh copy under the store's lock, after the
     actor's roles grant `permission` (default: the action's own) and the lifecycle allows
     `action` in the ticket's status; tell plugins once it is stored.
@@ -43,14 +50,17 @@ def change_ticket(desk, ticket_id: str, actor: str, action: str, change, *, perm
     Every operation below is built on it; other features (surveys, ...) use it for changes
     of their own, so they get the same locking, journal and history guarantees.
     """
+    needed = [permission or PERMISSION_OF.get(action, action)] if permission != "" else list(scoped)
     if permission != "":  # "": the caller checked finer permissions itself (update: per field)
-        access.require(desk, actor, permission or PERMISSION_OF.get(action, action))
+        access.require(desk, actor, needed[0])
     tid = normalise_id(ticket_id, _prefixes(desk))
     store = open_store(desk, actor)
     with store.transaction() as tx:
         ticket = tx.get(tid)
         if ticket is None:
             raise NotFound(f"no ticket {tid}", "list tickets with `deskctl ticket list --all`")
+        for operation in needed:  # the data scope: which tickets the permission covers
+            access.require_on(desk, actor, operation, ticket)
         lifecycle.check_transition(ticket, action)
         now = clock.now_iso()
         lifecycle.check_now(ticket, now)
@@ -276,12 +286,10 @@ def update(desk, ticket_id: str, *, actor: str, fields: dict, note: str = "", da
     """Change the ticket's attributes in `fields`; its key `fields` holds form values (name ->
     value as written; empty removes one), each change recorded as `fields.NAME` [old, new].
     `data` goes into the history event (the sweep marks its raise `automatic`)."""
-    for name in fields:  # a permission per field: `update:priority`, or `update:*`
-        if name == "fields":
-            for form_field in fields["fields"] or {}:
-                access.require(desk, actor, f"update:fields.{form_field}")
-        else:
-            access.require(desk, actor, f"update:{name}")
+    wanted = [f"update:fields.{form_field}" for form_field in fields.get("fields") or {}]
+    wanted += [f"update:{name}" for name in fields if name != "fields"]
+    for operation in wanted:  # a permission per field: `update:priority`, or `update:*`
+        access.require(desk, actor, operation)
     _validate_choices(desk, fields)
     given = fields.get("fields") or {}
     if given:  # checked against the ticket as it will be (type, category) before the lock
@@ -307,7 +315,7 @@ def update(desk, ticket_id: str, *, actor: str, fields: dict, note: str = "", da
         return lifecycle.record(ticket, at=now, actor=actor, action="update", changes=changes, note=note,
                                 data=data)
 
-    return change_ticket(desk, ticket_id, actor, "update", change, permission="")
+    return change_ticket(desk, ticket_id, actor, "update", change, permission="", scoped=tuple(wanted))
 
 
 def _set_fields(ticket: dict, values: dict) -> dict[str, list]:

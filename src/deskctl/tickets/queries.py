@@ -110,14 +110,21 @@ def _handled_by_test(desk, query: Query):
     return test
 
 
-def run_query(desk, query: Query) -> list[dict]:
-    """Summary rows matching the query, sorted, with `age` (seconds) and `age_text` added."""
+def run_query(desk, query: Query, *, reader: str | None = None) -> list[dict]:
+    """Summary rows matching the query, sorted, with `age` (seconds) and `age_text` added;
+    with `reader`, only the tickets that account may see (its `read` scope)."""
     statuses = _statuses(query)
     _check_filters(desk, query)
     field_tests = _field_tests(desk, query)
     handled = _handled_by_test(desk, query)
     if handled is not None:
         field_tests.append(handled)
+    if reader is not None:
+        from deskctl import access
+
+        scope = access.scope_of(desk, reader, "read")
+        if scope != "all":
+            field_tests.append(lambda row: access.in_scope(desk, reader, scope, row))
     now = clock.now()
     created_before = None
     if query.older_than:

@@ -25,7 +25,7 @@ def open_lock_file(path: str) -> int:
     by the open itself (no O_TRUNC); the holder rewrites it once it holds the lock."""
     flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
-        fd = os.open(path, flags, 0o600)  # holder details are nobody else's business
+        fd = os.open(path, flags, 0o660)  # holder details: for the desk's group (a shared desk) at most
     except OSError:
         if os.path.islink(path):
             raise BadInput(f"{path}: lock file is a symbolic link; refusing to follow it",
@@ -109,7 +109,7 @@ class FileLock:
             **self.details,
         }
         try:  # noqa: SIM105 - a lock file left by an older version may be world-readable
-            os.fchmod(fd, 0o600)
+            os.fchmod(fd, os.fstat(fd).st_mode & 0o660)  # the group keeps its access (a shared desk)
         except OSError:
             pass
         try:

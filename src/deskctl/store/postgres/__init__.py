@@ -92,6 +92,12 @@ class PostgresBackend:
         return PgNotificationLog(self)
 
     @cached_property
+    def audit(self):
+        from deskctl.store.postgres.records import PgAuditLog
+
+        return PgAuditLog(self)
+
+    @cached_property
     def locks(self):
         from deskctl.store.postgres.records import PgLocks
 

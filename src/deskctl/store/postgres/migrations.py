@@ -112,9 +112,29 @@ END
 $$;
 """
 
+# The audit trail: hash-chained records (`deskctl.audit.chain`) and their head, one row kept
+# apart; rows are only ever inserted (the head row is updated in the same transaction).
+AUDIT = """
+CREATE TABLE audit_log (
+    seq bigint PRIMARY KEY,
+    at timestamptz NOT NULL,
+    account text NOT NULL,
+    record jsonb NOT NULL
+);
+CREATE INDEX audit_log_account ON audit_log (account, seq);
+CREATE INDEX audit_log_at ON audit_log (at);
+
+CREATE TABLE audit_head (
+    only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    seq bigint NOT NULL,
+    hash text NOT NULL
+);
+"""
+
 MIGRATIONS = (
     Migration(1, "tickets, announcements, runs, attachments, notifications, host locks", INITIAL),
     Migration(2, "trigram index for ticket search (where pg_trgm is available)", TRIGRAM),
+    Migration(3, "audit trail (hash-chained records and their head)", AUDIT),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 MIGRATE_LOCK = 0x6465736B  # advisory lock key: one migrate at a time ("desk")

@@ -279,3 +279,47 @@ class PgLocks:
         finally:
             self.backend.store_locked = False
             self._release(STORE_KEY)
+
+
+class PgAuditLog:
+    """The audit trail in `audit_log`, its head in `audit_head`: an append locks the head row,
+    so appends from every machine form one chain."""
+
+    def __init__(self, backend):
+        self.backend = backend
+        self.db = backend.db
+
+    def append(self, fields: dict[str, Any]) -> dict[str, Any]:
+        from deskctl.audit.chain import GENESIS, seal
+
+        self.backend.ready(writing=True)
+        with self.backend.write_transaction("the audit trail") as cur:
+            cur.execute("INSERT INTO audit_head (seq, hash) VALUES (0, %s) ON CONFLICT DO NOTHING", (GENESIS,))
+            cur.execute("SELECT seq, hash FROM audit_head FOR UPDATE")
+            seq, prev = cur.fetchone()
+            record = seal(fields, seq=seq + 1, prev=prev)
+            cur.execute("INSERT INTO audit_log (seq, at, account, record) VALUES (%s, %s, %s, %s::jsonb)",
+                        (record["seq"], record["at"], record["account"], to_json(record)))
+            cur.execute("UPDATE audit_head SET seq = %s, hash = %s", (record["seq"], record["hash"]))
+        return record
+
+    def head(self) -> dict[str, Any] | None:
+        from deskctl.store.postgres.connection import query_one
+
+        self.backend.ready()
+        found = query_one(self.db, "SELECT seq, hash FROM audit_head")
+        if not found or found[0] == 0:
+            return None
+        return {"seq": found[0], "hash": found[1]}
+
+    @property
+    def head_where(self) -> str:
+        return f"audit_head at {self.db.where}"
+
+    def entries(self):
+        from deskctl.audit.chain import Entry
+        from deskctl.store.postgres.connection import query_all
+
+        self.backend.ready()
+        for seq, text in query_all(self.db, "SELECT seq, record::text FROM audit_log ORDER BY seq"):
+            yield Entry(jsoncodec.loads(text), f"audit_log seq {seq}")
