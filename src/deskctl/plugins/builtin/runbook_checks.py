@@ -23,7 +23,8 @@ def check_inventory(desk) -> tuple[object | None, list[str]]:
     try:
         return load_inventory(desk), []
     except DeskError as exc:
-        return None, [str(exc)]
+        # a deskctl file among inventory.sources lists each of its problems
+        return None, list(getattr(exc, "problems", None) or [str(exc)])
 
 
 def check_sops(desk, plugins, inventory=None) -> list[str]:
