@@ -153,3 +153,31 @@ def test_inventory_list_shows_every_source(desk, drun, tmp_path):
     table = drun("inventory", "list")
     assert table.code == 0 and "SOURCE" in table.stdout.splitlines()[0]
     assert "ansible:ansible/more" in table.stdout
+
+
+def merged_desk(desk: Path, order: str) -> None:
+    (desk / "config" / "inventory.yaml").write_text(
+        "defaults: {port: 2200, path_prepend: [/opt/tools/bin]}\n"
+        "hosts:\n  web1: {address: 10.0.0.1, user: alice, groups: [legacy], vars: {a: 1, b: 1}}\n")
+    (desk / "ansible").mkdir()
+    (desk / "ansible" / "hosts").write_text("[web]\nweb1 ansible_user=bob b=2\nweb2\n")
+    config = desk / "config" / "deskctl.yaml"
+    config.write_text(config.read_text() + f"\ninventory:\n  sources: {order}\n")
+
+
+def test_a_host_in_two_sources_takes_the_later_sources_settings(desk, drun):
+    merged_desk(desk, "[config/inventory.yaml, 'ansible:ansible/hosts']")
+    rows = {h["name"]: h for h in drun("inventory", "list", "--json").json()}
+    web1 = rows["web1"]
+    assert (web1["address"], web1["user"], web1["port"]) == ("10.0.0.1", "bob", 2200)  # port: the defaults
+    assert web1["vars"]["a"] == 1 and web1["vars"]["b"] == 2
+    assert web1["groups"] == ["legacy", "web"] and web1["path_prepend"] == ["/opt/tools/bin"]
+    assert web1["source"] == "config/inventory.yaml, ansible:ansible/hosts"
+    assert rows["web2"]["port"] == 2200 and rows["web2"]["source"] == "ansible:ansible/hosts"
+
+
+def test_the_later_source_wins_whichever_kind_it_is(desk, drun):
+    merged_desk(desk, "['ansible:ansible/hosts', config/inventory.yaml]")
+    web1 = next(h for h in drun("inventory", "list", "--json").json() if h["name"] == "web1")
+    assert web1["user"] == "alice" and web1["vars"]["b"] == 1 and web1["vars"]["ansible_user"] == "bob"
+    assert web1["source"] == "ansible:ansible/hosts, config/inventory.yaml"
