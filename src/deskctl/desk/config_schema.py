@@ -634,7 +634,7 @@ SCHEMA = Fields({
         "protected_accounts": ListOf(Text(pattern=r"^[A-Za-z0-9_.][A-Za-z0-9_.*-]*$",
                                           expects="an account name (or a prefix pattern like svc-*)")),
     }),
-    # where the hosts come from (docs/runbooks.md#inventory-sources); without it config/inventory.yaml
+    # where the hosts come from (docs/runbooks.md#inventory-sources-ansible-inventories); without it config/inventory.yaml
     "inventory": Fields({
         "sources": ListOf(Text(nonempty=True, expects="an inventory path (from the desk folder) or ansible:PATH"),
                           min_items=1, expects="a list of inventory files or folders, e.g. "
