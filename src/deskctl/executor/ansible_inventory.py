@@ -21,6 +21,7 @@ one line naming the file and line, never skipped.
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import re
 import shlex
@@ -267,20 +268,20 @@ class _Reader:
             return  # an empty file: Ansible's INI reader accepts it, with no hosts
         if not isinstance(data, dict):
             raise BadInput(f"{label}:1: a YAML inventory must be a mapping of group names (like all:)")
+        lines = _yaml_lines(text)  # one more parse per file, for the file:line of each entry
         if data.get("plugin"):
-            line = _yaml_line(text, ("plugin",))
-            raise BadInput(f"{label}:{line}: inventory plugins (plugin: {data['plugin']}) are not supported "
-                           "(deskctl does not run them)", UNSUPPORTED_HINT)
+            raise BadInput(f"{label}:{_line(lines, ('plugin',))}: inventory plugins (plugin: {data['plugin']}) "
+                           "are not supported (deskctl does not run them)", UNSUPPORTED_HINT)
         for name, spec in data.items():
-            self._yaml_group(str(name), spec, text, label, (name,))
+            self._yaml_group(str(name), spec, lines, label, (name,))
 
-    def _yaml_group(self, name: str, spec: Any, text: str, label: str, keypath: tuple) -> str:
-        where = f"{label}:{_yaml_line(text, keypath)}"
+    def _yaml_group(self, name: str, spec: Any, lines: dict, label: str, keypath: tuple) -> str:
+        where = f"{label}:{_line(lines, keypath)}"
         if not isinstance(spec, dict | None):
             raise BadInput(f"{where}: group {name!r} must be a mapping with hosts, vars and children")
         group = self.add_group(name, where)
         for key, value in (spec or {}).items():
-            here = f"{label}:{_yaml_line(text, keypath + (key,))}"
+            here = f"{label}:{_line(lines, keypath + (key,))}"
             if key not in ("hosts", "vars", "children"):
                 raise BadInput(f"{here}: unknown key {key!r} in group {name!r} (known: children, hosts, vars)")
             if isinstance(value, str):
@@ -291,10 +292,10 @@ class _Reader:
                 if key == "vars":
                     self.set_group_var(group, str(item), sub)
                 elif key == "children":
-                    child = self._yaml_group(str(item), sub, text, label, keypath + (key, item))
+                    child = self._yaml_group(str(item), sub, lines, label, keypath + (key, item))
                     self.add_child(name, child, here)
                 else:
-                    at = f"{label}:{_yaml_line(text, keypath + (key, item))}"
+                    at = f"{label}:{_line(lines, keypath + (key, item))}"
                     if not isinstance(item, str):
                         raise BadInput(f"{at}: host name {item!r} must be text (quote it)")
                     if not isinstance(sub, dict | None):
@@ -443,10 +444,11 @@ def _expand_range(name: str, out: list[str], where: str) -> None:
             raise BadInput(f"{where}: host pattern {name!r} makes more than {MAX_HOSTS} hosts")
 
 
+@functools.cache
 def _yaml_loader():
     import yaml
 
-    class Loader(yaml.SafeLoader):
+    class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when there is one
         pass
 
     def vault(loader, node):
@@ -469,8 +471,18 @@ def load_yaml(text: str, label: str) -> Any:
     """YAML text as Ansible loads it (`!unsafe` is plain text); errors name `label:line`."""
     import yaml
 
+    from deskctl.desk import yamlio
+
+    if len(text) > yamlio.MAX_BYTES:
+        raise BadInput(f"{label}:1: file too large ({len(text):,} characters; the limit for a YAML file is "
+                       f"{yamlio.MAX_BYTES:,})", "split it into several files of an inventory folder")
+    loader = _yaml_loader()(text)
     try:
-        return yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a SafeLoader subclass
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        yamlio.check_expansion(node, label)  # an alias bomb is refused before it is built
+        return loader.construct_document(node)
     except _Located as exc:
         raise BadInput(f"{label}:{exc.line}: {exc.message}",
                        "keep the value out of the inventory, or decrypt it (ansible-vault decrypt)") from None
@@ -480,33 +492,56 @@ def load_yaml(text: str, label: str) -> Any:
                        "fix the syntax at that line") from None
     except yaml.YAMLError as exc:
         raise BadInput(f"{label}: invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
 
 
-def _yaml_line(text: str, keypath: tuple) -> int:
-    """The line of `keypath` in YAML text (only computed for a message or a location)."""
+def _yaml_lines(text: str) -> dict[tuple, int]:
+    """Every mapping key path of YAML text -> its 1-based line (keys as text)."""
     import yaml
 
+    from deskctl.desk import yamlio
+
     try:
-        node = yaml.compose(text, Loader=_yaml_loader())
+        root = yaml.compose(text, Loader=_yaml_loader())
     except (yaml.YAMLError, _Located):
-        return 1
-    line = node.start_mark.line + 1 if node is not None else 1
-    for part in keypath:
-        if not isinstance(node, yaml.MappingNode):
+        return {}
+    index: dict[tuple, int] = {(): root.start_mark.line + 1} if root is not None else {}
+    stack = [((), root)] if root is not None else []
+    for _ in range(2 * yamlio.MAX_NODES):  # the document passed check_expansion: fewer nodes
+        if not stack:
             break
-        for key_node, value_node in node.value:
-            if str(key_node.value) == str(part):
-                line, node = key_node.start_mark.line + 1, value_node
-                break
-        else:
-            break
-    return line
+        prefix, node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                path = prefix + (str(key_node.value),)
+                index.setdefault(path, key_node.start_mark.line + 1)
+                stack.append((path, value_node))
+    return index
 
 
-def _vars_files(folder: Path, name: str) -> list[Path]:
+def _line(lines: dict[tuple, int], keypath: tuple) -> int:
+    """The line of `keypath`, else of its nearest parent that has one, else 1."""
+    path = tuple(str(part) for part in keypath)
+    for n in range(len(path), -1, -1):
+        if path[:n] in lines:
+            return lines[path[:n]]
+    return 1
+
+
+def _vars_files(folder: Path, name: str, listings: dict) -> list[Path]:
     """group_vars/NAME or host_vars/NAME: the first of NAME, NAME.yml, NAME.yaml, NAME.json
     that exists; a folder gives its files (name order, recursively)."""
+    # the folder is listed once for all the hosts and groups that look there
+    if folder not in listings:
+        try:
+            listings[folder] = frozenset(os.listdir(folder))
+        except OSError:  # no group_vars/ (or host_vars/) here
+            listings[folder] = frozenset()
+    present = listings[folder]
     for ext in ("", *VARS_EXTS):
+        if name + ext not in present:
+            continue
         candidate = folder / (name + ext)
         if candidate.is_dir():
             return _folder_vars_files(candidate)
@@ -530,7 +565,7 @@ def _folder_vars_files(folder: Path) -> list[Path]:
 
 def _load_vars(folder: Path, name: str, show, cache: dict) -> dict[str, Any]:
     merged: dict[str, Any] = {}
-    for path in _vars_files(folder, name):
+    for path in _vars_files(folder, name, cache.setdefault("listings", {})):
         if path not in cache:
             label = show(path)
             text = path.read_text(encoding="utf-8", errors="surrogateescape")
@@ -561,10 +596,11 @@ def read_ansible_inventory(path: Path, show=str) -> AnsibleInventory:
     group_file_vars = {name: _load_vars(base / "group_vars", name, show, cache) for name in reader.groups}
     host_vars: dict[str, dict[str, Any]] = {}
     host_groups: dict[str, list[str]] = {}
+    lineage = {name: {name} | reader.ancestors(name) for name in reader.groups}
     for name, host in reader.hosts.items():
         groups: set[str] = set()
         for direct in reader.direct_groups(name):
-            groups |= {direct} | reader.ancestors(direct)
+            groups |= lineage[direct]
         groups.discard("all")
         ordered = sorted(groups, key=lambda g: (depth[g], reader.groups[g].priority, g))
         merged = dict(reader.groups["all"].vars)
