@@ -163,3 +163,29 @@ def test_directory_of_inventories_with_group_vars_and_host_vars(ansible_inventor
 def test_group_var_precedence(ansible_inventory, tmp_path, text):
     write(tmp_path, {"inv": text})
     assert_same(tmp_path / "inv", ansible_inventory.list(tmp_path / "inv"))
+
+
+@pytest.mark.parametrize("text", [
+    # quoting, Python literals and what stays text
+    '[g]\nh1 a="two words" b=yes c=0x1F d=1e3 e=-5 f=\'q\' g={"k":1} h=None i=(1,2)\n',
+    "[g:vars]\na = 1 # a comment\nb=text # not a comment here\nc=\n[g]\nh1\n",
+    # a host named twice: its vars update, its first port stays
+    "[a]\nh1:2201 x=1\n[b]\nh1:2202 x=2 y=3\n",
+    "[ungrouped]\nh1\n[all:children]\nkids\n[kids]\nh2\n",
+    "[web]\nn[A:C]\nm[08:10]\n",
+    "",
+])
+def test_ini_values_and_corners(ansible_inventory, tmp_path, text):
+    write(tmp_path, {"inv": text})
+    assert_same(tmp_path / "inv", ansible_inventory.list(tmp_path / "inv"))
+
+
+@pytest.mark.parametrize("text", [
+    "all:\n  hosts:\n    solo:\n  children:\n    ungrouped:\n      hosts:\n        u1: {a: 1}\n",
+    "web:\n  hosts: {w1: {a: 1}}\nweb2:\n  children: {web: {hosts: {w2: }}}\n  vars: {a: 2, ansible_group_priority: 3}\n",
+    "g:\n  vars: {d: {x: 1}}\n  hosts:\n    h1: {d: {y: 2}}\n    'h2:2222':\n",
+    "g:\n  hosts: h1\n",
+])
+def test_yaml_corners(ansible_inventory, tmp_path, text):
+    write(tmp_path, {"inv.yaml": text})
+    assert_same(tmp_path / "inv.yaml", ansible_inventory.list(tmp_path / "inv.yaml"))

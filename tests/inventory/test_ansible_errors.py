@@ -127,3 +127,14 @@ def test_inventory_sources_must_be_a_list_of_paths(desk, run):
     line = len(config.read_text().splitlines())
     result = run("inventory", "list", cwd=desk)
     assert result.code == 2 and f"deskctl.yaml:{line}: inventory.sources: must be a list of inventory files or folders" in result.stderr
+
+
+def test_config_check_lists_each_problem_of_a_deskctl_source(desk, run):
+    (desk / "config" / "more.yaml").write_text("hosts:\n  web1: {port: many}\n  web2: {colour: red}\n")
+    config = desk / "config" / "deskctl.yaml"
+    config.write_text(config.read_text() + "\ninventory: {sources: [config/inventory.yaml, config/more.yaml]}\n")
+    result = run("config", "check", cwd=desk)
+    assert result.code == 2
+    out = result.stdout + result.stderr
+    assert "config/more.yaml:2: hosts.web1.port must be a whole number" in out
+    assert "config/more.yaml:3: unknown host setting 'colour'" in out

@@ -11,7 +11,8 @@ def check_inventory(desk) -> tuple[object | None, list[str]]:
     from deskctl.executor.inventory import INVENTORY_FILE, check, load_inventory
 
     path = desk.path / INVENTORY_FILE
-    if path.is_file():
+    # with inventory.sources, load_inventory reads (and checks) only the files listed
+    if path.is_file() and not desk.setting("inventory", "sources"):
         label = desk.rel(path)
         try:
             data = yamlio.load(path, label, use_cache=False)
