@@ -189,3 +189,13 @@ def test_ini_values_and_corners(ansible_inventory, tmp_path, text):
 def test_yaml_corners(ansible_inventory, tmp_path, text):
     write(tmp_path, {"inv.yaml": text})
     assert_same(tmp_path / "inv.yaml", ansible_inventory.list(tmp_path / "inv.yaml"))
+
+
+def test_a_file_without_extension_is_yaml_when_it_reads_as_yaml_else_ini(ansible_inventory, tmp_path):
+    # INI whose values would break a YAML parse, and INI that YAML reads as a plain string
+    write(tmp_path / "a", {"hosts": '[web]\nweb1 note="a: b" other=\'x: [y\'\n'})
+    assert_same(tmp_path / "a" / "hosts", ansible_inventory.list(tmp_path / "a" / "hosts"))
+    write(tmp_path / "b", {"hosts": "solo1\n"})
+    assert_same(tmp_path / "b" / "hosts", ansible_inventory.list(tmp_path / "b" / "hosts"))
+    write(tmp_path / "c", {"hosts": "web:\n  hosts:\n    web1:\n"})
+    assert_same(tmp_path / "c" / "hosts", ansible_inventory.list(tmp_path / "c" / "hosts"))

@@ -138,3 +138,9 @@ def test_config_check_lists_each_problem_of_a_deskctl_source(desk, run):
     out = result.stdout + result.stderr
     assert "config/more.yaml:2: hosts.web1.port must be a whole number" in out
     assert "config/more.yaml:3: unknown host setting 'colour'" in out
+
+
+def test_a_file_without_extension_that_is_neither_yaml_nor_ini_gives_the_yaml_error(tmp_path):
+    inv = write(tmp_path / "hosts", "all:\n  hosts:\n    web1: {a: 1\n")
+    message = refused(inv)
+    assert message.startswith(f"{inv}:") and "invalid YAML" in message

@@ -171,12 +171,27 @@ class _Reader:
         if ext in YAML_EXTS:
             self.read_yaml(text, label, load_yaml(text, label))
             return
-        if not ext and _looks_like_yaml(text):
+        if ext:
+            self.read_ini(text, label)
+            return
+        # no extension: YAML first, then INI, as Ansible tries its plugins
+        try:
             data = load_yaml(text, label)
-            if isinstance(data, dict):
-                self.read_yaml(text, label, data)
-                return
-        self.read_ini(text, label)
+        except BadInput as yaml_error:
+            if "!vault" in yaml_error.message:
+                raise
+            try:
+                self.read_ini(text, label)
+            except BadInput:
+                # neither: the YAML message when it looked like YAML (no [section] at all)
+                if "[" not in text:
+                    raise yaml_error from None
+                raise
+            return
+        if isinstance(data, dict):
+            self.read_yaml(text, label, data)
+        else:
+            self.read_ini(text, label)
 
     # --- INI -----------------------------------------------------------------------------
     def read_ini(self, text: str, label: str) -> None:
@@ -338,15 +353,6 @@ class _Reader:
         for name in self.groups:
             visit(name)
         return depth
-
-
-def _looks_like_yaml(text: str) -> bool:
-    """A file without extension: Ansible tries YAML first; an INI file fails that quickly."""
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped and not stripped.startswith(("#", ";")):
-            return not stripped.startswith("[") and (stripped.endswith(":") or ": " in stripped or stripped == "---")
-    return False
 
 
 def _ini_value(value: str) -> Any:
