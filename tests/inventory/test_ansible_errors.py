@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from deskctl.errors import BadInput
-from deskctl.executor.ansible_inventory import expand_pattern, read_ansible_inventory
+from deskctl.executor.ansible_inventory import read_ansible_inventory
+from deskctl.executor.ansible_patterns import expand_pattern
 
 
 def refused(path: Path) -> str:
