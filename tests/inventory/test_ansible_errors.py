@@ -145,3 +145,17 @@ def test_a_file_without_extension_that_is_neither_yaml_nor_ini_gives_the_yaml_er
     inv = write(tmp_path / "hosts", "all:\n  hosts:\n    web1: {a: 1\n")
     message = refused(inv)
     assert message.startswith(f"{inv}:") and "invalid YAML" in message
+
+
+def test_templated_or_unsupported_connection_settings_are_refused_naming_the_host_line(desk, run):
+    (desk / "inv").mkdir()
+    config = desk / "config" / "deskctl.yaml"
+    config.write_text(config.read_text() + "\ninventory: {sources: ['ansible:inv/hosts']}\n")
+    (desk / "inv" / "hosts").write_text("[web]\nweb1\nweb2 ansible_host='{{ inventory_hostname }}.example.com'\n")
+    result = run("inventory", "list", cwd=desk)
+    assert result.code == 2
+    assert result.stderr.startswith("deskctl: error: inv/hosts:3: host 'web2': ansible_host is a template")
+    (desk / "inv" / "hosts").write_text("[win]\nwin1 ansible_connection=winrm\n")
+    result = run("inventory", "list", cwd=desk)
+    assert result.code == 2
+    assert result.stderr.startswith("deskctl: error: inv/hosts:2: host 'win1': ansible_connection 'winrm' is not supported")

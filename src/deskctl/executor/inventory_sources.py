@@ -45,6 +45,10 @@ def ansible_host_spec(name: str, variables: dict, groups: list[str], where: str)
         raise BadInput(f"{where}: host name {name!r} may hold only letters, digits and . _ - @ :",
                        "rename the host and set ansible_host to its address")
     spec: dict[str, Any] = {"groups": list(groups), "vars": dict(variables)}
+    for var in (*ADDRESS_VARS, *PORT_VARS, *USER_VARS, *KEY_VARS, "ansible_connection"):
+        if "{{" in str(variables.get(var, "")) or "{%" in str(variables.get(var, "")):
+            raise BadInput(f"{where}: host {name!r}: {var} is a template ({variables[var]!r}); deskctl does not "
+                           "evaluate templates in inventories", f"write the value itself, e.g. {var}=10.0.0.5")
     address, port, user, key = (_first(variables, names) for names in (ADDRESS_VARS, PORT_VARS, USER_VARS, KEY_VARS))
     if address is not None:
         spec["address"] = str(address)
