@@ -181,3 +181,13 @@ def test_the_later_source_wins_whichever_kind_it_is(desk, drun):
     web1 = next(h for h in drun("inventory", "list", "--json").json() if h["name"] == "web1")
     assert web1["user"] == "alice" and web1["vars"]["b"] == 1 and web1["vars"]["ansible_user"] == "bob"
     assert web1["source"] == "ansible:ansible/hosts, config/inventory.yaml"
+
+
+def test_without_inventory_sources_only_config_inventory_yaml_is_read(desk, drun):
+    (desk / "ansible").mkdir()
+    (desk / "ansible" / "hosts").write_text("[web]\nweb1\n")
+    rows = drun("inventory", "list", "--json").json()
+    assert rows and {h["source"] for h in rows} == {"config/inventory.yaml"}
+    assert "web1" not in {h["name"] for h in rows}
+    (desk / "config" / "inventory.yaml").unlink()
+    assert [(h["name"], h["source"]) for h in drun("inventory", "list", "--json").json()] == [("localhost", "built-in")]
