@@ -199,3 +199,11 @@ def test_a_file_without_extension_is_yaml_when_it_reads_as_yaml_else_ini(ansible
     assert_same(tmp_path / "b" / "hosts", ansible_inventory.list(tmp_path / "b" / "hosts"))
     write(tmp_path / "c", {"hosts": "web:\n  hosts:\n    web1:\n"})
     assert_same(tmp_path / "c" / "hosts", ansible_inventory.list(tmp_path / "c" / "hosts"))
+
+
+def test_a_vars_folder_named_like_a_file_is_read_as_a_folder(ansible_inventory, tmp_path):
+    write(tmp_path, {"hosts": "[web]\nw1\n", "group_vars/web.yml/x.yml": "a: 1\n", "group_vars/web.yml/y": "b: 2\n",
+                     "host_vars/w1/.hidden.yml": "c: 3\n", "host_vars/w1/sub/z.yaml": "d: 4\n"})
+    theirs = ansible_inventory.list(tmp_path / "hosts")
+    assert theirs["vars"]["w1"] == {"a": 1, "b": 2, "d": 4}
+    assert_same(tmp_path / "hosts", theirs)

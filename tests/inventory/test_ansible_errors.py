@@ -159,3 +159,9 @@ def test_templated_or_unsupported_connection_settings_are_refused_naming_the_hos
     result = run("inventory", "list", cwd=desk)
     assert result.code == 2
     assert result.stderr.startswith("deskctl: error: inv/hosts:2: host 'win1': ansible_connection 'winrm' is not supported")
+
+
+def test_all_as_a_child_group_is_a_loop(tmp_path):
+    inv = write(tmp_path / "hosts", "[web]\nw1\n[web:children]\nall\n")
+    assert refused(inv).startswith(f"{inv}:4: group 'all' as a child of 'web' makes a loop")
+

@@ -105,7 +105,7 @@ class _Reader:
             self.groups[child].parents.append(parent)
 
     def add_child(self, parent: str, child: str, where: str) -> None:
-        if parent == child or child in self.ancestors(parent):
+        if child == "all" or parent == child or child in self.ancestors(parent):
             raise BadInput(f"{where}: group {child!r} as a child of {parent!r} makes a loop of groups",
                            "remove one of the two children: entries")
         self._add_child(parent, child)
@@ -351,13 +351,18 @@ class _Reader:
 
 def read_ansible_inventory(path: Path, show=str) -> AnsibleInventory:
     """Read one Ansible source (a file or a folder) and merge each host's vars as Ansible does."""
-    reader = _Reader(show)
     if not path.exists():
         raise BadInput(f"{show(path)}: no such Ansible inventory", "check inventory.sources in config/deskctl.yaml")
     try:
-        reader.read_path(path)
+        return _read(path, show)
     except OSError as exc:
-        raise BadInput(f"{show(path)}: cannot read the inventory: {exc.strerror or exc}") from None
+        where = exc.filename or path
+        raise BadInput(f"{show(Path(where))}: cannot read the inventory: {exc.strerror or exc}") from None
+
+
+def _read(path: Path, show) -> AnsibleInventory:
+    reader = _Reader(show)
+    reader.read_path(path)
     reader.reconcile()
     base = path if path.is_dir() else path.parent
     depth = reader.depths()
