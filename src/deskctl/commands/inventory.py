@@ -18,7 +18,7 @@ def inventory() -> None:
 @json_option
 @pass_app
 def list_(app, as_json: bool) -> None:
-    """Every host with its address, user, connection and groups."""
+    """Every host with its address, user, connection, groups and the source it comes from."""
     from deskctl.executor.inventory import load_inventory
 
     inv = load_inventory(app.desk)
@@ -26,7 +26,7 @@ def list_(app, as_json: bool) -> None:
     if as_json:
         output.print_json(rows)
         return
-    output.print_table(rows, [("name", "HOST"), ("address", "ADDRESS"), ("port", "PORT"), ("user", "USER"), ("connection", "CONNECTION"), ("groups", "GROUPS")])
+    output.print_table(rows, [("name", "HOST"), ("address", "ADDRESS"), ("port", "PORT"), ("user", "USER"), ("connection", "CONNECTION"), ("groups", "GROUPS"), ("source", "SOURCE")])
 
 
 @inventory.command()

@@ -634,6 +634,12 @@ SCHEMA = Fields({
         "protected_accounts": ListOf(Text(pattern=r"^[A-Za-z0-9_.][A-Za-z0-9_.*-]*$",
                                           expects="an account name (or a prefix pattern like svc-*)")),
     }),
+    # where the hosts come from (docs/runbooks.md#inventory-sources-ansible-inventories); without it config/inventory.yaml
+    "inventory": Fields({
+        "sources": ListOf(Text(nonempty=True, expects="an inventory path (from the desk folder) or ansible:PATH"),
+                          min_items=1, expects="a list of inventory files or folders, e.g. "
+                          "[config/inventory.yaml, ansible:/etc/ansible/hosts]"),
+    }),
     "announcements": Fields({
         "publish_channels": NAMES,
         "recipients": Nullable(MapOf(OneOf(MAIL_LIST, MapOf(MAIL_LIST), expects="a list of e-mail addresses"))),

@@ -51,6 +51,7 @@ class Host:
     sudo_password_env: str | None = None
     description: str = ""
     ad_hoc: bool = False  # named by a `host` parameter, not listed in the inventory
+    source: str = ""  # the inventory source(s) it comes from, e.g. config/inventory.yaml
 
     @property
     def is_local(self) -> bool:
@@ -62,6 +63,7 @@ class Host:
             "key": self.key, "connection": self.connection, "groups": self.groups,
             "vars": self.vars, "env": self.env, "path_prepend": self.path_prepend,
             "connect_timeout": self.connect_timeout, "description": self.description,
+            "source": self.source,
         }  # fmt: skip
 
 
@@ -223,23 +225,37 @@ def check(data: Any, label: str, lines: dict[tuple, int]) -> list[str]:
     return problems
 
 
+def _read_deskctl_file(path: Path, label: str) -> dict:
+    """A deskctl-format inventory file, validated (every problem with its line)."""
+    data = yamlio.load(path, label)
+    # line numbers cost a second parse (and PyYAML's import): only when there is a problem
+    if check(data, label, {}):
+        problems = check(data, label, yamlio.line_index(path))
+        raise ValidationFailed(problems, f"{label} is not valid", "fix each line above")
+    return data or {}
+
+
 def load_inventory(desk) -> Inventory:
-    """The desk's inventory; a desk without the file has just `localhost` (local)."""
+    """The desk's inventory: `config/inventory.yaml`, or the sources listed in
+    `inventory.sources` of config/deskctl.yaml, merged. Without either, just `localhost`."""
+    sources = desk.setting("inventory", "sources")
+    if sources:
+        from deskctl.executor.inventory_sources import load_sources
+
+        return load_sources(desk, list(sources))
     path = desk.path / INVENTORY_FILE
     if not path.is_file():
         data: Any = {"hosts": {"localhost": {"connection": "local"}}}
+        source = "built-in"
     else:
-        label = desk.rel(path)
-        data = yamlio.load(path, label)
-        # line numbers cost a second parse (and PyYAML's import): only when there is a problem
-        if check(data, label, {}):
-            problems = check(data, label, yamlio.line_index(path))
-            raise ValidationFailed(problems, f"{label} is not valid", "fix each line above")
-        data = data or {}
+        data = _read_deskctl_file(path, desk.rel(path))
+        source = desk.rel(path)
     defaults = dict(data.get("defaults") or {})
     groups = {str(k): dict(v or {}) for k, v in (data.get("groups") or {}).items()}
     hosts = {
         str(name): _make_host(str(name), dict(spec or {}), defaults, groups)
         for name, spec in (data.get("hosts") or {}).items()
     }
+    for host in hosts.values():
+        host.source = source
     return Inventory(hosts=hosts, groups=groups, defaults=defaults, path=path)

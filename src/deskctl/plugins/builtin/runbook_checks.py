@@ -11,7 +11,8 @@ def check_inventory(desk) -> tuple[object | None, list[str]]:
     from deskctl.executor.inventory import INVENTORY_FILE, check, load_inventory
 
     path = desk.path / INVENTORY_FILE
-    if path.is_file():
+    # with inventory.sources, load_inventory reads (and checks) only the files listed
+    if path.is_file() and not desk.setting("inventory", "sources"):
         label = desk.rel(path)
         try:
             data = yamlio.load(path, label, use_cache=False)
@@ -23,7 +24,8 @@ def check_inventory(desk) -> tuple[object | None, list[str]]:
     try:
         return load_inventory(desk), []
     except DeskError as exc:
-        return None, [str(exc)]
+        # a deskctl file among inventory.sources lists each of its problems
+        return None, list(getattr(exc, "problems", None) or [str(exc)])
 
 
 def check_sops(desk, plugins, inventory=None) -> list[str]:
