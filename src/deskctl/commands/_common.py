@@ -12,7 +12,18 @@ __all__ = ["csv_list", "interactive", "json_option", "parse_assignments", "pass_
 
 pass_app = click.make_pass_decorator(AppContext, ensure=True)
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document to stdout.")
+
+
+def _json_asked(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value:  # a script reads the output: no progress bars on its terminal either
+        from deskctl.util import progress
+
+        progress.suppress()
+    return value
+
+
+json_option = click.option("--json", "as_json", is_flag=True, callback=_json_asked,
+                           help="Print one JSON document to stdout.")
 yes_option = click.option("--yes", "-y", "assume_yes", is_flag=True, help="Answer yes to confirmations (for scripts and cron).")
 
 

@@ -112,9 +112,16 @@ def _problem_key(problem: str) -> tuple:
 
 
 def _ask(question: str, choices: list[str], default: str | None, cancel=None) -> str:
-    """Ask on the terminal. The question waits in a host's thread, where a signal cannot
-    break a blocking read: the answer is read only once a line is there, and `cancel` (the
-    run's stop) ends the wait."""
+    """Ask on the terminal (with no progress bar drawn over the question)."""
+    from deskctl.util.progress import paused
+
+    with paused():
+        return _ask_now(question, choices, default, cancel)
+
+
+def _ask_now(question: str, choices: list[str], default: str | None, cancel=None) -> str:
+    """The question waits in a host's thread, where a signal cannot break a blocking read:
+    the answer is read only once a line is there, and `cancel` (the run's stop) ends the wait."""
     import select
 
     if cancel is None or not sys.stdin.isatty():

@@ -225,8 +225,12 @@ def seed_desk(desk, *, tickets: int, days: float = 90, seed: int = 1, now: datet
     from deskctl.util import clock
 
     now = now or clock.now()
+    from deskctl.util.progress import track
+
     gen = Generator(desk, tickets=tickets, days=days, seed=seed, now=now)
-    result = open_backend(desk, "demo").bulk_insert(gen.tickets, summary_row)
+    # the bar counts tickets as the backend takes them (files and PostgreSQL alike)
+    result = open_backend(desk, "demo").bulk_insert(
+        lambda following: track(gen.tickets(following), "seeding tickets", tickets), summary_row)
     result["span"] = {"from": (now - timedelta(days=days)).isoformat(timespec="seconds"),
                       "to": now.isoformat(timespec="seconds")}
     return result

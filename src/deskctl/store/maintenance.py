@@ -19,6 +19,7 @@ from deskctl.store.tinydb_store import (
 )
 from deskctl.util import clock, jsoncodec
 from deskctl.util.durations import parse_duration
+from deskctl.util.progress import progress, track
 
 ARCHIVE_CHUNK = 256  # tickets archived per transaction
 
@@ -36,22 +37,22 @@ def check(store: TinyTicketStore, summarise, repair: bool = False) -> dict:
     problems: list[str] = []
     tickets: dict[str, dict] = {}
     damaged: list[str] = []
-    for archived in (False, True):
-        for path in _bucket_files(store, archived):
-            try:
-                data = _read_json(path, store.root) or {}
-            except StoreCorrupted as exc:
-                problems.append(exc.message)
-                damaged.append(str(path))
-                continue
-            for table in data.values():
-                for doc in table.values():
-                    tickets[doc["id"]] = doc
+    buckets = _bucket_files(store, False) + _bucket_files(store, True)
+    for path in track(buckets, "checking ticket files", len(buckets)):
+        try:
+            data = _read_json(path, store.root) or {}
+        except StoreCorrupted as exc:
+            problems.append(exc.message)
+            damaged.append(str(path))
+            continue
+        for table in data.values():
+            for doc in table.values():
+                tickets[doc["id"]] = doc
     expected: dict[str, dict[str, dict]] = {name: {} for name in INDEXES}
     for t in tickets.values():
         expected[index_name(t)][t["id"]] = summarise(t)
     indexes_ok = True
-    for name in INDEXES:
+    for name in track(INDEXES, "checking indexes", len(INDEXES)):
         found: dict[str, dict] = {}
         for shard in view.index_shards(name):
             try:
@@ -126,10 +127,13 @@ def archive(store: TinyTicketStore, older_than: str, dry_run: bool = False) -> l
     if dry_run or not due:
         return due
     # one transaction per chunk keeps each journal small and the lock short for other writers
-    for start in range(0, len(due), ARCHIVE_CHUNK):
-        with store.transaction() as tx:
-            for tid in due[start:start + ARCHIVE_CHUNK]:
-                ticket = tx.get(tid)
-                if ticket and ticket["status"] == "closed" and not ticket.get("archived"):
-                    tx.archive(ticket, due_rows[tid])  # its row moves as it is
+    with progress("archiving tickets", len(due)) as bar:
+        for start in range(0, len(due), ARCHIVE_CHUNK):
+            chunk = due[start:start + ARCHIVE_CHUNK]
+            with store.transaction() as tx:
+                for tid in chunk:
+                    ticket = tx.get(tid)
+                    if ticket and ticket["status"] == "closed" and not ticket.get("archived"):
+                        tx.archive(ticket, due_rows[tid])  # its row moves as it is
+            bar.advance(len(chunk))
     return due

@@ -53,11 +53,17 @@ def _id_order(ticket_id: str) -> tuple[str, int]:
     return prefix, int(number) if number.isdigit() else 0
 
 
-def _tickets(backend) -> Iterator[dict]:
+def _tickets(backend, label: str | None = None) -> Iterator[dict]:
+    """Every ticket in id order; with `label`, a progress report of how many were read."""
+    from deskctl.util.progress import progress
+
     store = backend.tickets
     ids = sorted({r["id"] for r in store.rows(active=True, closed=True, archived=True)}, key=_id_order)
-    for start in range(0, len(ids), CHUNK):
-        yield from store.load(ids[start:start + CHUNK])
+    with progress(label or "", len(ids), enabled=label is not None) as bar:
+        for start in range(0, len(ids), CHUNK):
+            chunk = store.load(ids[start:start + CHUNK])
+            yield from chunk
+            bar.advance(len(chunk))
 
 
 def _add(tar: tarfile.TarFile, name: str, chunks) -> int:
@@ -86,7 +92,7 @@ def backup(backend, out: Path, version: str) -> dict[str, Any]:
         # the store-wide lock, and the ticket store's own: no change lands while it is read
         with backend.locks.store("backing up the desk"), backend.tickets.transaction(), \
                 open(create_new(tmp, 0o600), "wb") as fh, tarfile.open(fileobj=fh, mode="w:gz") as tar:
-            counts["tickets"] = _add(tar, "tickets.jsonl", _jsonl(_tickets(backend)))
+            counts["tickets"] = _add(tar, "tickets.jsonl", _jsonl(_tickets(backend, "backing up tickets")))
             counts["announcements"] = _add(tar, "announcements.jsonl", _jsonl(backend.announcements.all()))
             counts["runs"] = _add(tar, "runs.jsonl", _jsonl(backend.runs.recent()))
             counts["notifications"] = _add(tar, "notifications.jsonl", _jsonl(backend.notifications.entries()))
@@ -185,6 +191,8 @@ class Archive:
 def restore(backend, path: Path, summarise) -> dict[str, Any]:
     """Restore the backup at `path` into `backend`, which must hold no data yet; `summarise`
     makes each ticket's summary row (`tickets.model.summary_row`)."""
+    from deskctl.util.progress import track
+
     require_store_permission(backend, "store:restore")
     archive = Archive(path)  # read and verified before anything is written
     with backend.locks.store("restoring the desk"):
@@ -193,7 +201,8 @@ def restore(backend, path: Path, summarise) -> dict[str, Any]:
                            "make one with `deskctl init DIR` and restore there (`--desk DIR`)")
         try:
             tickets = archive.lists["tickets"]
-            backend.bulk_insert(lambda _next: iter(sorted(tickets, key=lambda t: _id_order(t["id"]))), summarise)
+            ordered = sorted(tickets, key=lambda t: _id_order(t["id"]))
+            backend.bulk_insert(lambda _next: track(ordered, "restoring tickets", len(ordered)), summarise)
             for record in archive.lists["announcements"]:
                 backend.announcements.put(record)
             for record in archive.lists["runs"]:
