@@ -1,0 +1,129 @@
+"""Progress bars (issue 19): drawn on stderr when it is a terminal, never on a pipe, with -q
+or with --json. deskctl runs as a subprocess with its stderr on a real pseudo-terminal and
+its stdout on a pipe, as when a person runs `deskctl ... > out.txt`."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import select
+import struct
+import subprocess
+import termios
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import deskctl_executable
+
+SEED_MESSAGE = "generating 20000 ticket(s) over 90 day(s), seed 1...\n"
+
+
+@dataclass
+class TerminalRun:
+    code: int
+    stdout: str
+    terminal: str  # everything deskctl wrote on the terminal (stderr), escape sequences and all
+
+
+def run_on_terminal(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 120) -> TerminalRun:
+    """Run deskctl with stderr on a pseudo-terminal (120 x 30) and stdout on a pipe; every
+    read waits at most 0.5 s and the whole run at most `timeout`."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 120, 0, 0))
+    proc = subprocess.Popen([deskctl_executable(), *args], cwd=cwd, env={**env, "TERM": "xterm-256color"},
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    out_fd = proc.stdout.fileno()
+    terminal, stdout = bytearray(), bytearray()
+    open_fds = {master, out_fd}
+    deadline = time.monotonic() + timeout
+    try:
+        while open_fds and time.monotonic() < deadline:
+            ready, _, _ = select.select(list(open_fds), [], [], 0.5)
+            for fd in ready:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:  # EIO: the terminal's other side is closed (deskctl ended)
+                    chunk = b""
+                if not chunk:
+                    open_fds.discard(fd)
+                else:
+                    (terminal if fd == master else stdout).extend(chunk)
+        code = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        proc.stdout.close()
+        os.close(master)
+    assert not open_fds, f"deskctl {' '.join(args)} still writing after {timeout}s"
+    return TerminalRun(code, stdout.decode(), terminal.decode("utf-8", "replace"))
+
+
+@pytest.fixture
+def seed_env(base_env):
+    return {**base_env, "DESKCTL_NOW": "2026-12-01T12:00:00+00:00"}
+
+
+def test_demo_seed_draws_a_progress_bar_on_a_terminal(desk, seed_env):
+    found = run_on_terminal(["demo", "seed", "--tickets", "20000"], desk, seed_env)
+    assert found.code == 0, found
+    assert "seeded 20000 ticket(s)" in found.stdout
+    assert "seeding tickets" in found.terminal  # the bar's label
+    assert "━" in found.terminal  # its bar
+    assert "%" in found.terminal and "/20000" in found.terminal  # how far, and of how many
+    assert SEED_MESSAGE.strip() in found.terminal  # the usual message is still there
+    assert "seeding" not in found.stdout and "\x1b" not in found.stdout  # stdout is data only
+
+
+def test_demo_seed_on_a_pipe_prints_only_its_messages(drun, seed_env):
+    result = drun("demo", "seed", "--tickets", "20000", env=seed_env)
+    assert result.code == 0, result
+    assert result.stderr == SEED_MESSAGE
+    assert result.stdout.startswith("seeded 20000 ticket(s)")
+
+
+def test_quiet_draws_no_progress_bar_on_a_terminal(desk, seed_env):
+    found = run_on_terminal(["-q", "demo", "seed", "--tickets", "20000"], desk, seed_env)
+    assert found.code == 0, found
+    assert found.terminal == ""  # -q: no message and no bar
+    assert "seeded 20000 ticket(s)" in found.stdout
+
+
+def test_json_draws_no_progress_bar_and_keeps_stdout_json(desk, seed_env):
+    found = run_on_terminal(["demo", "seed", "--tickets", "20000", "--json"], desk, seed_env)
+    assert found.code == 0, found
+    assert found.terminal.replace("\r\n", "\n") == SEED_MESSAGE  # the message; no bar
+    assert json.loads(found.stdout)["tickets"] == 20000
+
+
+NAPS = """\
+name: naps
+description: sleep a little on each host
+version: 1
+targets: all
+steps:
+  - name: nap
+    ssh: sleep 0.4; test {{ n }} -ne 3
+  - name: nap again
+    ssh: sleep 0.4
+"""
+
+
+def test_sop_fan_out_shows_hosts_done_failed_running_and_keeps_each_hosts_lines(desk, base_env):
+    hosts = "".join(f"  h{i}: {{connection: local, vars: {{n: {i}}}}}\n" for i in range(1, 7))
+    (desk / "config" / "inventory.yaml").write_text("hosts:\n" + hosts)
+    (desk / "sops" / "naps.yaml").write_text(NAPS)
+    found = run_on_terminal(["sop", "run", "naps", "--forks", "2"], desk, base_env)
+    assert found.code == 1, found  # h3 fails on purpose
+    assert "naps: hosts" in found.terminal
+    assert "ok, 1 failed, " in found.terminal and " running" in found.terminal
+    for i in (1, 2, 4, 5, 6):  # every host's step lines, whole, as without a bar
+        assert f"[h{i}] nap: ok (" in found.terminal and f"[h{i}] nap again: ok (" in found.terminal
+    assert "[h3] nap: failed (" in found.terminal
+    assert "h3    failed  nap" in found.stdout  # the result table, on stdout as ever
+    assert "naps: hosts" not in found.stdout
