@@ -23,4 +23,5 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "whoami": ("deskctl.commands.whoami:whoami", "The account you act as, its roles and permissions."),
     "roles": ("deskctl.commands.roles:roles", "Roles and their permissions; check what an account may do."),
     "completion": ("deskctl.commands.completion:completion", "Print the shell completion script for bash, zsh or fish."),
+    "help": ("deskctl.commands.help:help_", "Any command's help; man pages for every command (--man DIR)."),
 }
