@@ -127,3 +127,31 @@ def test_sop_fan_out_shows_hosts_done_failed_running_and_keeps_each_hosts_lines(
     assert "[h3] nap: failed (" in found.terminal
     assert "h3    failed  nap" in found.stdout  # the result table, on stdout as ever
     assert "naps: hosts" not in found.stdout
+
+
+def test_store_backup_and_check_draw_their_progress_on_a_terminal(desk, seed_env, drun):
+    assert drun("demo", "seed", "--tickets", "20000", env=seed_env).code == 0
+    backup = run_on_terminal(["store", "backup", "--out", str(desk / "b.tar.gz")], desk, seed_env)
+    assert backup.code == 0, backup
+    assert "backing up tickets" in backup.terminal and "/20000" in backup.terminal
+    assert backup.stdout.strip() == str(desk / "b.tar.gz")
+    check = run_on_terminal(["store", "check"], desk, seed_env)
+    assert check.code == 0, check
+    assert "checking ticket files" in check.terminal
+    assert "ticket store ok: 20000 tickets" in check.terminal
+    piped = drun("store", "check", env=seed_env)  # and on a pipe, the one line only
+    assert piped.code == 0 and piped.stderr.startswith("ticket store ok: 20000 tickets") and piped.stderr.count("\n") == 1
+
+
+def test_demo_seed_into_postgresql_draws_a_progress_bar(tmp_path, run, base_env, seed_env, pg_cluster):
+    from tests.store.test_postgresql import point_at
+    from tests.support.postgres import new_database
+
+    desk = tmp_path / "pg-desk"
+    assert run("init", str(desk)).code == 0
+    point_at(desk, new_database(pg_cluster))
+    assert run("store", "migrate", cwd=desk).code == 0
+    found = run_on_terminal(["demo", "seed", "--tickets", "20000"], desk, seed_env)
+    assert found.code == 0, found
+    assert "seeding tickets" in found.terminal and "/20000" in found.terminal
+    assert "seeded 20000 ticket(s)" in found.stdout
