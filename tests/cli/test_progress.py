@@ -4,64 +4,19 @@ its stdout on a pipe, as when a person runs `deskctl ... > out.txt`."""
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import select
-import struct
-import subprocess
-import termios
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import deskctl_executable
+from tests.support.terminal import on_terminal
 
 SEED_MESSAGE = "generating 20000 ticket(s) over 90 day(s), seed 1...\n"
 
 
-@dataclass
-class TerminalRun:
-    code: int
-    stdout: str
-    terminal: str  # everything deskctl wrote on the terminal (stderr), escape sequences and all
-
-
-def run_on_terminal(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 120) -> TerminalRun:
-    """Run deskctl with stderr on a pseudo-terminal (120 x 30) and stdout on a pipe; every
-    read waits at most 0.5 s and the whole run at most `timeout`."""
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 120, 0, 0))
-    proc = subprocess.Popen([deskctl_executable(), *args], cwd=cwd, env={**env, "TERM": "xterm-256color"},
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave)
-    os.close(slave)
-    out_fd = proc.stdout.fileno()
-    terminal, stdout = bytearray(), bytearray()
-    open_fds = {master, out_fd}
-    deadline = time.monotonic() + timeout
-    try:
-        while open_fds and time.monotonic() < deadline:
-            ready, _, _ = select.select(list(open_fds), [], [], 0.5)
-            for fd in ready:
-                try:
-                    chunk = os.read(fd, 65536)
-                except OSError:  # EIO: the terminal's other side is closed (deskctl ended)
-                    chunk = b""
-                if not chunk:
-                    open_fds.discard(fd)
-                else:
-                    (terminal if fd == master else stdout).extend(chunk)
-        code = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
-        proc.stdout.close()
-        os.close(master)
-    assert not open_fds, f"deskctl {' '.join(args)} still writing after {timeout}s"
-    return TerminalRun(code, stdout.decode(), terminal.decode("utf-8", "replace"))
+def run_on_terminal(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 120):
+    return on_terminal([deskctl_executable(), *args], cwd, env, timeout)
 
 
 @pytest.fixture
