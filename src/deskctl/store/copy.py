@@ -224,12 +224,13 @@ def _copy_kind(source, target, kind: str, summarise) -> int:
 
 def _copy_tickets(source, target, summarise) -> int:
     have = {r["id"] for r in target.tickets.rows(active=True, closed=True, archived=True)}
-    if not have:  # the first run: one bulk load
-        result = target.bulk_insert(lambda _next: _tickets(source, "copying tickets"), summarise)
-        return int(result["tickets"])
-    # a resumed (or forced) copy: the missing ones, and the changed ones, one transaction per chunk
     from deskctl.util.progress import progress
 
+    if not have:  # the first run: one bulk load
+        with progress("copying tickets") as bar:
+            result = target.bulk_insert(lambda _next: _tickets(source, bar), summarise)
+        return int(result["tickets"])
+    # a resumed (or forced) copy: the missing ones, and the changed ones, one transaction per chunk
     ids = sorted({r["id"] for r in source.tickets.rows(active=True, closed=True, archived=True)}, key=_id_order)
     with progress("copying tickets", len(ids)) as bar:
         return _copy_changed(source, target, ids, have, summarise, bar)

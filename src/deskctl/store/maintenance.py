@@ -19,7 +19,7 @@ from deskctl.store.tinydb_store import (
 )
 from deskctl.util import clock, jsoncodec
 from deskctl.util.durations import parse_duration
-from deskctl.util.progress import progress, track
+from deskctl.util.progress import progress
 
 ARCHIVE_CHUNK = 256  # tickets archived per transaction
 
@@ -38,38 +38,40 @@ def check(store: TinyTicketStore, summarise, repair: bool = False) -> dict:
     tickets: dict[str, dict] = {}
     damaged: list[str] = []
     buckets = _bucket_files(store, False) + _bucket_files(store, True)
-    for path in track(buckets, "checking ticket files", len(buckets)):
-        try:
-            data = _read_json(path, store.root) or {}
-        except StoreCorrupted as exc:
-            problems.append(exc.message)
-            damaged.append(str(path))
-            continue
-        for table in data.values():
-            for doc in table.values():
-                tickets[doc["id"]] = doc
+    with progress("checking ticket files", len(buckets)) as bar:
+        for path in bar.counted(buckets):
+            try:
+                data = _read_json(path, store.root) or {}
+            except StoreCorrupted as exc:
+                problems.append(exc.message)
+                damaged.append(str(path))
+                continue
+            for table in data.values():
+                for doc in table.values():
+                    tickets[doc["id"]] = doc
     expected: dict[str, dict[str, dict]] = {name: {} for name in INDEXES}
     for t in tickets.values():
         expected[index_name(t)][t["id"]] = summarise(t)
     indexes_ok = True
-    for name in track(INDEXES, "checking indexes", len(INDEXES)):
-        found: dict[str, dict] = {}
-        for shard in view.index_shards(name):
-            try:
-                data = _read_json(shard, store.root) or {}
-            except StoreCorrupted as exc:
-                problems.append(exc.message)
+    with progress("checking indexes", len(INDEXES)) as bar:
+        for name in bar.counted(INDEXES):
+            found: dict[str, dict] = {}
+            for shard in view.index_shards(name):
+                try:
+                    data = _read_json(shard, store.root) or {}
+                except StoreCorrupted as exc:
+                    problems.append(exc.message)
+                    indexes_ok = False
+                    continue
+                found.update({row["id"]: row for table in data.values() for row in table.values()})
+            missing, extra = set(expected[name]) - set(found), set(found) - set(expected[name])
+            # rows written by an older deskctl lack fields added since (reports need them)
+            stale = [tid for tid in set(found) & set(expected[name])
+                     if orjson.loads(orjson.dumps(expected[name][tid])) != found[tid]]
+            if missing or extra or stale:
                 indexes_ok = False
-                continue
-            found.update({row["id"]: row for table in data.values() for row in table.values()})
-        missing, extra = set(expected[name]) - set(found), set(found) - set(expected[name])
-        # rows written by an older deskctl lack fields added since (reports need them)
-        stale = [tid for tid in set(found) & set(expected[name])
-                 if orjson.loads(orjson.dumps(expected[name][tid])) != found[tid]]
-        if missing or extra or stale:
-            indexes_ok = False
-            problems.append(f"{store.root / 'index' / name}: index out of date ({len(missing)} missing, "
-                            f"{len(extra)} extra, {len(stale)} stale)")
+                problems.append(f"{store.root / 'index' / name}: index out of date ({len(missing)} missing, "
+                                f"{len(extra)} extra, {len(stale)} stale)")
     meta_ok = True
     try:
         meta = _read_json(store.root / "meta.json", store.root) or {"next": {}}

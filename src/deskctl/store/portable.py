@@ -53,16 +53,17 @@ def _id_order(ticket_id: str) -> tuple[str, int]:
     return prefix, int(number) if number.isdigit() else 0
 
 
-def _tickets(backend, label: str | None = None) -> Iterator[dict]:
-    """Every ticket in id order; with `label`, a progress report of how many were read."""
-    from deskctl.util.progress import progress
-
+def _tickets(backend, bar=None) -> Iterator[dict]:
+    """Every ticket in id order; `bar` (a `util.progress` report) is told how many there
+    are and counts them as they are read."""
     store = backend.tickets
     ids = sorted({r["id"] for r in store.rows(active=True, closed=True, archived=True)}, key=_id_order)
-    with progress(label or "", len(ids), enabled=label is not None) as bar:
-        for start in range(0, len(ids), CHUNK):
-            chunk = store.load(ids[start:start + CHUNK])
-            yield from chunk
+    if bar is not None:
+        bar.update(total=len(ids))
+    for start in range(0, len(ids), CHUNK):
+        chunk = store.load(ids[start:start + CHUNK])
+        yield from chunk
+        if bar is not None:
             bar.advance(len(chunk))
 
 
@@ -84,6 +85,8 @@ def _add(tar: tarfile.TarFile, name: str, chunks) -> int:
 
 def backup(backend, out: Path, version: str) -> dict[str, Any]:
     """Write the backup to `out` (through a temporary file: no half backup is ever left)."""
+    from deskctl.util.progress import progress
+
     require_store_permission(backend, "store:backup")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
@@ -92,7 +95,8 @@ def backup(backend, out: Path, version: str) -> dict[str, Any]:
         # the store-wide lock, and the ticket store's own: no change lands while it is read
         with backend.locks.store("backing up the desk"), backend.tickets.transaction(), \
                 open(create_new(tmp, 0o600), "wb") as fh, tarfile.open(fileobj=fh, mode="w:gz") as tar:
-            counts["tickets"] = _add(tar, "tickets.jsonl", _jsonl(_tickets(backend, "backing up tickets")))
+            with progress("backing up tickets") as bar:
+                counts["tickets"] = _add(tar, "tickets.jsonl", _jsonl(_tickets(backend, bar)))
             counts["announcements"] = _add(tar, "announcements.jsonl", _jsonl(backend.announcements.all()))
             counts["runs"] = _add(tar, "runs.jsonl", _jsonl(backend.runs.recent()))
             counts["notifications"] = _add(tar, "notifications.jsonl", _jsonl(backend.notifications.entries()))
@@ -191,7 +195,7 @@ class Archive:
 def restore(backend, path: Path, summarise) -> dict[str, Any]:
     """Restore the backup at `path` into `backend`, which must hold no data yet; `summarise`
     makes each ticket's summary row (`tickets.model.summary_row`)."""
-    from deskctl.util.progress import track
+    from deskctl.util.progress import progress
 
     require_store_permission(backend, "store:restore")
     archive = Archive(path)  # read and verified before anything is written
@@ -202,7 +206,8 @@ def restore(backend, path: Path, summarise) -> dict[str, Any]:
         try:
             tickets = archive.lists["tickets"]
             ordered = sorted(tickets, key=lambda t: _id_order(t["id"]))
-            backend.bulk_insert(lambda _next: track(ordered, "restoring tickets", len(ordered)), summarise)
+            with progress("restoring tickets", len(ordered)) as bar:
+                backend.bulk_insert(lambda _next: bar.counted(ordered), summarise)
             for record in archive.lists["announcements"]:
                 backend.announcements.put(record)
             for record in archive.lists["runs"]:

@@ -86,6 +86,13 @@ class Progress:
         if self._bar is not None:
             self._push()
 
+    def counted(self, items: Iterable[T]) -> Iterator[T]:
+        """`items`, one by one, each taken counted (`advance`). The bar's `with` stays the
+        caller's: it ends, and takes the bar off the screen, even when the work fails."""
+        for item in items:
+            yield item
+            self.advance()
+
     def update(self, *, done: int | None = None, total: int | None = None, label: str | None = None,
                note: str | None = None) -> None:
         if done is not None:
@@ -107,6 +114,8 @@ class Progress:
         with _stack_lock:
             if _stack:
                 _stack[-1]._hide()  # an inner piece of work takes the screen
+            else:
+                _at_exit()
             _stack.append(self)
         self._timer = threading.Timer(DELAY, self._delay_passed)
         self._timer.daemon = True
@@ -186,6 +195,19 @@ class Progress:
                 outer._show()
 
 
+_exit_hook: list[bool] = []
+
+
+def _at_exit() -> None:
+    """Once: at exit, take any bar still drawn off the screen (and show the cursor again),
+    whatever left it there."""
+    if not _exit_hook:
+        import atexit
+
+        atexit.register(lambda: [bar._hide() for bar in list(_stack)])
+        _exit_hook.append(True)
+
+
 def _isatty(stream: Any) -> bool:
     try:
         return stream is not None and stream.isatty()
@@ -205,14 +227,6 @@ def progress(label: str, total: int | None = None, *, enabled: bool = True) -> I
         yield bar
     finally:
         bar._close()
-
-
-def track(items: Iterable[T], label: str, total: int | None = None) -> Iterator[T]:
-    """`items`, one by one, with a progress report of how many have been taken."""
-    with progress(label, total) as bar:
-        for item in items:
-            yield item
-            bar.advance()
 
 
 @contextmanager
