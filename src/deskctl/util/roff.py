@@ -83,7 +83,9 @@ class Page:
 
     def verbatim(self, text: str) -> None:
         """Lines kept as they are (examples, tables): no filling, no adjusting."""
-        lines = text.strip("\n").splitlines()
+        import textwrap
+
+        lines = textwrap.dedent(text.strip("\n")).splitlines()  # the page indents it its own way
         if lines:
             self.out += [".PP", ".nf", ".RS 4", *(line(part.rstrip()) if part.strip() else "\\&" for part in lines),
                          ".RE", ".fi"]
