@@ -88,8 +88,8 @@ def test_quick_work_draws_nothing_and_imports_no_rich(tmp_path, base_env):
     assert (found.code, found.stdout, found.terminal) == (0, "False\n", "")
 
 
-def test_quiet_and_json_draw_nothing(tmp_path, base_env):
-    for setup in ("output.QUIET = True", "p.suppress()"):
+def test_quiet_json_and_a_dumb_terminal_draw_nothing(tmp_path, base_env):
+    for setup in ("output.QUIET = True", "p.suppress()", "import os; os.environ['TERM'] = 'dumb'"):
         found = on_a_terminal(NOTHING_DRAWN.format(setup=setup, pause=0.1), tmp_path, base_env)
         assert (found.code, found.stdout, found.terminal) == (0, "False\n", ""), setup
     # and the check can fail: the same work, unsilenced, draws its bar

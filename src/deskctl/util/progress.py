@@ -2,7 +2,7 @@
 
 The domain says what it is doing (`with progress("seeding tickets", total) as bar:
 bar.advance()`); whether anything is shown is decided here, once: only when stderr is a
-terminal, never with `-q` (`output.QUIET`) or when the command prints JSON (`suppress()`,
+terminal (not TERM=dumb), never with `-q` (`output.QUIET`) or when the command prints JSON (`suppress()`,
 which the `--json` option calls), and only after the work has taken DELAY seconds, so a
 quick command shows nothing. The bar is drawn by rich, imported when a bar is first shown:
 never on `--help` or a quick command. Lines printed to stderr while a bar is shown (a
@@ -50,6 +50,10 @@ def wanted() -> bool:
     from deskctl import output
 
     if _suppressed or output.QUIET:
+        return False
+    import os
+
+    if os.environ.get("TERM") == "dumb":  # no cursor movement: a bar would print line after line
         return False
     stream = sys.stderr
     try:
