@@ -25,4 +25,5 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mail": ("deskctl.commands.mail:mail", "Mail with requesters: e-mail becomes tickets, replies thread into them."),
     "audit": ("deskctl.commands.audit:audit", "The audit trail: who changed what, when; verify it was not altered."),
     "completion": ("deskctl.commands.completion:completion", "Print the shell completion script for bash, zsh or fish."),
+    "help": ("deskctl.commands.help:help_", "Any command's help; man pages for every command (--man DIR)."),
 }

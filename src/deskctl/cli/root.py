@@ -174,9 +174,11 @@ def run(args: list[str]) -> int:
     root_options = parse_root_options(args)
     debug, desk_option = root_options.debug, root_options.desk
     from deskctl.plugins import events
+    from deskctl.util import progress
 
     # per-run global state starts fresh: an earlier run in this process (tests) left its own
     output.QUIET = root_options.quiet
+    progress.reset()
     events.use_plugins(None)
     try:
         fast = _fast_cli(args, desk_option)

@@ -6,7 +6,7 @@ import click
 
 from deskctl import output
 from deskctl.commands import _completers as completers
-from deskctl.commands._common import csv_list, json_option, parse_assignments, pass_app
+from deskctl.commands._common import csv_list, examples, json_option, parse_assignments, pass_app
 
 multi = {"multiple": True}
 
@@ -58,7 +58,12 @@ def ticket() -> None:
     """Register, route, work and close tickets (the service-desk lifecycle)."""
 
 
-@ticket.command()
+@ticket.command(epilog=examples(
+    'deskctl ticket create --title "VPN drops" --channel phone --requester-email ana@example.com',
+    'deskctl ticket create --title "Printer jammed" --field location="Room 3.12" --priority low',
+    'deskctl ticket create --title "Disk full on fs1" --dedup-key fs1-disk  # cron: one ticket, not many',
+    'deskctl ticket create --title "Forgot PIN" --resolved "Reset it" --category user-support',
+))
 @click.option("--title", required=True, help="Short summary of the problem or request.")
 @click.option("--description", default="", help="Details: what happened, error messages, what was tried.")
 @click.option("--type", "type_", help="incident, service-request, info-request, doc-request, change.")
@@ -152,7 +157,13 @@ def _add_sla(desk, rows: list[dict], detail: bool) -> None:
 
 
 
-@ticket.command("list")
+@ticket.command("list", epilog=examples(
+    'deskctl ticket list  # the open queue, oldest first',
+    'deskctl ticket list --priority high --group L1 --sort priority',
+    'deskctl ticket list --older-than 2d --assignee ivan',
+    'deskctl ticket list --status all --search vpn --format csv > vpn.csv',
+    "deskctl ticket list --json | jq -r '.[].id'",
+))
 @click.option("--status", default="open", show_default=True, help="open, all, or status names (comma-separated).")
 @click.option("--all", "all_", is_flag=True, help="Every ticket, archived ones included (= --status all).")
 @click.option("--type", "types", **multi, help="Filter by type; repeatable.")
@@ -218,7 +229,10 @@ def fields(app, as_json) -> None:
         output.info("this desk's form has no fields (tickets.fields in config/deskctl.yaml)")
 
 
-@ticket.command()
+@ticket.command(epilog=examples(
+    'deskctl ticket show INC-7  # details, SLA clocks and history',
+    'deskctl ticket show inc-7 --json  # ids: any case',
+))
 @click.argument("ticket_id", shell_complete=completers.ticket_id)
 @json_option
 @pass_app
@@ -246,7 +260,11 @@ def show(app, ticket_id, as_json) -> None:
             output.echo(line)
 
 
-@ticket.command()
+@ticket.command(epilog=examples(
+    'deskctl ticket update INC-7 --priority critical --note "the CEO is affected"',
+    'deskctl ticket update INC-7 --tag vpn --untag new --field location="Room 3.12"',
+    'deskctl ticket update INC-7 --system os="Windows 11" --system hostname=pc-ana',
+))
 @click.argument("ticket_id", shell_complete=completers.ticket_id)
 @click.option("--title")
 @click.option("--description")
@@ -403,7 +421,10 @@ def comment(app, ticket_id, text, internal, as_json) -> None:
     _show_result(result, as_json, f"comment: {_line(result)}")
 
 
-@ticket.command()
+@ticket.command(epilog=examples(
+    'deskctl ticket resolve INC-7 --resolution "Restarted postfix" --category software-fault',
+    'deskctl ticket resolve INC-8 --resolution "Unlocked" --kb KB-account-locked  # has a category',
+))
 @click.argument("ticket_id", shell_complete=completers.ticket_id)
 @click.option("--resolution", required=True, help="What fixed it.")
 @click.option("--kb", help="Knowledge-base article that solved it.")
