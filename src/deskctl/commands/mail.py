@@ -46,3 +46,54 @@ def ingest(app, as_json: bool) -> None:
         output.warn(f"quarantined: {outcome.reason}")
     else:
         output.info(f"{outcome.ticket or '-'}: {outcome.outcome} ({outcome.reason})")
+
+
+@mail.command()
+@json_option
+@pass_app
+def flush(app, as_json: bool) -> None:
+    """Send the requester notices still waiting in the outbox (for cron: the mail server was
+    away when they were queued). Each goes once; exit 1 when one could not be sent.
+
+    \b
+    Examples:
+      */5 * * * * deskctl --desk /srv/desk -q mail flush
+    """
+    from deskctl.errors import OperationFailed
+    from deskctl.mail.notices import send_pending
+
+    report = send_pending(app.desk, actor=app.actor)
+    if as_json:
+        output.print_json(report.to_dict())
+    else:
+        for sent in report.sent:
+            output.info(f"{sent['ticket']}: {sent['kind']} notice sent to {sent['to']}")
+    if report.failed:
+        first = report.failed[0]
+        raise OperationFailed(f"{len(report.failed)} notice(s) not sent; {first['ticket']} to {first['to']}: "
+                              f"{first['error']}", "they stay in the outbox: run `deskctl mail flush` again later")
+    if not as_json and not report.sent:
+        output.info("the outbox is empty")
+
+
+@mail.command()
+@json_option
+@pass_app
+def outbox(app, as_json: bool) -> None:
+    """Requester notices not sent yet (pending, or failed after many attempts)."""
+    from deskctl.mail.notices import pending_tickets
+    from deskctl.tickets.operations import get_ticket
+
+    rows = []
+    for tid in pending_tickets(app.desk):
+        for entry in get_ticket(app.desk, tid).get("outbox") or []:
+            if entry.get("status") != "sent":
+                rows.append({"ticket": tid, "kind": entry["kind"], "to": entry["to"], "status": entry["status"],
+                             "attempts": entry.get("attempts", 0), "error": entry.get("error") or ""})
+    if as_json:
+        output.print_json(rows)
+    elif rows:
+        output.print_table(rows, [("ticket", "TICKET"), ("kind", "NOTICE"), ("to", "TO"), ("status", "STATUS"),
+                                  ("attempts", "TRIES"), ("error", "LAST ERROR")])
+    else:
+        output.info("the outbox is empty")

@@ -65,9 +65,19 @@ def change_ticket(desk, ticket_id: str, actor: str, action: str, change, *, perm
         now = clock.now_iso()
         lifecycle.check_now(ticket, now)
         event = change(ticket, now)
+        _notify_requester(desk, ticket, event)
         tx.put(ticket, model.summary_row(ticket))
     events.emit("ticket_updated", ticket=ticket, changes=event["changes"], event=event, desk=desk)
     return ticket
+
+
+def _notify_requester(desk, ticket: dict, event: dict | None) -> None:
+    """Queue the mail telling the requester about `event`, in the same transaction (only a
+    desk with `mail.address` does: the import is not paid otherwise)."""
+    if event is not None and desk.setting("mail", "address"):
+        from deskctl.mail import notices
+
+        notices.queue(desk, ticket, event)
 
 
 # -- creation ---------------------------------------------------------------------------------
@@ -199,6 +209,7 @@ def create_or_touch(desk, *, actor: str, title: str, type: str | None = None, de
                                  note=f"rules fired: {', '.join(fired)}", data={"rules": fired})
             if run is not None:
                 lifecycle.record(ticket, at=now, actor=actor, action="sop.run", note=run["note"], data=run["data"])
+            _notify_requester(desk, ticket, event)
             if resolved:
                 updates: dict[str, Any] = {"status": "resolved", "resolution": resolved, "resolved_at": now,
                                            "first_response_at": now, "first_contact": True}
