@@ -1,0 +1,454 @@
+"""OpenSSH client configuration (`ssh_config`) for deskctl's SSH connections.
+
+Read, in this order: the desk's `config/ssh_config` (when present), then the user's
+`~/.ssh/config` (or the file `$DESKCTL_SSH_CONFIG` names). As in OpenSSH, the first value
+found for a keyword wins, `IdentityFile` lines add up, and an `Include` is read in place.
+
+A host of the inventory is looked up by its name, as `ssh -o HostName=ADDRESS -o User=...
+NAME` would be: the settings its own inventory entry gives are the `-o` options, so they win
+over ssh_config, and `Match host`/`Match user` see them. The
+inventory's `defaults:` come after ssh_config (they fill in what it leaves unset), deskctl's
+built-in defaults last. Jump hosts (`ProxyJump`) are looked up in ssh_config only, as ssh
+does. Only the desk's file may loosen host key checking (`StrictHostKeyChecking`).
+
+No paramiko here: `deskctl inventory show` and run preparation use it without SSH.
+"""
+
+from __future__ import annotations
+
+import getpass
+import glob
+import os
+import re
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from deskctl.errors import BadInput
+
+DESK_SSH_CONFIG = Path("config") / "ssh_config"
+USER_CONFIG_ENV = "DESKCTL_SSH_CONFIG"
+MAX_INCLUDE_DEPTH = 16  # OpenSSH's READCONF_MAX_DEPTH
+MAX_JUMPS = 8
+DEFAULT_TIMEOUT = 10.0
+UNSUPPORTED_MATCH = ("exec", "canonical", "final", "localnetwork", "tagged", "sessiontype", "command", "version")
+STRICT_VALUES = ("yes", "no", "ask", "accept-new", "off")
+# inventory field -> ssh_config keyword it stands for
+INVENTORY_KEYWORDS = {"address": "hostname", "user": "user", "port": "port", "key": "identityfile",
+                      "connect_timeout": "connecttimeout"}  # fmt: skip
+
+
+@dataclass
+class SshSettings:
+    """Where and how one SSH hop connects, and where each setting came from."""
+
+    alias: str  # the name ssh_config's `Host` lines were matched against
+    hostname: str
+    port: int
+    user: str
+    identity_files: list[str]  # expanded paths; empty: ssh-agent and ~/.ssh/id_*
+    identities_only: bool
+    proxy_jump: list[str]  # hop specs as written ([user@]host[:port])
+    connect_timeout: float
+    server_alive_interval: int
+    known_hosts: list[Path]  # the desk's file first
+    strict: str  # yes (refuse unknown keys), accept-new, no: changed keys are always refused
+    sources: dict[str, Any] = field(default_factory=dict)
+    jumps: list[SshSettings] = field(default_factory=list)  # resolved hops, the first one first
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "hostname": self.hostname, "port": self.port, "user": self.user,
+            "identity_files": self.identity_files, "identities_only": self.identities_only,
+            "proxy_jump": ",".join(self.proxy_jump) or None, "connect_timeout": self.connect_timeout,
+            "server_alive_interval": self.server_alive_interval,
+            "known_hosts_files": [str(p) for p in self.known_hosts],
+            "strict_host_key_checking": self.strict, "sources": self.sources,
+            "jumps": [{"alias": j.alias, "hostname": j.hostname, "port": j.port, "user": j.user} for j in self.jumps],
+        }  # fmt: skip
+
+
+@dataclass
+class _File:
+    path: Path
+    label: str  # as shown to people: config/ssh_config, ~/.ssh/config, /abs/path
+    from_desk: bool  # the desk's file (or one it includes): may loosen host key checking
+    include_base: Path  # where a relative Include is looked up
+
+
+class _State:
+    """One lookup: values found so far (first wins), with the file:line of each."""
+
+    def __init__(self, alias: str, local_user: str):
+        self.alias = alias
+        self.local_user = local_user
+        self.values: dict[str, tuple[list[str], str, bool]] = {}
+        self.identity: list[tuple[str, str]] = []
+        self.identity_fixed = False  # the inventory's own `key:` replaces IdentityFile lines
+
+    def put(self, keyword: str, args: list[str], label: str, from_desk: bool) -> None:
+        if keyword == "identityfile":
+            if not self.identity_fixed:
+                self.identity.append((args[0], label))
+        elif keyword not in self.values:
+            self.values[keyword] = (args, label, from_desk)
+
+    def get(self, keyword: str) -> str | None:
+        found = self.values.get(keyword)
+        return found[0][0] if found else None
+
+    def current_hostname(self) -> str:
+        name = self.get("hostname")
+        return _expand_percent_h(name, self.alias) if name else self.alias
+
+
+def config_files(desk) -> list[_File]:
+    """The files read, the desk's first; missing ones are skipped."""
+    files = []
+    if desk is not None:
+        path = desk.path / DESK_SSH_CONFIG
+        if path.is_file():
+            files.append(_File(path, desk.rel(path), True, path.parent))
+    user = os.environ.get(USER_CONFIG_ENV)
+    path = Path(user).expanduser() if user else Path.home() / ".ssh" / "config"
+    if path.is_file():
+        files.append(_File(path, _label(path), False, Path.home() / ".ssh"))
+    return files
+
+
+def _label(path: Path) -> str:
+    try:
+        return "~/" + str(path.resolve().relative_to(Path.home().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _pattern_match(name: str, pattern: str) -> bool:
+    """OpenSSH patterns: `*` and `?` only (no character classes)."""
+    regex = re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".")
+    return re.fullmatch(regex, name, re.DOTALL) is not None
+
+
+def _pattern_list(name: str, patterns: list[str]) -> bool:
+    """True when a pattern matches and no negated (`!`) one does (match_pattern_list)."""
+    name = name.lower()
+    positive = False
+    for pattern in patterns:
+        negated = pattern.startswith("!")
+        if _pattern_match(name, pattern[1:].lower() if negated else pattern.lower()):
+            if negated:
+                return False
+            positive = True
+    return positive
+
+
+def _split(text: str, label: str) -> tuple[str, list[str]] | None:
+    line = text.strip()
+    if not line or line.startswith("#"):
+        return None
+    found = re.match(r"^([^\s=]+)\s*(?:=\s*|\s+|$)(.*)$", line)
+    if not found:
+        raise BadInput(f"{label}: cannot read this line")
+    try:
+        args = shlex.split(found[2], comments=True)
+    except ValueError as exc:
+        raise BadInput(f"{label}: {exc} (check the quotes)") from None
+    return found[1].lower(), args
+
+
+def _match_line(args: list[str], state: _State, label: str) -> bool:
+    """Whether a `Match` line applies: every criterion must (OpenSSH stops at the first
+    that does not, so an unsupported one after it is never needed)."""
+    tokens = list(args)
+    if not tokens:
+        raise BadInput(f"{label}: Match needs a criterion (e.g. `Match host web*`)")
+    for _ in range(len(tokens)):
+        if not tokens:
+            break
+        raw = tokens.pop(0)
+        negated = raw.startswith("!")
+        criterion = raw[1:].lower() if negated else raw.lower()
+        if criterion == "all":
+            result = True
+        elif criterion in UNSUPPORTED_MATCH:
+            raise BadInput(
+                f"{label}: `Match {criterion}` is not supported by deskctl",
+                f"use `Match host`/`Host` patterns, or point ${USER_CONFIG_ENV} at a file without it",
+            )
+        elif criterion in ("host", "originalhost", "user", "localuser"):
+            if not tokens:
+                raise BadInput(f"{label}: `Match {criterion}` needs a pattern")
+            patterns = tokens.pop(0).split(",")
+            subject = {"host": state.current_hostname(), "originalhost": state.alias,
+                       "user": state.get("user") or state.local_user, "localuser": state.local_user}[criterion]  # fmt: skip
+            result = _pattern_list(subject, patterns)
+        else:
+            raise BadInput(f"{label}: unknown Match criterion {raw!r}")
+        if result == negated:
+            return False
+    return True
+
+
+def _read(file: _File, state: _State, depth: int, seen: int = 0) -> None:
+    if depth > MAX_INCLUDE_DEPTH:
+        raise BadInput(f"{file.label}: Include nested more than {MAX_INCLUDE_DEPTH} deep (a loop?)")
+    try:
+        text = file.path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{file.label}: cannot read it: {getattr(exc, 'strerror', None) or exc}") from None
+    active = True  # each file starts outside any Host/Match block
+    for number, raw in enumerate(text.splitlines(), 1):
+        label = f"{file.label}:{number}"
+        parsed = _split(raw, label)
+        if parsed is None:
+            continue
+        keyword, args = parsed
+        if keyword == "host":
+            active = _pattern_list(state.alias, args)
+        elif keyword == "match":
+            active = _match_line(args, state, label)
+        elif not active:
+            continue
+        elif keyword == "include":
+            for pattern in args:
+                full = Path(os.path.expanduser(pattern))
+                if not full.is_absolute():
+                    full = file.include_base / full
+                for found in sorted(glob.glob(str(full))):
+                    if Path(found).is_file():
+                        inner = _File(Path(found), _label(Path(found)), file.from_desk, file.include_base)
+                        _read(inner, state, depth + 1)
+        elif args:
+            state.put(keyword, args, label, file.from_desk)
+
+
+def _expand_percent_h(value: str, host: str) -> str:
+    return re.sub(r"%(.)", lambda m: host if m[1] == "h" else "%" if m[1] == "%" else m[0], value)
+
+
+def _expand_tokens(value: str, tokens: dict[str, str], label: str) -> str:
+    def one(m: re.Match) -> str:
+        if m[1] not in tokens:
+            raise BadInput(f"{label}: token %{m[1]} is not supported in {value!r} (supported: %{' %'.join(tokens)})")
+        return tokens[m[1]]
+
+    return re.sub(r"%(.)", one, os.path.expanduser(value))
+
+
+def _number(state: _State, keyword: str, low: int, high: int) -> tuple[int | None, str | None]:
+    found = state.values.get(keyword)
+    if not found:
+        return None, None
+    value, label = found[0][0], found[1]
+    if value.lower() == "none" and keyword == "connecttimeout":
+        return None, None
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
+        raise BadInput(f"{label}: {keyword} must be a whole number from {low} to {high}, not {value!r}")
+    return number, label
+
+
+def _local_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        return "root"
+
+
+def _inventory_label(desk, host, name: str, kind: str, lines: dict | None) -> str:
+    label = "config/inventory.yaml" if desk is None else desk.rel(desk.path / "config" / "inventory.yaml")
+    keypath = ("hosts", host.name, name) if kind == "hosts" else ("defaults", name)
+    line = (lines or {}).get(keypath)
+    return f"{label}:{line}" if line else label
+
+
+def resolve(desk, host, *, with_lines: bool = False) -> SshSettings:
+    """The effective settings for an inventory host (see the module docstring)."""
+    origins = getattr(host, "origins", None)
+    explicit = set(INVENTORY_KEYWORDS) if origins is None else {k for k, v in origins.items() if v == "hosts"}
+    if getattr(host, "ad_hoc", False):
+        explicit.discard("address")  # a name typed as a parameter: ssh_config may map it
+    lines = None
+    if with_lines and desk is not None and origins is not None:
+        from deskctl.desk import yamlio
+
+        lines = yamlio.line_index(desk.path / "config" / "inventory.yaml")
+    seeds = {}
+    for name in explicit:
+        if name in INVENTORY_KEYWORDS and getattr(host, name) not in (None, ""):
+            seeds[INVENTORY_KEYWORDS[name]] = (str(getattr(host, name)), _inventory_label(desk, host, name, "hosts", lines))
+    fallback = {}
+    for name, kind in (origins or {}).items():
+        if kind == "defaults" and name in INVENTORY_KEYWORDS and name not in explicit:
+            fallback[INVENTORY_KEYWORDS[name]] = (str(getattr(host, name)), _inventory_label(desk, host, name, "defaults", lines))
+    settings = _lookup(desk, host.name, seeds, fallback)
+    settings.jumps = _jumps(desk, settings, 0)
+    return settings
+
+
+def from_host(host, known_hosts: list[Path], timeout: float) -> SshSettings:
+    """Settings from the inventory's fields alone (no ssh_config read)."""
+    return SshSettings(
+        alias=host.name, hostname=host.address, port=host.port, user=host.user,
+        identity_files=[os.path.expanduser(host.key)] if host.key else [], identities_only=False,
+        proxy_jump=[], connect_timeout=timeout, server_alive_interval=0, known_hosts=list(known_hosts),
+        strict="yes",
+    )  # fmt: skip
+
+
+def _lookup(desk, alias: str, seeds: dict[str, tuple[str, str]], fallback: dict[str, tuple[str, str]]) -> SshSettings:
+    """One hop: `seeds` act as `ssh -o` options, `fallback` fills what ssh_config leaves."""
+    state = _State(alias, _local_user())
+    for keyword, (value, label) in seeds.items():
+        state.put(keyword, [value], label, True)
+        if keyword == "identityfile":
+            state.identity_fixed = True
+    for file in config_files(desk):
+        _read(file, state, 0)
+    for keyword, (value, label) in fallback.items():
+        if keyword == "identityfile":
+            if not state.identity:
+                state.identity.append((value, label))
+        elif keyword not in state.values:
+            state.values[keyword] = ([value], label, True)
+    return _settle(desk, state)
+
+
+def _settle(desk, state: _State) -> SshSettings:
+    sources: dict[str, Any] = {}
+
+    def source(keyword: str) -> str:
+        found = state.values.get(keyword)
+        return found[1] if found else "default"
+
+    hostname = state.current_hostname()
+    sources["hostname"] = source("hostname")
+    port, _ = _number(state, "port", 1, 65535)
+    sources["port"] = source("port")
+    user = state.get("user") or state.local_user
+    sources["user"] = source("user")
+    timeout, _ = _number(state, "connecttimeout", 1, 86400)
+    sources["connect_timeout"] = source("connecttimeout") if timeout is not None else "default"
+    alive, _ = _number(state, "serveraliveinterval", 0, 86400)
+    sources["server_alive_interval"] = source("serveraliveinterval") if alive is not None else "default"
+    tokens = {"h": hostname, "p": str(port or 22), "r": user, "u": state.local_user, "l": _short_hostname(),
+              "d": str(Path.home()), "%": "%"}  # fmt: skip
+    identity = [(_expand_tokens(v, tokens, label), label) for v, label in state.identity if v.lower() != "none"]
+    sources["identity_files"] = [label for _, label in identity] or "default"
+    only = (state.get("identitiesonly") or "no").lower()
+    if only not in ("yes", "no"):
+        raise BadInput(f"{source('identitiesonly')}: IdentitiesOnly must be yes or no, not {only!r}")
+    sources["identities_only"] = source("identitiesonly")
+    jump = _proxy(state)
+    sources["proxy_jump"] = source("proxyjump") if jump else "default"
+    known, sources["known_hosts_files"] = _known_hosts(desk, state, tokens)
+    strict, sources["strict_host_key_checking"] = _strict(state)
+    return SshSettings(
+        alias=state.alias, hostname=hostname, port=port or 22, user=user,
+        identity_files=[v for v, _ in identity], identities_only=only == "yes", proxy_jump=jump,
+        connect_timeout=float(timeout) if timeout is not None else DEFAULT_TIMEOUT,
+        server_alive_interval=alive or 0, known_hosts=known, strict=strict, sources=sources,
+    )  # fmt: skip
+
+
+def _short_hostname() -> str:
+    import socket
+
+    return socket.gethostname().split(".")[0]
+
+
+def _proxy(state: _State) -> list[str]:
+    """ProxyJump hops; ProxyCommand (whichever comes first wins, as in ssh) is refused."""
+    order = list(state.values)
+    jump = state.values.get("proxyjump")
+    command = state.values.get("proxycommand")
+    if jump and command and order.index("proxycommand") < order.index("proxyjump"):
+        jump = None  # the first of the two found wins, as in ssh
+    if command and not jump and command[0][0].lower() != "none":
+        raise BadInput(f"{command[1]}: ProxyCommand is not supported by deskctl", "use ProxyJump")
+    if not jump or jump[0][0].lower() == "none":
+        return []
+    return [hop.strip() for hop in ",".join(jump[0]).split(",") if hop.strip()]
+
+
+def _known_hosts(desk, state: _State, tokens: dict[str, str]) -> tuple[list[Path], list[str]]:
+    from deskctl.executor.hostkeys import DESK_KNOWN_HOSTS
+
+    files: list[Path] = []
+    labels: list[str] = []
+    if desk is not None:
+        files.append(desk.path / DESK_KNOWN_HOSTS)
+        labels.append("default")
+    found = state.values.get("userknownhostsfile")
+    if found:
+        for value in found[0]:
+            if value.lower() != "none":
+                files.append(Path(_expand_tokens(value, tokens, found[1])))
+                labels.append(found[1])
+    else:
+        user = os.environ.get("DESKCTL_USER_KNOWN_HOSTS") or str(Path.home() / ".ssh" / "known_hosts")
+        files.append(Path(user).expanduser())
+        labels.append("default")
+    return files, labels
+
+
+def _strict(state: _State) -> tuple[str, str]:
+    found = state.values.get("stricthostkeychecking")
+    if not found:
+        return "yes", "default"
+    value, label, from_desk = found[0][0].lower(), found[1], found[2]
+    if value not in STRICT_VALUES:
+        raise BadInput(f"{label}: StrictHostKeyChecking must be one of {', '.join(STRICT_VALUES)}, not {value!r}")
+    if not from_desk:
+        # a personal file must not make the desk's runs trust keys nobody checked
+        return "yes", f"default ({label} ignored: only config/ssh_config may loosen it)"
+    return {"ask": "yes", "off": "no"}.get(value, value), label
+
+
+def parse_jump(spec: str, label: str) -> tuple[str | None, str, int | None]:
+    """`[user@]host[:port]` or `ssh://[user@]host[:port]` -> (user, host, port)."""
+    text = spec[len("ssh://"):] if spec.startswith("ssh://") else spec
+    user, _, rest = text.rpartition("@")
+    port: int | None = None
+    host = rest
+    if rest.startswith("["):  # [v6addr]:port
+        host, _, tail = rest[1:].partition("]")
+        if tail.startswith(":"):
+            port = _jump_port(tail[1:], spec, label)
+    elif rest.count(":") == 1:
+        host, _, tail = rest.partition(":")
+        port = _jump_port(tail, spec, label)
+    if not host:
+        raise BadInput(f"{label}: ProxyJump hop {spec!r} names no host")
+    return user or None, host, port
+
+
+def _jump_port(text: str, spec: str, label: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise BadInput(f"{label}: ProxyJump hop {spec!r} has a bad port")
+    return int(text)
+
+
+def _jumps(desk, settings: SshSettings, depth: int) -> list[SshSettings]:
+    """The hops before `settings`, first one first. Like ssh, `ProxyJump a,b` reaches b
+    through a (b's own ProxyJump is then ignored), while a single hop uses its own."""
+    if not settings.proxy_jump:
+        return []
+    if depth >= MAX_JUMPS:
+        raise BadInput(f"{settings.sources.get('proxy_jump')}: ProxyJump goes through more than {MAX_JUMPS} hops (a loop?)")
+    label = settings.sources.get("proxy_jump", "ProxyJump")
+    *earlier, last = settings.proxy_jump
+    user, alias, port = parse_jump(last, label)
+    seeds = {}
+    if user:
+        seeds["user"] = (user, label)
+    if port:
+        seeds["port"] = (str(port), label)
+    if earlier:
+        seeds["proxyjump"] = (",".join(earlier), label)
+    hop = _lookup(desk, alias, seeds, {})
+    return [*_jumps(desk, hop, depth + 1), hop]
