@@ -236,15 +236,15 @@ def _expand_tokens(value: str, tokens: dict[str, str], label: str) -> str:
     return re.sub(r"%(.)", one, os.path.expanduser(value))
 
 
-def _number(state: _State, keyword: str, low: int, high: int) -> tuple[int | None, str | None]:
+def _number(state: _State, keyword: str, low: int, high: int) -> tuple[Any, str | None]:
     found = state.values.get(keyword)
     if not found:
         return None, None
     value, label = found[0][0], found[1]
     if value.lower() == "none" and keyword == "connecttimeout":
         return None, None
-    try:
-        number = int(value)
+    try:  # the inventory's connect_timeout may be a fraction
+        number = float(value) if keyword == "connecttimeout" else int(value)
     except ValueError:
         number = None
     if number is None or not low <= number <= high:

@@ -71,7 +71,7 @@ def load(path: str):
         return None
     try:
         key = paramiko.PKey.from_path(path)
-    except paramiko.PasswordRequiredException:
+    except (paramiko.PasswordRequiredException, TypeError):  # TypeError: cryptography's "password-protected"
         with _lock:
             _encrypted.add(path)
         return None
@@ -112,7 +112,7 @@ def _ask_passphrase(paramiko, path: str, ask: Callable[[str], str]) -> None:
         passphrase = ask(f"Passphrase for key {path}: ")
         try:
             key = paramiko.PKey.from_path(path, passphrase=passphrase.encode())
-        except (paramiko.SSHException, ValueError):
+        except (paramiko.SSHException, ValueError, TypeError):
             continue
         with _lock:
             _loaded[path] = key
