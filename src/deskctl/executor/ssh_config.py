@@ -190,20 +190,35 @@ def _match_line(args: list[str], state: _State, label: str) -> bool:
     return True
 
 
-def _read(file: _File, state: _State, depth: int, seen: int = 0) -> None:
-    if depth > MAX_INCLUDE_DEPTH:
-        raise BadInput(f"{file.label}: Include nested more than {MAX_INCLUDE_DEPTH} deep (a loop?)")
+_parsed_cache: dict[tuple, list[tuple[str, str, list[str]]]] = {}
+
+
+def _parsed(file: _File) -> list[tuple[str, str, list[str]]]:
+    """(label, keyword, args) of every line, parsed once per file version: a run looks up
+    every target in the same files."""
     try:
+        stat = file.path.stat()
+        key = (str(file.path), file.label, stat.st_mtime_ns, stat.st_size)
+        if key in _parsed_cache:
+            return _parsed_cache[key]
         text = file.path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInput(f"{file.label}: cannot read it: {getattr(exc, 'strerror', None) or exc}") from None
-    active = True  # each file starts outside any Host/Match block
+    lines = []
     for number, raw in enumerate(text.splitlines(), 1):
         label = f"{file.label}:{number}"
-        parsed = _split(raw, label)
-        if parsed is None:
-            continue
-        keyword, args = parsed
+        found = _split(raw, label)
+        if found is not None:
+            lines.append((label, *found))
+    _parsed_cache[key] = lines
+    return lines
+
+
+def _read(file: _File, state: _State, depth: int) -> None:
+    if depth > MAX_INCLUDE_DEPTH:
+        raise BadInput(f"{file.label}: Include nested more than {MAX_INCLUDE_DEPTH} deep (a loop?)")
+    active = True  # each file starts outside any Host/Match block
+    for label, keyword, args in _parsed(file):
         if keyword == "host":
             active = _pattern_list(state.alias, args)
         elif keyword == "match":
