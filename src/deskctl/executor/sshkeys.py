@@ -111,7 +111,7 @@ def _ask_passphrase(paramiko, path: str, ask: Callable[[str], str]) -> None:
     for _ in range(PASSPHRASE_TRIES):
         passphrase = ask(f"Passphrase for key {path}: ")
         try:
-            key = paramiko.PKey.from_path(path, passphrase=passphrase.encode())
+            key = paramiko.PKey.from_path(path, password=passphrase.encode())
         except (paramiko.SSHException, ValueError, TypeError):
             continue
         with _lock:
