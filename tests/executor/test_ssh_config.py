@@ -210,3 +210,15 @@ def test_encrypted_key_without_a_terminal_fails_at_once_naming_it(desk, sshd, ss
     assert result.code == 1, result
     assert result.stderr.count("\n") == 1 and str(key) in result.stderr and "encrypted" in result.stderr, result
     assert "passphrase" in result.stderr and not json.dumps(result.stdout).count("hi\\n")
+
+
+def test_the_host_lock_is_the_machine_ssh_config_names(desk, sshd, sshrun, tmp_path):
+    config = tmp_path / "cfg"
+    config.write_text(f"Host named\n  HostName 127.0.0.3\n  Port {sshd.port}\n  User {sshd.user}\n  IdentityFile {sshd.client_key}\n")
+    write_inventory(desk, {"named": {}})
+    (desk / "config" / "known_hosts").write_text(sshd.known_hosts.read_text())
+    (desk / "sops" / "locked.yaml").write_text("name: locked\nlock: true\ntargets: named\nsteps:\n  - name: s\n    ssh: echo ok\n")
+    result = sshrun("sop", "run", "locked", "--yes", env={"DESKCTL_SSH_CONFIG": str(config)})
+    assert result.code == 0, result
+    locks = sorted(p.name for p in (desk / "data" / "locks").iterdir())
+    assert f"sop-host-127.0.0.3_{sshd.port}.lock" in locks, locks
