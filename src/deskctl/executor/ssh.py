@@ -290,8 +290,8 @@ class SshConnection:
                     del err[:-MAX_OUTPUT]
                 if chan.eof_received and not chan.recv_ready() and not chan.recv_stderr_ready():
                     break
-                if chan.closed:
-                    break
+                if chan.closed and not chan.recv_ready() and not chan.recv_stderr_ready():
+                    break  # (data, EOF and close can all arrive after the drain above: read it first)
             # output closed: the exit status follows, unless the command closed its output
             # and goes on running (then a stop or the timeout must still reach it)
             while not why and not chan.status_event.wait(POLL):

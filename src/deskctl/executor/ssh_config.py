@@ -263,7 +263,8 @@ def _number(state: _State, keyword: str, low: int, high: int) -> tuple[Any, str 
     except ValueError:
         number = None
     if number is None or not low <= number <= high:
-        raise BadInput(f"{label}: {keyword} must be a whole number from {low} to {high}, not {value!r}")
+        shown = {"port": "Port", "connecttimeout": "ConnectTimeout", "serveraliveinterval": "ServerAliveInterval"}[keyword]
+        raise BadInput(f"{label}: {shown} must be a whole number from {low} to {high}, not {value!r}")
     return number, label
 
 
