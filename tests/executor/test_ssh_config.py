@@ -222,3 +222,27 @@ def test_the_host_lock_is_the_machine_ssh_config_names(desk, sshd, sshrun, tmp_p
     assert result.code == 0, result
     locks = sorted(p.name for p in (desk / "data" / "locks").iterdir())
     assert f"sop-host-127.0.0.3_{sshd.port}.lock" in locks, locks
+
+
+def test_two_jump_hosts_in_a_row(desk, sshd, sshrun, jump, tmp_path):
+    env = jump_desk(desk, jump, tmp_path)
+    config = tmp_path / "jump_ssh_config"
+    config.write_text(config.read_text() + (
+        f"Host hop1\n  HostName 127.0.0.2\n  Port {sshd.port}\n  User {sshd.user}\n  IdentityFile {sshd.client_key}\n"
+        f"Host target2\n  HostName {jumphost.TARGET_ADDRESS}\n  Port {jump.target_port}\n  User {jump.user}\n"
+        f"  IdentityFile {jump.client_key}\n  ProxyJump hop1,bastion\n"
+    ))  # fmt: skip
+    write_inventory(desk, {"target2": {}})
+    (desk / "config" / "known_hosts").write_text(jump.known_hosts() + sshd.known_hosts.read_text())
+    (desk / "sops" / "where.yaml").write_text(
+        "name: where\ntargets: target2\nsteps:\n  - name: where\n    ssh: echo \"on $SSH_CONNECTION\"\n"
+    )
+    shown = sshrun("inventory", "show", "target2", "--json", env=env).json()["ssh"]
+    assert [j["alias"] for j in shown["jumps"]] == ["hop1", "bastion"]
+    first_hop = sshd.log_file.read_text().count("Accepted publickey")
+    result = sshrun("sop", "run", "where", "--yes", "--json", env=env)
+    assert result.code == 0, result
+    out = result.json()["hosts"][0]["steps"][0]["stdout_tail"]
+    assert out.strip().endswith(f"{jumphost.TARGET_ADDRESS} {jump.target_port}"), out
+    assert sshd.log_file.read_text().count("Accepted publickey") == first_hop + 1  # through hop1 ...
+    assert "Accepted publickey" in jump.jump_log.read_text()  # ... then the bastion
