@@ -246,3 +246,21 @@ def test_two_jump_hosts_in_a_row(desk, sshd, sshrun, jump, tmp_path):
     assert out.strip().endswith(f"{jumphost.TARGET_ADDRESS} {jump.target_port}"), out
     assert sshd.log_file.read_text().count("Accepted publickey") == first_hop + 1  # through hop1 ...
     assert "Accepted publickey" in jump.jump_log.read_text()  # ... then the bastion
+
+
+def test_connect_timeout_from_ssh_config_bounds_a_silent_server(desk, sshrun, tmp_path):
+    silent = socket.socket()  # accepts TCP (the kernel's backlog) and never says a word
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(4)
+    try:
+        config = tmp_path / "cfg"
+        config.write_text(f"Host mute\n  HostName 127.0.0.1\n  Port {silent.getsockname()[1]}\n  ConnectTimeout 1\n")
+        write_inventory(desk, {"mute": {}})
+        (desk / "sops" / "hi.yaml").write_text("name: hi\ntargets: mute\nsteps:\n  - name: hi\n    ssh: echo hi\n")
+        started = time.monotonic()
+        result = sshrun("sop", "run", "hi", "--yes", "--json", env={"DESKCTL_SSH_CONFIG": str(config)})
+        elapsed = time.monotonic() - started
+    finally:
+        silent.close()
+    assert result.code == 1 and result.json()["hosts"][0]["status"] == "unreachable", result
+    assert elapsed < 8, elapsed  # deskctl's own default is 10 s
