@@ -264,3 +264,31 @@ def test_connect_timeout_from_ssh_config_bounds_a_silent_server(desk, sshrun, tm
         silent.close()
     assert result.code == 1 and result.json()["hosts"][0]["status"] == "unreachable", result
     assert elapsed < 8, elapsed  # deskctl's own default is 10 s
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ("Host web1\n  ProxyCommand nc %h %p\n", 2, "ProxyCommand is not supported"),
+    ("Host web1\n  Port abc\n", 2, "Port must be a whole number"),
+    ("Host *\n  Match canonical\n", 2, "Match canonical"),
+    ("Host web1\n  IdentityFile ~/.ssh/%C\n", 2, "token %C is not supported"),
+    ("Host web1\n  StrictHostKeyChecking maybe\n", 2, "StrictHostKeyChecking must be one of"),
+    ("Host web1\n  StrictHostKeyChecking no\n", 2, None),  # the user's file: ignored, never loosens
+])  # fmt: skip
+def test_a_bad_or_unsupported_line_is_one_line_naming_it(desk, sshrun, tmp_path, text, line, words):
+    config = tmp_path / "cfg"
+    config.write_text(text)
+    write_inventory(desk, {"web1": {}})
+    shown = sshrun("inventory", "show", "web1", "--json", env={"DESKCTL_SSH_CONFIG": str(config)})
+    if words is None:
+        assert shown.code == 0 and shown.json()["ssh"]["strict_host_key_checking"] == "yes", shown
+        return
+    assert shown.code == 2, shown
+    assert shown.stderr.count("\n") == 1 and f"{config}:{line}:" in shown.stderr and words in shown.stderr, shown
+
+
+def test_an_include_loop_is_refused(desk, sshrun, tmp_path):
+    config = tmp_path / "cfg"
+    config.write_text(f"Include {config}\n")
+    write_inventory(desk, {"web1": {}})
+    shown = sshrun("inventory", "show", "web1", env={"DESKCTL_SSH_CONFIG": str(config)})
+    assert shown.code == 2 and "Include nested more than 16 deep" in shown.stderr, shown
