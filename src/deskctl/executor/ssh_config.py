@@ -6,8 +6,7 @@ found for a keyword wins, `IdentityFile` lines add up, and an `Include` is read 
 
 A host of the inventory is looked up by its name, as `ssh -o HostName=ADDRESS -o User=...
 NAME` would be: the settings its own inventory entry gives are the `-o` options, so they win
-over ssh_config, and `Match host`/`Match user` see them. The
-inventory's `defaults:` come after ssh_config (they fill in what it leaves unset), deskctl's
+over ssh_config, and `Match host`/`Match user` see them. The inventory's `defaults:` come after ssh_config (they fill in what it leaves unset), deskctl's
 built-in defaults last. Jump hosts (`ProxyJump`) are looked up in ssh_config only, as ssh
 does. Only the desk's file may loosen host key checking (`StrictHostKeyChecking`).
 
@@ -17,22 +16,24 @@ No paramiko here: `deskctl inventory show` and run preparation use it without SS
 from __future__ import annotations
 
 import getpass
-import glob
 import os
 import re
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from deskctl.errors import BadInput
+from deskctl.executor.ssh_config_files import (  # noqa: F401 - the file names too, for callers
+    DESK_SSH_CONFIG,
+    USER_CONFIG_ENV,
+    Lookup,
+    config_files,
+    expand_percent_h,
+    read_into,
+)
 
-DESK_SSH_CONFIG = Path("config") / "ssh_config"
-USER_CONFIG_ENV = "DESKCTL_SSH_CONFIG"
-MAX_INCLUDE_DEPTH = 16  # OpenSSH's READCONF_MAX_DEPTH
 MAX_JUMPS = 8
 DEFAULT_TIMEOUT = 10.0
-UNSUPPORTED_MATCH = ("exec", "canonical", "final", "localnetwork", "tagged", "sessiontype", "command", "version")
 STRICT_VALUES = ("yes", "no", "ask", "accept-new", "off")
 # inventory field -> ssh_config keyword it stands for
 INVENTORY_KEYWORDS = {"address": "hostname", "user": "user", "port": "port", "key": "identityfile",
@@ -69,179 +70,6 @@ class SshSettings:
         }  # fmt: skip
 
 
-@dataclass
-class _File:
-    path: Path
-    label: str  # as shown to people: config/ssh_config, ~/.ssh/config, /abs/path
-    from_desk: bool  # the desk's file (or one it includes): may loosen host key checking
-    include_base: Path  # where a relative Include is looked up
-
-
-class _State:
-    """One lookup: values found so far (first wins), with the file:line of each."""
-
-    def __init__(self, alias: str, local_user: str):
-        self.alias = alias
-        self.local_user = local_user
-        self.values: dict[str, tuple[list[str], str, bool]] = {}
-        self.identity: list[tuple[str, str]] = []
-        self.identity_fixed = False  # the inventory's own `key:` replaces IdentityFile lines
-
-    def put(self, keyword: str, args: list[str], label: str, from_desk: bool) -> None:
-        if keyword == "identityfile":
-            if not self.identity_fixed:
-                self.identity.append((args[0], label))
-        elif keyword not in self.values:
-            self.values[keyword] = (args, label, from_desk)
-
-    def get(self, keyword: str) -> str | None:
-        found = self.values.get(keyword)
-        return found[0][0] if found else None
-
-    def current_hostname(self) -> str:
-        name = self.get("hostname")
-        return _expand_percent_h(name, self.alias) if name else self.alias
-
-
-def config_files(desk) -> list[_File]:
-    """The files read, the desk's first; missing ones are skipped."""
-    files = []
-    if desk is not None:
-        path = desk.path / DESK_SSH_CONFIG
-        if path.is_file():
-            files.append(_File(path, desk.rel(path), True, path.parent))
-    user = os.environ.get(USER_CONFIG_ENV)
-    path = Path(user).expanduser() if user else Path.home() / ".ssh" / "config"
-    if path.is_file():
-        files.append(_File(path, _label(path), False, Path.home() / ".ssh"))
-    return files
-
-
-def _label(path: Path) -> str:
-    try:
-        return "~/" + str(path.resolve().relative_to(Path.home().resolve()))
-    except ValueError:
-        return str(path)
-
-
-def _pattern_match(name: str, pattern: str) -> bool:
-    """OpenSSH patterns: `*` and `?` only (no character classes)."""
-    regex = re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".")
-    return re.fullmatch(regex, name, re.DOTALL) is not None
-
-
-def _pattern_list(name: str, patterns: list[str]) -> bool:
-    """True when a pattern matches and no negated (`!`) one does (match_pattern_list)."""
-    name = name.lower()
-    positive = False
-    for pattern in patterns:
-        negated = pattern.startswith("!")
-        if _pattern_match(name, pattern[1:].lower() if negated else pattern.lower()):
-            if negated:
-                return False
-            positive = True
-    return positive
-
-
-def _split(text: str, label: str) -> tuple[str, list[str]] | None:
-    line = text.strip()
-    if not line or line.startswith("#"):
-        return None
-    found = re.match(r"^([^\s=]+)\s*(?:=\s*|\s+|$)(.*)$", line)
-    if not found:
-        raise BadInput(f"{label}: cannot read this line")
-    try:
-        args = shlex.split(found[2], comments=True)
-    except ValueError as exc:
-        raise BadInput(f"{label}: {exc} (check the quotes)") from None
-    return found[1].lower(), args
-
-
-def _match_line(args: list[str], state: _State, label: str) -> bool:
-    """Whether a `Match` line applies: every criterion must (OpenSSH stops at the first
-    that does not, so an unsupported one after it is never needed)."""
-    tokens = list(args)
-    if not tokens:
-        raise BadInput(f"{label}: Match needs a criterion (e.g. `Match host web*`)")
-    for _ in range(len(tokens)):
-        if not tokens:
-            break
-        raw = tokens.pop(0)
-        negated = raw.startswith("!")
-        criterion = raw[1:].lower() if negated else raw.lower()
-        if criterion == "all":
-            result = True
-        elif criterion in UNSUPPORTED_MATCH:
-            raise BadInput(
-                f"{label}: `Match {criterion}` is not supported by deskctl",
-                f"use `Match host`/`Host` patterns, or point ${USER_CONFIG_ENV} at a file without it",
-            )
-        elif criterion in ("host", "originalhost", "user", "localuser"):
-            if not tokens:
-                raise BadInput(f"{label}: `Match {criterion}` needs a pattern")
-            patterns = tokens.pop(0).split(",")
-            subject = {"host": state.current_hostname(), "originalhost": state.alias,
-                       "user": state.get("user") or state.local_user, "localuser": state.local_user}[criterion]  # fmt: skip
-            result = _pattern_list(subject, patterns)
-        else:
-            raise BadInput(f"{label}: unknown Match criterion {raw!r}")
-        if result == negated:
-            return False
-    return True
-
-
-_parsed_cache: dict[tuple, list[tuple[str, str, list[str]]]] = {}
-
-
-def _parsed(file: _File) -> list[tuple[str, str, list[str]]]:
-    """(label, keyword, args) of every line, parsed once per file version: a run looks up
-    every target in the same files."""
-    try:
-        stat = file.path.stat()
-        key = (str(file.path), file.label, stat.st_mtime_ns, stat.st_size)
-        if key in _parsed_cache:
-            return _parsed_cache[key]
-        text = file.path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{file.label}: cannot read it: {getattr(exc, 'strerror', None) or exc}") from None
-    lines = []
-    for number, raw in enumerate(text.splitlines(), 1):
-        label = f"{file.label}:{number}"
-        found = _split(raw, label)
-        if found is not None:
-            lines.append((label, *found))
-    _parsed_cache[key] = lines
-    return lines
-
-
-def _read(file: _File, state: _State, depth: int) -> None:
-    if depth > MAX_INCLUDE_DEPTH:
-        raise BadInput(f"{file.label}: Include nested more than {MAX_INCLUDE_DEPTH} deep (a loop?)")
-    active = True  # each file starts outside any Host/Match block
-    for label, keyword, args in _parsed(file):
-        if keyword == "host":
-            active = _pattern_list(state.alias, args)
-        elif keyword == "match":
-            active = _match_line(args, state, label)
-        elif not active:
-            continue
-        elif keyword == "include":
-            for pattern in args:
-                full = Path(os.path.expanduser(pattern))
-                if not full.is_absolute():
-                    full = file.include_base / full
-                for found in sorted(glob.glob(str(full))):
-                    if Path(found).is_file():
-                        inner = _File(Path(found), _label(Path(found)), file.from_desk, file.include_base)
-                        _read(inner, state, depth + 1)
-        elif args:
-            state.put(keyword, args, label, file.from_desk)
-
-
-def _expand_percent_h(value: str, host: str) -> str:
-    return re.sub(r"%(.)", lambda m: host if m[1] == "h" else "%" if m[1] == "%" else m[0], value)
-
-
 def _expand_tokens(value: str, tokens: dict[str, str], label: str) -> str:
     def one(m: re.Match) -> str:
         if m[1] not in tokens:
@@ -251,7 +79,7 @@ def _expand_tokens(value: str, tokens: dict[str, str], label: str) -> str:
     return re.sub(r"%(.)", one, os.path.expanduser(value))
 
 
-def _number(state: _State, keyword: str, low: int, high: int) -> tuple[Any, str | None]:
+def _number(state: Lookup, keyword: str, low: int, high: int) -> tuple[Any, str | None]:
     found = state.values.get(keyword)
     if not found:
         return None, None
@@ -318,13 +146,13 @@ def from_host(host, known_hosts: list[Path], timeout: float) -> SshSettings:
 
 def _lookup(desk, alias: str, seeds: dict[str, tuple[str, str]], fallback: dict[str, tuple[str, str]]) -> SshSettings:
     """One hop: `seeds` act as `ssh -o` options, `fallback` fills what ssh_config leaves."""
-    state = _State(alias, _local_user())
+    state = Lookup(alias, _local_user())
     for keyword, (value, label) in seeds.items():
         state.put(keyword, [value], label, True)
         if keyword == "identityfile":
             state.identity_fixed = True
     for file in config_files(desk):
-        _read(file, state, 0)
+        read_into(file, state, 0)
     for keyword, (value, label) in fallback.items():
         if keyword == "identityfile":
             if not state.identity:
@@ -334,7 +162,7 @@ def _lookup(desk, alias: str, seeds: dict[str, tuple[str, str]], fallback: dict[
     return _settle(desk, state)
 
 
-def _settle(desk, state: _State) -> SshSettings:
+def _settle(desk, state: Lookup) -> SshSettings:
     sources: dict[str, Any] = {}
 
     def source(keyword: str) -> str:
@@ -377,7 +205,7 @@ def _short_hostname() -> str:
     return socket.gethostname().split(".")[0]
 
 
-def _proxy(state: _State) -> list[str]:
+def _proxy(state: Lookup) -> list[str]:
     """ProxyJump hops; ProxyCommand (whichever comes first wins, as in ssh) is refused."""
     order = list(state.values)
     jump = state.values.get("proxyjump")
@@ -391,7 +219,7 @@ def _proxy(state: _State) -> list[str]:
     return [hop.strip() for hop in ",".join(jump[0]).split(",") if hop.strip()]
 
 
-def _known_hosts(desk, state: _State, tokens: dict[str, str]) -> tuple[list[Path], list[str]]:
+def _known_hosts(desk, state: Lookup, tokens: dict[str, str]) -> tuple[list[Path], list[str]]:
     from deskctl.executor.hostkeys import DESK_KNOWN_HOSTS
 
     files: list[Path] = []
@@ -412,7 +240,7 @@ def _known_hosts(desk, state: _State, tokens: dict[str, str]) -> tuple[list[Path
     return files, labels
 
 
-def _strict(state: _State) -> tuple[str, str]:
+def _strict(state: Lookup) -> tuple[str, str]:
     found = state.values.get("stricthostkeychecking")
     if not found:
         return "yes", "default"
