@@ -14,7 +14,7 @@ from deskctl.executor import hostkeys
 def inspect(desk, host, *, ask=None) -> dict[str, Any]:
     """The presented key of the first hop not known yet (else of HOST) and its status:
     known, unknown or changed. `hop` is None for HOST itself, else the jump host's name."""
-    from deskctl.executor import ssh, ssh_config, sshkeys
+    from deskctl.executor import ssh_config, sshhops, sshkeys
 
     settings = ssh_config.resolve(desk, host)
     sshkeys.unlock([settings], ask)
@@ -22,7 +22,7 @@ def inspect(desk, host, *, ask=None) -> dict[str, Any]:
     transports = []
     try:
         for hop in path:
-            key = _presented_key(ssh, hop, transports[-1] if transports else None)
+            key = _presented_key(hop, transports[-1] if transports else None)
             known = hostkeys.load(hop.known_hosts).lookup(hostkeys.entry_name(hop.hostname, hop.port)) or {}
             if known.get(key.get_name()) is not None and known[key.get_name()].asbytes() == key.asbytes():
                 status = "known"
@@ -37,23 +37,26 @@ def inspect(desk, host, *, ask=None) -> dict[str, Any]:
                     "hop": None if hop is settings else hop.alias, "address": f"{hop.hostname}:{hop.port}",
                     "known_hosts": hop.known_hosts[0],
                 }  # fmt: skip
-            transports.append(ssh.open_hop(hop, transports[-1] if transports else None, name=host.name))
+            transports.append(sshhops.open_hop(hop, transports[-1] if transports else None, name=host.name))
     finally:
         for transport in reversed(transports):
             transport.close()
     raise AssertionError("unreachable: the last hop always returns")
 
 
-def _presented_key(ssh, hop, via):
+def _presented_key(hop, via):
     """The key one hop presents, without authenticating."""
-    paramiko = ssh.paramiko_module()
-    sock = ssh.hop_socket(hop, via)
+    from deskctl.executor import ConnectionFailed, sshhops
+    from deskctl.executor.ssh import paramiko_module
+
+    paramiko = paramiko_module()
+    sock = sshhops.hop_socket(hop, via)
     transport = paramiko.Transport(sock)
     try:
         transport.start_client(timeout=hop.connect_timeout)
         return transport.get_remote_server_key()
     except (paramiko.SSHException, OSError, EOFError) as exc:
-        raise ssh.ConnectionFailed(f"SSH handshake with {hop.hostname}:{hop.port} failed: {exc}") from None
+        raise ConnectionFailed(f"SSH handshake with {hop.hostname}:{hop.port} failed: {exc}") from None
     finally:
         transport.close()
         sock.close()
