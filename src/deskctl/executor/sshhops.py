@@ -126,7 +126,7 @@ def _authenticate(paramiko, transport, hop, where: str) -> None:
     finally:
         if agent is not None:
             agent.close()
-    locked = [p for p in files if p in sshkeys._encrypted]
+    locked = [p for p in files if sshkeys.is_locked(p)]
     if not tried and hop.identity_files and not agent:
         shown = ", ".join(hop.identity_files)
         if locked:

@@ -82,6 +82,12 @@ def load(path: str):
     return key
 
 
+def is_locked(path: str) -> bool:
+    """The file is encrypted and was not unlocked (authentication skips it)."""
+    with _lock:
+        return path in _encrypted
+
+
 def unlock(all_settings, ask: Callable[[str], str] | None) -> None:
     """Before connecting: unlock every encrypted key file a hop is configured to offer and
     that ssh-agent does not hold. `ask(prompt)` reads a passphrase; None: no terminal, so
