@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import deskctl_executable
 from tests.runbooks.conftest import write_inventory
+from tests.support.missing import missing
 
 PASSPHRASE = "s3cret"
 
@@ -72,7 +73,7 @@ def test_passphrase_is_asked_once_on_a_terminal(desk, sshd_factory, isolated_env
 @pytest.fixture
 def agent(tmp_path):
     if shutil.which("ssh-agent") is None or shutil.which("ssh-add") is None:
-        pytest.skip("ssh-agent not installed")
+        missing("ssh-agent not found: apt-get install -y openssh-client")
     sock = tmp_path / "agent.sock"
     proc = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
