@@ -85,7 +85,7 @@ def trust(app, host: str, assume_yes: bool, as_json: bool) -> None:
     if target.is_local:
         raise BadInput(f"{host} uses connection: local; there is no SSH key to trust")
     try:
-        state = inspect(app.desk, target, ask=_ask_secret if interactive(assume_yes) else None)
+        state = inspect(app.desk, target, ask=_ask_secret if interactive() else None)  # as sop run: --yes skips the confirmation only
     except ConnectionFailed as exc:
         raise OperationFailed(str(exc)) from None
     name = f"jump host {state['hop']} of {host}" if state["hop"] else host
