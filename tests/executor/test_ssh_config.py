@@ -169,6 +169,11 @@ def test_a_host_reachable_only_through_a_jump_host_runs_a_step_through_it(desk, 
     assert out.strip().endswith(f"{jumphost.TARGET_ADDRESS} {jump.target_port}"), out
     assert jump.target_log.read_text().count("Accepted publickey") == before + 1
     assert "Accepted publickey" in jump.jump_log.read_text()
+    config = tmp_path / "jump_ssh_config"
+    config.write_text(config.read_text().replace(f"HostName {jumphost.TARGET_ADDRESS}", "HostName 127.0.0.9"))
+    nowhere = sshrun("sop", "run", "where", "--yes", "--json", env=env)  # nothing listens there
+    assert nowhere.code == 1, nowhere
+    assert f"jump host bastion cannot reach 127.0.0.9:{jump.target_port}" in nowhere.json()["hosts"][0]["reason"]
 
 
 def test_every_hop_is_verified_and_trusted_one_at_a_time(desk, sshrun, jump, tmp_path):

@@ -36,6 +36,7 @@ def open_hop(hop, via=None, *, name: str | None = None):
         raise ConnectionFailed(f"SSH connection to {where} failed: {exc or type(exc).__name__}") from None
     if hop.server_alive_interval:
         transport.set_keepalive(hop.server_alive_interval)  # ServerAliveInterval
+    transport.deskctl_hop = hop.alias  # named when the next hop cannot be reached through it
     return transport
 
 
@@ -47,7 +48,7 @@ def hop_socket(hop, via):
         return via.open_channel("direct-tcpip", (hop.hostname, hop.port), ("127.0.0.1", 0), timeout=hop.connect_timeout)
     except (paramiko.SSHException, OSError, EOFError) as exc:
         raise ConnectionFailed(
-            f"jump host {via.getpeername()[0]} cannot reach {hop.hostname}:{hop.port}: {exc or type(exc).__name__}"
+            f"jump host {getattr(via, 'deskctl_hop', '?')} cannot reach {hop.hostname}:{hop.port}: {exc or type(exc).__name__}"
         ) from None
 
 
