@@ -90,11 +90,29 @@ def prepare(desk, plugins, name: str, *, raw_params: dict[str, str], actor: str,
     run.answers = _answers(runbook, answers or {}, interactive or dry_run)
     targets = _targets(runbook, inventory, run, hosts, limit)
     _check_host_variables(runbook, targets, library.step_types)
+    run.ssh_settings = _ssh_settings(desk, targets, unlock=not dry_run, interactive=interactive)
     if ticket_id:
         from deskctl.runbooks import ticketing
 
         run.ticket = ticketing.fetch(desk, ticket_id)
     return Plan(run=run, hosts=targets, forks=forks, serial=serial, ticket_id=ticket_id, given_params=raw_params)
+
+
+def _ssh_settings(desk, targets, *, unlock: bool, interactive: bool) -> dict:
+    """Each SSH target's settings with ssh_config applied (a bad ssh_config line is bad
+    input before anything runs); encrypted key files are unlocked now, not mid-run."""
+    from deskctl.executor import ssh_config, sshkeys
+
+    settings = {h.name: ssh_config.resolve(desk, h) for h in targets if not h.is_local}
+    if unlock and settings:
+        sshkeys.unlock(settings.values(), ask=_ask_secret if interactive else None)
+    return settings
+
+
+def _ask_secret(prompt: str) -> str:
+    import getpass
+
+    return getpass.getpass(prompt)
 
 
 def _answers(runbook, given: dict[str, str], interactive: bool) -> dict[str, str]:
