@@ -158,3 +158,32 @@ def test_the_sender_never_chooses_who_acts(ingest, drun, desk):
                   env={"DESKCTL_ACTOR": ""})
     first = show(drun, took["ticket"])["history"][0]
     assert first["actor"] == "intake" and first["on_behalf_of"] == "boss@example.com"
+
+
+def test_a_bounce_is_recorded_on_the_ticket_whose_mail_it_returns(ingest, drun):
+    from email.message import EmailMessage
+
+    tid = ingest(ITALIAN)["ticket"]
+    returned = EmailMessage()
+    returned["From"], returned["To"] = "servicedesk@example.com", "ana@example.com"
+    returned["Subject"], returned["Message-ID"] = "Abbiamo ricevuto la sua richiesta", f"<deskctl.{tid}.1.ab12@example.com>"
+    returned.set_content("...")
+    report = EmailMessage()
+    report["From"], report["To"] = "MAILER-DAEMON@example.com", "servicedesk@example.com"
+    report["Subject"], report["Message-ID"] = "Undelivered Mail Returned to Sender", "<bounce-1@example.com>"
+    report.set_content("The mail could not be delivered: mailbox full.")
+    report.add_attachment(returned)
+    report.replace_header("Content-Type", report.get("Content-Type").replace("multipart/mixed", "multipart/report"))
+    took = ingest(report.as_string())
+    assert took["outcome"] == "automatic" and took["ticket"] == tid and took["reason"].startswith("bounce")
+    assert show(drun, tid)["history"][-1]["action"] == "mail.automatic"
+
+
+def test_a_flood_from_one_sender_waits_in_quarantine(ingest, drun, desk):
+    config = desk / "config" / "deskctl.yaml"
+    config.write_text(config.read_text() + "\nmail: {per_sender_per_hour: 3}\n")
+    outcomes = [ingest(message(f"Help {n}", "again", sender="loop@example.org", msgid=f"<f{n}@x>"))["outcome"]
+                for n in range(5)]
+    assert outcomes == ["created"] * 3 + ["quarantined"] * 2
+    assert len(list((desk / "data" / "mail" / "quarantine").glob("*.eml"))) == 2
+    assert ingest(message("Other", "hello", sender="ana@example.com", msgid="<other@x>"))["outcome"] == "created"

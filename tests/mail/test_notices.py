@@ -95,3 +95,19 @@ def test_with_the_mail_server_down_the_change_succeeds_and_the_notice_waits(take
     assert drun("mail", "flush").code == 0 and drun("mail", "outbox", "--json").json() == []
     assert len(sink.messages) == before + 1  # exactly once
     assert "risolta" in sink.messages[-1]["message"]["Subject"]
+
+
+def test_two_desks_mailing_each_other_do_not_loop(take, drun, sink, run, tmp_path):
+    other = tmp_path / "other-desk"
+    assert run("init", str(other)).code == 0
+    config = other / "config" / "deskctl.yaml"
+    text = config.read_text().replace("\nchannels:\n", f"\nchannels:\n  smtp: {{host: 127.0.0.1, port: {sink.port}}}\n")
+    config.write_text(text + "\nmail: {address: helpdesk@example.org}\n")
+    # our desk acknowledges a mail that came from the other desk's address
+    take(message("Printer", "It jams.", sender="helpdesk@example.org", msgid="<o1@example.org>"))
+    [ack] = sent_to(sink, "helpdesk@example.org")
+    # the other desk gets that acknowledgement: automatic, so it opens nothing and answers nothing
+    theirs = run("mail", "ingest", "--json", cwd=other, input=ack.as_string())
+    assert theirs.code == 0 and theirs.json()["outcome"] == "automatic", theirs
+    assert run("ticket", "list", "--all", "--json", cwd=other).json() == []
+    assert len(sink.messages) == 1

@@ -308,8 +308,13 @@ def update(app, ticket_id, title, description, category, priority, impact, urgen
         fields["tags"] = tags + [t for t in add_tags if t not in tags]
     if not fields:
         raise BadInput("nothing to update", "give at least one option, e.g. --priority high")
-    result = operations.update(app.desk, ticket_id, actor=app.actor, fields=fields, note=note)
-    _show_result(result, as_json, f"updated {_line(result)}")
+    from deskctl.tickets.service import update_with_bulletins
+
+    done = update_with_bulletins(app.desk, ticket_id, actor=app.actor, fields=fields, note=note)
+    for bulletin in done.get("bulletins", []):
+        output.info(f"BULLETIN {bulletin['text']}")
+    extra = {"bulletin": done["bulletins"]} if "bulletins" in done else {}
+    _show_result(done["ticket"], as_json, f"updated {_line(done['ticket'])}", **extra)
 
 
 # -- lifecycle: each step is one call of `tickets.operations`, printed as `STEP: ...` ----------
@@ -429,16 +434,34 @@ def comment(app, ticket_id, text, internal, as_json) -> None:
 @click.option("--resolution", required=True, help="What fixed it.")
 @click.option("--kb", help="Knowledge-base article that solved it.")
 @click.option("--category", shell_complete=completers.category, help="Set the category (the desk requires one at resolve unless configured otherwise).")
+@click.option("--resolve-linked", is_flag=True,
+              help="Also resolve the open tickets linked to it as duplicates or children (an outage's callers).")
 @field_option
 @json_option
 @pass_app
-def resolve(app, ticket_id, resolution, kb, category, form_fields, as_json) -> None:
-    """Record the solution (with a category, and the fields the desk's form requires at resolve)."""
-    from deskctl.tickets import operations
+def resolve(app, ticket_id, resolution, kb, category, resolve_linked, form_fields, as_json) -> None:
+    """Record the solution (with a category, and the fields the desk's form requires at resolve).
 
-    result = operations.resolve(app.desk, ticket_id, actor=app.actor, resolution=resolution, kb=kb,
-                                category=category, fields=parse_assignments(form_fields, "--field"),
-                                check_form=True)
+    On a terminal, resolving a master incident with open linked tickets asks whether to resolve
+    them too; --resolve-linked does it without asking (each requester is told once)."""
+    from deskctl.commands._common import interactive
+    from deskctl.tickets import operations, service
+
+    options = dict(kb=kb, category=category, fields=parse_assignments(form_fields, "--field"), check_form=True)
+    if not resolve_linked and interactive():
+        waiting = service.linked_open(app.desk, operations.get_ticket(app.desk, ticket_id))
+        if waiting:
+            resolve_linked = click.confirm(f"{len(waiting)} linked ticket(s) still open ({', '.join(waiting)}): "
+                                           "resolve them too with the same resolution?", default=False, err=True)
+    if resolve_linked:
+        done = service.resolve_with_linked(app.desk, ticket_id, actor=app.actor, resolution=resolution, **options)
+        result = done["ticket"]
+        linked = done["resolved_linked"]
+        _show_result(result, as_json, f"resolve: {_line(result)}"
+                     + (f"; also resolved {', '.join(linked)}" if linked else "; no open linked ticket"),
+                     resolved_linked=linked)
+        return
+    result = operations.resolve(app.desk, ticket_id, actor=app.actor, resolution=resolution, **options)
     _show_result(result, as_json, f"resolve: {_line(result)}")
 
 

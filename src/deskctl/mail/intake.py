@@ -22,6 +22,7 @@ from deskctl.mail import loops, text
 from deskctl.mail.message import Incoming, Unreadable, parse
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_PER_HOUR = 30  # messages one sender may send in an hour before the rest wait in quarantine
 OUR_ID = re.compile(r"^<deskctl\.([A-Z]+-\d+)\.")  # the Message-IDs of the notices the desk sends
 REPLY_PREFIX = re.compile(r"^\s*((re|r|fw|fwd|i|rif|aw|sv|ответ|отв|rv|tr)\s*(\[\d+\])?\s*:\s*)+", re.I)
 
@@ -74,6 +75,31 @@ def quarantine(desk, raw: bytes, reason: str) -> Path:
     atomic_write(folder / f"{name}.eml", raw)
     atomic_write(folder / f"{name}.json", json.dumps({"reason": reason, "at": clock.now_iso(), "size": len(raw)}) + "\n")
     return folder / f"{name}.eml"
+
+
+def _over_rate(desk, sender: str) -> str | None:
+    """Why `sender` has sent too much this hour (a mail loop, a script gone wild), else None;
+    counts this message. The counts live in data/mail/senders.json, under a lock."""
+    from deskctl.util import clock
+    from deskctl.util.fileio import atomic_write
+    from deskctl.util.locking import FileLock
+
+    limit = int(settings(desk).get("per_sender_per_hour") or DEFAULT_PER_HOUR)
+    path = desk.data_dir / "mail" / "senders.json"
+    now = clock.now().timestamp()
+    with FileLock(desk.data_dir / "locks" / "mail-senders.lock", timeout=10, what="the mail rate counts"):
+        try:
+            counts = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            counts = {}
+        counts = {who: [t for t in times if now - t < 3600] for who, times in counts.items() if isinstance(times, list)}
+        counts = {who: times for who, times in counts.items() if times}
+        seen = counts.setdefault(sender, [])
+        if len(seen) >= limit:
+            return f"rate limit: {len(seen)} messages from {sender} in the last hour (mail.per_sender_per_hour: {limit})"
+        seen.append(now)
+        atomic_write(path, json.dumps(counts) + "\n")
+    return None
 
 
 def _safe_name(name: str) -> str:
@@ -139,6 +165,10 @@ def ingest(desk, raw: bytes, *, actor: str) -> Outcome:
     except Unreadable as exc:
         where = quarantine(desk, raw, str(exc))
         return Outcome("quarantined", reason=f"{exc}; kept in {desk.rel(where)}")
+    over = _over_rate(desk, mail.from_email)
+    if over:
+        where = quarantine(desk, raw, over)
+        return Outcome("quarantined", reason=f"{over}; kept in {desk.rel(where)}", message_id=mail.message_id)
     from deskctl.access.identity import ON_BEHALF
 
     token = ON_BEHALF.set(mail.from_email)  # every change below is the sender's, relayed by `actor`

@@ -65,6 +65,26 @@ def _text_of(message: EmailMessage) -> str:
     return str(content)
 
 
+def _returned_ids(report: EmailMessage) -> list[str]:
+    """The Message-ID (and deskctl's ticket header) of the mail a delivery report returns,
+    from its message/rfc822 or text/rfc822-headers part."""
+    from email.parser import HeaderParser
+
+    found: list[str] = []
+    for part in report.walk():
+        kind = part.get_content_type()
+        headers = None
+        if kind == "message/rfc822":
+            payload = part.get_payload()
+            headers = payload[0] if isinstance(payload, list) and payload else None
+        elif kind == "text/rfc822-headers":
+            raw = part.get_payload(decode=True)
+            headers = HeaderParser().parsestr(raw.decode("utf-8", "replace")) if isinstance(raw, bytes) else None
+        if headers is not None:
+            found += _ids(headers.get("Message-ID"))
+    return found
+
+
 def parse(raw: bytes) -> Incoming:
     """The message in `raw`; raises Unreadable for what cannot be read as mail."""
     from email import policy
@@ -87,6 +107,8 @@ def parse(raw: bytes) -> Incoming:
     if "@" not in from_email:
         raise Unreadable(f"no sender address (From: {message.get('From', '')!r})")
     text = _text_of(message)
+    if message.get_content_type() == "multipart/report":
+        references = _returned_ids(message) + references  # a bounce names the mail it returns
     attachments = []
     for part in message.iter_attachments():
         if len(attachments) >= MAX_ATTACHMENTS:

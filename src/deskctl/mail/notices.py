@@ -49,6 +49,8 @@ def enabled_kinds(desk) -> set[str]:
 def kind_of(event: dict, ticket: dict) -> str | None:
     """Which notice an event is: None for what the requester is not told about."""
     action = event.get("action")
+    if (event.get("data") or {}).get("notify") is False:
+        return None
     if action == "created":
         return "created"
     if action == "comment" and not event.get("internal") and (event.get("data") or {}).get("via") != "email":

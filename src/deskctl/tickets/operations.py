@@ -463,7 +463,8 @@ def comment(desk, ticket_id: str, *, actor: str, text: str, internal: bool = Fal
 
 
 def resolve(desk, ticket_id: str, *, actor: str, resolution: str, kb: str | None = None,
-            category: str | None = None, fields: dict | None = None, check_form: bool = False) -> dict:
+            category: str | None = None, fields: dict | None = None, check_form: bool = False,
+            note: str | None = None, notify: bool = True) -> dict:
     """Record the solution; `category` and `fields` (form values) are set with it.
 
     With `check_form` (a person resolving by hand: `ticket resolve`) the ticket must then have a
@@ -502,8 +503,11 @@ def resolve(desk, ticket_id: str, *, actor: str, resolution: str, kb: str | None
             updates["kb_articles"] = list(dict.fromkeys([*(ticket.get("kb_articles") or []), kb]))
         changes = lifecycle.apply_changes(ticket, updates)
         changes.update(_set_fields(ticket, values))
-        return lifecycle.record(ticket, at=now, actor=actor, action="resolve", changes=changes, note=resolution,
-                                data={"kb": kb} if kb else None)
+        data: dict[str, Any] = {"kb": kb} if kb else {}
+        if not notify:  # the requester is told about this once, by another ticket's notice
+            data["notify"] = False
+        return lifecycle.record(ticket, at=now, actor=actor, action="resolve", changes=changes,
+                                note=f"{resolution} ({note})" if note else resolution, data=data or None)
 
     current = get_ticket(desk, ticket_id)
     if current["status"] in ("resolved", "closed") and current.get("resolution") == resolution:
