@@ -105,6 +105,9 @@ def _local_user() -> str:
 
 def _inventory_label(desk, host, name: str, kind: str, lines: dict | None) -> str:
     label = "config/inventory.yaml" if desk is None else desk.rel(desk.path / "config" / "inventory.yaml")
+    source = str(getattr(host, "source", "") or "")
+    if kind == "hosts" and source and source not in (label, "built-in"):
+        return source  # another inventory source (an Ansible inventory): its own name, no line
     keypath = ("hosts", host.name, name) if kind == "hosts" else ("defaults", name)
     line = (lines or {}).get(keypath)
     return f"{label}:{line}" if line else label
