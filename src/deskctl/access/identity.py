@@ -44,21 +44,39 @@ def account_for_login(desk, login: str) -> str | None:
     return None
 
 
+def account_for_db_role(desk, login: str) -> str | None:
+    """The account whose `db_role` (default: its name) is the database login."""
+    from deskctl.store.postgres.grants import db_role
+
+    for name, entry in accounts(desk).items():
+        if db_role(str(name), entry if isinstance(entry, dict) else {}) == login.lower():
+            return str(name)
+    return None
+
+
 def resolve(desk, requested: str | None, unmanaged_default) -> Identity:
     """The identity of this process on `desk`; `requested`: `--actor`/`DESKCTL_ACTOR`;
     `unmanaged_default()`: who acts on an unmanaged desk when nobody is named."""
     if not accounts(desk):
         return Identity(requested or unmanaged_default(), None, "unmanaged desk: --actor or the login name",
                         managed=False)
-    login = os_login()
-    account = account_for_login(desk, login)
     from deskctl.audit import trail
+    from deskctl.store import POSTGRESQL, backend_name
 
+    if backend_name(desk) == POSTGRESQL:  # a team desk: the database login is who acts
+        from deskctl.store import open_backend
+
+        login, kind = open_backend(desk).database_login(), "database login"
+        account = account_for_db_role(desk, login)
+    else:
+        login, kind = os_login(), "login"
+        account = account_for_login(desk, login)
     if account is None:
-        trail.identified(f"login {login} (no account)", requested)
-        raise NotPermitted(f"the login {login!r} has no account on this desk",
-                           "ask an admin to add it under accounts: in config/deskctl.yaml")
-    how = f"OS login {login}"
+        trail.identified(f"{kind} {login} (no account)", requested)
+        raise NotPermitted(f"the {kind} {login!r} has no account on this desk",
+                           "ask an admin to add it under accounts: in config/deskctl.yaml"
+                           + (" (db_role: the login)" if kind == "database login" else ""))
+    how = f"{'OS login' if kind == 'login' else kind} {login}"
     if requested and requested.strip().lower() != account.lower():
         trail.identified(account, requested.strip())
         trail.attempted("act-as")

@@ -188,3 +188,28 @@ def copy(app, target, force, as_json) -> None:
         return
     counts = ", ".join(f"{k['source']['count']} {kind}" for kind, k in report["kinds"].items())
     output.info(f"copied {counts} from {report['from']} to {report['to']}; counts and checksums match")
+
+
+@store.command()
+@json_option
+@pass_app
+def grant(app, as_json) -> None:
+    """Copy the desk's accounts and role permissions into a PostgreSQL desk and grant each
+    account's database login (accounts.NAME.db_role) what deskctl needs and nothing more: the
+    database then refuses, to `psql` too, what deskctl refuses (docs/access.md)."""
+    from deskctl.errors import BadInput
+    from deskctl.store.portable import require_store_permission
+
+    backend = _backend(app)
+    if not hasattr(backend, "grant"):
+        raise BadInput(f"the {backend.name} store has no logins to grant to",
+                       "on a file desk the OS file permissions are the boundary: `deskctl init --shared GROUP`")
+    require_store_permission(backend, "store:grant")
+    report = backend.grant()
+    if as_json:
+        output.print_json(report)
+        return
+    output.info(f"granted {report['member_role']} to {', '.join(report['granted']) or 'no login'}")
+    if report["missing_logins"]:
+        output.warn(f"no such database login: {', '.join(report['missing_logins'])} "
+                    "(create them: CREATE ROLE NAME LOGIN; then run `deskctl store grant` again)")

@@ -127,6 +127,17 @@ class PostgresBackend:
                           "OR EXISTS (SELECT 1 FROM attachments)")
         return not found[0]
 
+    def database_login(self) -> str:
+        """Who this connection is (`current_user`): the identity on a team desk."""
+        from deskctl.store.postgres.connection import query_one
+
+        return str(query_one(self.db, "SELECT current_user")[0])
+
+    def grant(self) -> dict:
+        from deskctl.store.postgres.grants import grant
+
+        return grant(self)
+
     def migrate(self, version: str, dry_run: bool = False) -> dict:
         from deskctl.store.postgres.migrations import migrate
 
