@@ -435,7 +435,8 @@ def _greets(host: str, port: int) -> bool:
 
 
 def _stop_process(proc: subprocess.Popen[bytes], pid: int) -> None:
-    """SIGTERM the master; after STOP_TIMEOUT SIGKILL it and every process it started."""
+    """SIGTERM the master (SIGKILL after STOP_TIMEOUT), then SIGKILL any process it had
+    started that outlived it, and wait (bounded) until they are gone."""
     if proc.poll() is not None:
         return
     children = _descendants(pid)  # before the master dies and they are reparented
@@ -450,6 +451,18 @@ def _stop_process(proc: subprocess.Popen[bytes], pid: int) -> None:
         with contextlib.suppress(OSError):  # gone already, or never ours
             if b"dovecot" in Path(f"/proc/{child}/cmdline").read_bytes():
                 os.kill(child, signal.SIGKILL)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while any(_alive(child) for child in children) and time.monotonic() < deadline:
+        time.sleep(_POLL_INTERVAL)
+
+
+def _alive(pid: int) -> bool:
+    # Reparented children are not ours to reap: a zombie counts as gone.
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
 def _descendants(pid: int) -> list[int]:

@@ -1,0 +1,1 @@
+"""Mail with requesters: intake, threading, outgoing notices."""
