@@ -219,3 +219,85 @@ def test_an_error_echoing_the_password_is_masked(mailbox):
 
     report = fetch_new(settings(mailbox), leaky)
     assert mailbox.password not in report.errors[0].error and "***" in report.errors[0].error
+
+
+# --------------------------------------------------------------------------
+# TLS (the default) and STARTTLS, with the private server's own certificate
+
+
+@pytest.fixture
+def tls_mailbox(dovecot_tls_server, monkeypatch) -> ImapAccount:
+    account = dovecot_tls_server.add_account()
+    monkeypatch.setenv(PASSWORD_ENV, account.password)
+    return account
+
+
+def test_imaps_is_the_default_and_checks_the_certificate(tls_mailbox, dovecot_tls_server):
+    tls_mailbox.deliver(message(1))
+    imaps = {"host": "127.0.0.1", "port": dovecot_tls_server.tls_port, "user": tls_mailbox.user,
+             "password_env": PASSWORD_ENV, "ca_file": str(dovecot_tls_server.ca_file)}
+    handle = Recorder()
+    assert fetch_new(imaps, handle).handled == 1 and handle.seen == [message(1)]
+    untrusted = {k: v for k, v in imaps.items() if k != "ca_file"}
+    with pytest.raises(OperationFailed, match=rf"TLS with IMAP server 127\.0\.0\.1:{imaps['port']} "
+                                              r"failed: .*certificate verify failed"):
+        fetch_new(untrusted, Recorder())
+
+
+def test_starttls_upgrades_the_plain_port(tls_mailbox, dovecot_tls_server):
+    tls_mailbox.deliver(message(1))
+    report = fetch_new(settings(tls_mailbox, tls="starttls", ca_file=str(dovecot_tls_server.ca_file)),
+                       Recorder())
+    assert report.handled == 1
+    assert "TLS, session=" in dovecot_tls_server.log_tail(20)  # the login went over TLS
+
+
+# --------------------------------------------------------------------------
+# servers without MOVE, and a server that goes away mid-run
+
+
+def test_without_move_the_copy_fallback_expunges_only_the_handled_messages(monkeypatch):
+    from tests.support.dovecot import require_dovecot, start_dovecot
+
+    require_dovecot()
+    no_move = ("imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE UIDPLUS "
+               "NAMESPACE CHILDREN LITERAL+")
+    with start_dovecot(extra_config=[no_move]) as server:
+        monkeypatch.setenv(PASSWORD_ENV, server.password)
+        conn = server.connect()
+        try:
+            assert b"MOVE" not in conn.capability()[1][-1].split()  # so fetch_new must COPY
+        finally:
+            conn.logout()
+        # Already imported and deleted by a person, not yet expunged: not ours to expunge.
+        server.deliver(message(0), flags=["\\Deleted", KEYWORD])
+        for n in (1, 2):
+            server.deliver(message(n))
+        report = fetch_new(settings(server.account, mark="move", processed_folder="Done"), Recorder())
+        assert report.counts == {"created": 2} and report.errors == []
+        assert [body for _, _, body in server.messages("INBOX")] == [message(0)]
+        assert sorted(body for _, _, body in server.messages("Done")) == [message(1), message(2)]
+
+
+def test_a_server_lost_mid_run_keeps_what_was_done(monkeypatch):
+    from tests.support.dovecot import require_dovecot, start_dovecot
+
+    require_dovecot()
+    server = start_dovecot()
+    try:
+        monkeypatch.setenv(PASSWORD_ENV, server.password)
+        for n in (1, 2, 3):
+            server.deliver(message(n))
+        seen: list[bytes] = []
+
+        def handle_then_lose_the_server(raw: bytes) -> str:
+            seen.append(raw)
+            server.stop()  # the intake ran; the connection is gone before marking
+            return "created"
+
+        report = fetch_new(settings(server.account, timeout=5), handle_then_lose_the_server)
+    finally:
+        server.stop()
+    assert seen == [message(1)], "the run stops at the lost connection"
+    assert report.counts == {"created": 1}
+    assert report.errors[-1].uid is None and "connection to 127.0.0.1" in report.errors[-1].error

@@ -49,7 +49,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,13 +109,15 @@ class ImapAccount:
             if typ != "OK" and b"ALREADYEXISTS" not in b" ".join(d or b"" for d in data):
                 raise RuntimeError(f"CREATE {folder}: {typ} {data}")
 
-    def deliver(self, raw: bytes, folder: str = "INBOX") -> int:
-        """Put message *raw* into *folder* (IMAP APPEND, created when missing); its UID."""
+    def deliver(self, raw: bytes, folder: str = "INBOX", flags: Sequence[str] = ()) -> int:
+        """Put message *raw* into *folder* (IMAP APPEND, created when missing) with *flags*
+        (e.g. ``["\\Seen"]``); its UID."""
+        flag_list = f"({' '.join(flags)})" if flags else ""
         with _session(self) as conn:
-            typ, data = conn.append(_quote(folder), "", None, raw)
+            typ, data = conn.append(_quote(folder), flag_list, None, raw)
             if typ != "OK" and b"TRYCREATE" in b" ".join(d or b"" for d in data):
                 conn.create(_quote(folder))
-                typ, data = conn.append(_quote(folder), "", None, raw)
+                typ, data = conn.append(_quote(folder), flag_list, None, raw)
             if typ != "OK":
                 raise RuntimeError(f"APPEND to {folder}: {typ} {data}")
             found = re.search(rb"APPENDUID \d+ (\d+)", b" ".join(d or b"" for d in data))
@@ -169,6 +171,8 @@ class DovecotServer:
     workdir: Path
     config: Path
     log_file: Path
+    tls_port: int | None = None  # IMAPS, when started with tls=True (STARTTLS on `port`)
+    ca_file: Path | None = None  # the self-signed certificate to trust, with tls=True
     _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     _mail_owner: pwd.struct_passwd | None = field(default=None, repr=False)
     _spare: list[ImapAccount] = field(default_factory=list, repr=False)
@@ -188,8 +192,8 @@ class DovecotServer:
     def create_folder(self, folder: str) -> None:
         self.account.create_folder(folder)
 
-    def deliver(self, raw: bytes, folder: str = "INBOX") -> int:
-        return self.account.deliver(raw, folder)
+    def deliver(self, raw: bytes, folder: str = "INBOX", flags: Sequence[str] = ()) -> int:
+        return self.account.deliver(raw, folder, flags)
 
     def messages(self, folder: str = "INBOX") -> list[tuple[int, tuple[str, ...], bytes]]:
         return self.account.messages(folder)
@@ -232,10 +236,15 @@ class DovecotServer:
 
 
 def start_dovecot(
-    *, user: str = "desk", password: str | None = None, timeout: float = START_TIMEOUT
+    *, user: str = "desk", password: str | None = None, tls: bool = False,
+    extra_config: Sequence[str] = (), timeout: float = START_TIMEOUT,
 ) -> DovecotServer:
     """Start a private Dovecot on 127.0.0.1 (a free port) with one account; wait until the
-    IMAP greeting arrives. RuntimeError (with the log's tail) if it does not come up."""
+    IMAP greeting arrives. RuntimeError (with the log's tail) if it does not come up.
+
+    *tls*: also serve IMAPS on ``tls_port`` and offer STARTTLS on ``port``, with a fresh
+    self-signed certificate for 127.0.0.1 and localhost (``ca_file``, to trust it).
+    *extra_config* lines are appended to the config (e.g. ``imap_capability = ...``)."""
     binary = find_dovecot()
     if binary is None:
         raise RuntimeError(INSTALL_HINT)
@@ -251,11 +260,13 @@ def start_dovecot(
         if mail_owner is not None:
             for path in (workdir, workdir / "mail", workdir / "state"):
                 os.chown(path, mail_owner.pw_uid, mail_owner.pw_gid)
+        ca_file = _self_signed(workdir) if tls else None
         last: Exception | None = None
         for _ in range(_PORT_ATTEMPTS):
             try:
-                server = _launch(binary, workdir, _free_port(), user, password, mail_owner,
-                                 login_owner, timeout)
+                server = _launch(binary, workdir, _free_port(), _free_port() if tls else None,
+                                 ca_file, user, password, mail_owner, login_owner,
+                                 list(extra_config), timeout)
                 server._spare = [dataclasses.replace(a, port=server.port) for a in spare]
                 return server
             except _PortInUse as exc:
@@ -288,6 +299,18 @@ def dovecot_server() -> Iterator[DovecotServer]:
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def dovecot_tls_server() -> Iterator[DovecotServer]:
+    """A private Dovecot offering IMAPS (``tls_port``) and STARTTLS (``port``), certificate in
+    ``ca_file``; take a fresh account with ``add_account()``."""
+    require_dovecot()
+    server = start_dovecot(tls=True)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def dovecot(dovecot_server: DovecotServer) -> ImapAccount:
     """A fresh account with an empty mailbox on the session's Dovecot: each test starts
@@ -305,14 +328,16 @@ class _PortInUse(RuntimeError):
 
 
 def _launch(
-    binary: str, workdir: Path, port: int, user: str, password: str,
-    mail_owner: pwd.struct_passwd | None, login_owner: pwd.struct_passwd | None, timeout: float,
+    binary: str, workdir: Path, port: int, tls_port: int | None, ca_file: Path | None,
+    user: str, password: str, mail_owner: pwd.struct_passwd | None,
+    login_owner: pwd.struct_passwd | None, extra_config: list[str], timeout: float,
 ) -> DovecotServer:
     config = workdir / "dovecot.conf"
     log_file = workdir / "dovecot.log"
     pid_file = workdir / "run" / "master.pid"
     log_file.unlink(missing_ok=True)
-    config.write_text(_config(binary, workdir, port, mail_owner, login_owner))
+    config.write_text(_config(binary, workdir, port, tls_port, mail_owner, login_owner) + "".join(
+        line + "\n" for line in extra_config))
     with (workdir / "dovecot.stderr").open("wb") as err:
         proc = subprocess.Popen(
             [binary, "-F", "-c", str(config)],
@@ -320,7 +345,8 @@ def _launch(
         )  # fmt: skip
     server = DovecotServer(
         host="127.0.0.1", port=port, user=user, password=password, pid=proc.pid,
-        workdir=workdir, config=config, log_file=log_file, _proc=proc, _mail_owner=mail_owner,
+        workdir=workdir, config=config, log_file=log_file, tls_port=tls_port, ca_file=ca_file,
+        _proc=proc, _mail_owner=mail_owner,
     )  # fmt: skip
     with _LIVE_LOCK:
         _LIVE[id(server)] = server
@@ -336,8 +362,8 @@ def _launch(
     return server
 
 
-def _config(binary: str, workdir: Path, port: int, mail_owner: pwd.struct_passwd | None,
-            login_owner: pwd.struct_passwd | None) -> str:
+def _config(binary: str, workdir: Path, port: int, tls_port: int | None,
+            mail_owner: pwd.struct_passwd | None, login_owner: pwd.struct_passwd | None) -> str:
     me = pwd.getpwuid(os.geteuid())
     internal = mail_owner.pw_name if mail_owner else me.pw_name
     login = login_owner.pw_name if login_owner else me.pw_name
@@ -353,7 +379,8 @@ def _config(binary: str, workdir: Path, port: int, mail_owner: pwd.struct_passwd
         f"info_log_path = {workdir / 'dovecot.log'}",
         "protocols = imap",
         "listen = 127.0.0.1",
-        "ssl = no",
+        *(["ssl = yes", f"ssl_cert = <{workdir / 'cert.pem'}", f"ssl_key = <{workdir / 'key.pem'}"]
+          if tls_port else ["ssl = no"]),
         cleartext,
         "auth_mechanisms = plain login",
         "auth_failure_delay = 0",
@@ -367,7 +394,7 @@ def _config(binary: str, workdir: Path, port: int, mail_owner: pwd.struct_passwd
         "userdb {\n  driver = passwd-file\n  args = username_format=%u " f"{users}\n}}",
         "service imap-login {\n"
         f"  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n"
-        "  inet_listener imaps {\n    port = 0\n  }\n"
+        f"  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {tls_port or 0}\n  }}\n"
         + ("" if os.geteuid() == 0 else "  chroot =\n")  # chroot needs root
         + "}",
     ]
@@ -395,6 +422,21 @@ def _add_users(workdir: Path, accounts: list[ImapAccount], owner: pwd.struct_pas
     if owner is not None:
         os.chown(scratch, 0, owner.pw_gid)  # the auth process runs as the dovecot user
     scratch.replace(users)
+
+
+def _self_signed(workdir: Path) -> Path:
+    """A throwaway certificate for 127.0.0.1 and localhost, its own CA (for ca_file)."""
+    cert, key = workdir / "cert.pem", workdir / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+         "-addext", "basicConstraints=critical,CA:TRUE",
+         "-addext", "keyUsage=critical,digitalSignature,keyCertSign"],
+        check=True, capture_output=True, timeout=60, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    key.chmod(0o600)  # read by the config process, which runs as root
+    return cert
 
 
 def _wait_login(account: ImapAccount, deadline: float, log_file: Path) -> None:
