@@ -301,3 +301,32 @@ def test_a_server_lost_mid_run_keeps_what_was_done(monkeypatch):
     assert seen == [message(1)], "the run stops at the lost connection"
     assert report.counts == {"created": 1}
     assert report.errors[-1].uid is None and "connection to 127.0.0.1" in report.errors[-1].error
+
+
+def test_an_interrupt_while_handling_stops_the_run_and_leaves_the_message_new(mailbox):
+    from deskctl.errors import Interrupted
+
+    for n in (1, 2):
+        mailbox.deliver(message(n))
+
+    def interrupted(raw: bytes) -> str:
+        raise Interrupted("interrupted by SIGTERM", exit_code=143)
+
+    with pytest.raises(Interrupted):
+        fetch_new(settings(mailbox), interrupted)
+    assert not any(KEYWORD in flags for flags in flags_by_body(mailbox).values())
+
+
+def test_a_non_ascii_processed_folder_is_sent_in_modified_utf7(mailbox):
+    mailbox.deliver(message(1))
+    report = fetch_new(settings(mailbox, mark="move", processed_folder="Überprüft"), Recorder())
+    assert report.handled == 1 and report.errors == []
+    assert "&ANw-berpr&APw-ft" in mailbox.folders()  # RFC 3501 5.1.3: what other clients show as Überprüft
+    assert [body for _, _, body in mailbox.messages("&ANw-berpr&APw-ft")] == [message(1)]
+
+
+def test_a_non_ascii_password_logs_in(dovecot_server, monkeypatch):
+    account = dovecot_server.add_account("umlaut-user", "Pässwort-Ünïcode-1")
+    monkeypatch.setenv(PASSWORD_ENV, account.password)
+    account.deliver(message(1))
+    assert fetch_new(settings(account), Recorder()).handled == 1

@@ -96,7 +96,11 @@ class ImapAccount:
         """A logged-in plain IMAP connection (loopback only); the caller logs out."""
         conn = imaplib.IMAP4(self.host, self.port, timeout=IMAP_TIMEOUT)
         try:
-            conn.login(self.user, self.password)
+            if f"{self.user}{self.password}".isascii():
+                conn.login(self.user, self.password)
+            else:  # imaplib's LOGIN is ASCII-only; SASL PLAIN carries UTF-8
+                credentials = f"\0{self.user}\0{self.password}".encode()
+                conn.authenticate("PLAIN", lambda _challenge: credentials)
         except BaseException:
             conn.shutdown()
             raise

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from deskctl.errors import BadInput, OperationFailed
+from deskctl.errors import BadInput, Interrupted, OperationFailed
 from deskctl.util import redact
 
 if TYPE_CHECKING:
@@ -204,7 +204,12 @@ def _login(conn: imaplib.IMAP4, config: ImapSettings, password: str) -> None:
     import imaplib
 
     try:
-        conn.login(config.user, password)
+        if f"{config.user}{password}".isascii():
+            conn.login(config.user, password)
+        else:
+            # LOGIN is ASCII-only in imaplib; SASL PLAIN carries UTF-8 (RFC 4616).
+            credentials = f"\0{config.user}\0{password}".encode()
+            conn.authenticate("PLAIN", lambda _challenge: credentials)
     except imaplib.IMAP4.abort as exc:
         raise OperationFailed(f"IMAP server {config.server} closed the connection at login: {_reason(exc)}") from None
     except imaplib.IMAP4.error as exc:
@@ -237,6 +242,11 @@ def _fetch(conn: imaplib.IMAP4, config: ImapSettings, handle: Callable[[bytes], 
         # The connection is gone (timeout, server restart): keep what was done.
         report.errors.append(FetchError(None, redact.redact(
             f"connection to {config.server} lost: {_reason(exc)}; the rest waits for the next run")))
+    except imaplib.IMAP4.error as exc:
+        # A BAD answer while opening the folder or searching (each message catches its own):
+        # nothing was handled yet.
+        raise OperationFailed(f"IMAP server {config.server} refused a command in {config.folder}: "
+                              f"{_reason(exc)}") from None
     return report
 
 
@@ -257,6 +267,8 @@ def _one(conn: imaplib.IMAP4, config: ImapSettings, uid: int, handle: Callable[[
         return  # expunged by someone else since the search: nothing to import
     try:
         outcome = handle(raw)
+    except Interrupted:
+        raise  # a signal stops the whole run, not just this message
     except Exception as exc:  # noqa: BLE001 - one bad message must not stop the intake
         report.errors.append(FetchError(uid, redact.redact(f"{type(exc).__name__}: {exc}")))
         return
@@ -274,7 +286,15 @@ def _one(conn: imaplib.IMAP4, config: ImapSettings, uid: int, handle: Callable[[
 
 def _select(conn: imaplib.IMAP4, config: ImapSettings) -> bool:
     """Select the folder read-write; True when the folder keeps new keywords (``\\*``)."""
-    typ, data = conn.select(_quote(config.folder))
+    import imaplib
+
+    try:
+        typ, data = conn.select(_quote(config.folder))
+    except imaplib.IMAP4.readonly:
+        # Checked before anything is handled: unmarkable messages would be imported each run.
+        raise OperationFailed(f"IMAP folder {config.folder} on {config.server} is read-only for "
+                              f"{config.user}, so imported messages cannot be marked",
+                              "give the account write access to the folder") from None
     if typ != "OK":
         raise BadInput(f"{_FIELD}.folder: cannot open {config.folder!r} on {config.server}: {_text_of(data)}",
                        "check the folder name (LIST on the server shows them)")
@@ -380,7 +400,33 @@ def _is_loopback(host: str) -> bool:
 
 
 def _quote(folder: str) -> str:
-    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A folder name as an IMAP quoted string, non-ASCII in modified UTF-7 (RFC 3501 5.1.3)."""
+    name = _modified_utf7(folder)
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _modified_utf7(name: str) -> str:
+    """``Erledigt/Überprüft`` -> ``Erledigt/&ANw-berpr&APw-ft``: what servers without UTF8=ACCEPT
+    expect (and imaplib would otherwise fail to send as ASCII)."""
+    import base64
+
+    out: list[str] = []
+    pending: list[str] = []
+
+    def flush() -> None:
+        if pending:
+            encoded = base64.b64encode("".join(pending).encode("utf-16-be")).decode("ascii")
+            out.append("&" + encoded.rstrip("=").replace("/", ",") + "-")
+            pending.clear()
+
+    for char in name:
+        if " " <= char <= "~":
+            flush()
+            out.append("&-" if char == "&" else char)
+        else:
+            pending.append(char)
+    flush()
+    return "".join(out)
 
 
 def _text_of(data: list[Any]) -> str:
