@@ -95,3 +95,20 @@ def _parent(pid: int) -> int | None:
         return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
     except (OSError, IndexError, ValueError):
         return None
+
+
+def test_a_server_left_running_is_stopped_when_the_process_exits():
+    import json
+    import subprocess
+    import sys
+
+    require_dovecot()
+    forgetful = ("import json; from tests.support.dovecot import start_dovecot; s = start_dovecot(); "
+                 "print(json.dumps([s.pid, str(s.workdir)]))")  # exits without stop()
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", forgetful], cwd=repo, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    pid, workdir = json.loads(done.stdout)
+    assert not _alive(pid)
+    assert not Path(workdir).exists()
