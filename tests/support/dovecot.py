@@ -22,8 +22,12 @@ Notes that are easy to trip over:
   must not be root: mail is stored as ``dovecot``. The server's directory is therefore a
   fresh one under the system temp dir owned by that user: pytest's own tmp dirs
   (``/tmp/pytest-of-root``, mode 0700) are not reachable by it.
-* Dovecot 2.3 (Debian 12) spells "plain-text login without TLS" ``disable_plaintext_auth =
-  no``; 2.4 renamed it ``auth_allow_cleartext = yes``. Both are handled.
+* The config is Dovecot 2.3's (Debian 12: plain-text login without TLS is
+  ``disable_plaintext_auth = no``). Dovecot 2.4 (Debian 13) changed the syntax
+  (``dovecot_config_version``, ``mail_driver``/``mail_path``, named passdbs,
+  ``auth_allow_cleartext``): start_dovecot refuses it in one line until this module is ported.
+* Not root (tested as ``nobody``): every process runs as the current user, without chroot,
+  and the sockets' group is the current group.
 * passwd-file is re-read when it changes, so accounts are added to a running server.
 * ``auth_failure_delay`` is 0: a wrong-password test would otherwise wait 2 s.
 * The master runs in the foreground (``-F``) as our child and writes ``master.pid``;
@@ -36,6 +40,7 @@ import atexit
 import contextlib
 import dataclasses
 import glob
+import grp
 import imaplib
 import itertools
 import os
@@ -372,8 +377,10 @@ def _config(binary: str, workdir: Path, port: int, tls_port: int | None,
     internal = mail_owner.pw_name if mail_owner else me.pw_name
     login = login_owner.pw_name if login_owner else me.pw_name
     uid = mail_owner.pw_uid if mail_owner else me.pw_uid
-    cleartext = ("auth_allow_cleartext = yes" if _version(binary) >= (2, 4)
-                 else "disable_plaintext_auth = no")
+    version = _version(binary)
+    if version >= (2, 4):
+        raise RuntimeError(f"Dovecot {'.'.join(map(str, version))} is installed; tests/support/dovecot.py "
+                           "writes Dovecot 2.3 configuration and needs porting to 2.4's syntax")
     users = workdir / "users"
     lines = [
         f"instance_name = deskctl-test-{port}",
@@ -385,11 +392,13 @@ def _config(binary: str, workdir: Path, port: int, tls_port: int | None,
         "listen = 127.0.0.1",
         *(["ssl = yes", f"ssl_cert = <{workdir / 'cert.pem'}", f"ssl_key = <{workdir / 'key.pem'}"]
           if tls_port else ["ssl = no"]),
-        cleartext,
+        "disable_plaintext_auth = no",  # loopback only, no TLS needed
         "auth_mechanisms = plain login",
         "auth_failure_delay = 0",
         f"default_internal_user = {internal}",
         f"default_login_user = {login}",
+        # Not root: the sockets' group must be one of ours (Debian's default is `dovecot`).
+        *([] if mail_owner else [f"default_internal_group = {grp.getgrgid(os.getegid()).gr_name}"]),
         f"first_valid_uid = {uid}",
         f"last_valid_uid = {uid}",
         f"mail_location = maildir:{workdir / 'mail'}/%u",
