@@ -207,7 +207,7 @@ def test_bad_settings_name_the_field(override, named, monkeypatch):
 
 
 def test_a_missing_folder_is_bad_input_naming_it(mailbox):
-    with pytest.raises(BadInput, match=r"mail\.imap\.folder: cannot open 'Nowhere'"):
+    with pytest.raises(BadInput, match=r"mail\.imap\.folder: no folder 'Nowhere'"):
         fetch_new(settings(mailbox, folder="Nowhere"), Recorder())
 
 
@@ -330,3 +330,19 @@ def test_a_non_ascii_password_logs_in(dovecot_server, monkeypatch):
     monkeypatch.setenv(PASSWORD_ENV, account.password)
     account.deliver(message(1))
     assert fetch_new(settings(account), Recorder()).handled == 1
+
+
+def test_a_read_only_folder_fails_before_anything_is_handled(mailbox, dovecot_server):
+    mailbox.deliver(message(1), folder="Shared")
+    maildir = dovecot_server.workdir / "mail" / mailbox.user / ".Shared"
+    for sub in ("", "cur", "new", "tmp"):  # Dovecot then opens the folder [READ-ONLY]
+        (maildir / sub).chmod(0o555)
+    handle = Recorder()
+    try:
+        with pytest.raises(OperationFailed, match=rf"IMAP folder Shared on 127\.0\.0\.1:{mailbox.port} "
+                                                  rf"is read-only for {mailbox.user}"):
+            fetch_new(settings(mailbox, folder="Shared"), handle)
+    finally:
+        for sub in ("", "cur", "new", "tmp"):
+            (maildir / sub).chmod(0o755)
+    assert handle.seen == [], "nothing is imported that could not be marked"

@@ -296,8 +296,11 @@ def _select(conn: imaplib.IMAP4, config: ImapSettings) -> bool:
                               f"{config.user}, so imported messages cannot be marked",
                               "give the account write access to the folder") from None
     if typ != "OK":
-        raise BadInput(f"{_FIELD}.folder: cannot open {config.folder!r} on {config.server}: {_text_of(data)}",
-                       "check the folder name (LIST on the server shows them)")
+        reason = _text_of(data)
+        if "NONEXISTENT" in reason.upper() or "DOESN'T EXIST" in reason.upper():
+            raise BadInput(f"{_FIELD}.folder: no folder {config.folder!r} on {config.server}: {reason}",
+                           "check the folder name (LIST on the server shows them)")
+        raise OperationFailed(f"IMAP server {config.server} cannot open folder {config.folder}: {reason}")
     _, flags = conn.response("PERMANENTFLAGS")
     return any(b"\\*" in (item or b"") for item in flags)
 
