@@ -424,7 +424,8 @@ def _add_users(workdir: Path, accounts: list[ImapAccount], owner: pwd.struct_pas
     users = workdir / "users"
     text = users.read_text() if users.exists() else ""
     for account in accounts:
-        if not re.fullmatch(r"[A-Za-z0-9_.-]+", account.user) or not re.fullmatch(r"[^:\s]+", account.password):
+        usable = re.fullmatch(r"[A-Za-z0-9_.-]+", account.user) and re.fullmatch(r"[^:\s]+", account.password)
+        if not usable:
             raise ValueError(f"unusable test account {account.user!r}")
         # nodelay: a failed login is answered at once (no 0.5-2 s delay).
         text += (f"{account.user}:{{PLAIN}}{account.password}:{me.pw_uid}:{me.pw_gid}::"
@@ -459,7 +460,8 @@ def _wait_login(account: ImapAccount, deadline: float, log_file: Path) -> None:
             return
         except imaplib.IMAP4.error:
             if time.monotonic() >= deadline:
-                raise RuntimeError(f"new account {account.user} cannot log in:\n{_tail(log_file, 20)}") from None
+                raise RuntimeError(
+                    f"new account {account.user} cannot log in:\n{_tail(log_file, 20)}") from None
         time.sleep(0.1)
 
 

@@ -211,7 +211,8 @@ def _login(conn: imaplib.IMAP4, config: ImapSettings, password: str) -> None:
             credentials = f"\0{config.user}\0{password}".encode()
             conn.authenticate("PLAIN", lambda _challenge: credentials)
     except imaplib.IMAP4.abort as exc:
-        raise OperationFailed(f"IMAP server {config.server} closed the connection at login: {_reason(exc)}") from None
+        raise OperationFailed(f"IMAP server {config.server} closed the connection at login: "
+                              f"{_reason(exc)}") from None
     except imaplib.IMAP4.error as exc:
         raise OperationFailed(f"IMAP login failed for {config.user}@{config.server}: {_reason(exc)}",
                               f"check mail.imap.user and the password in ${config.password_env}") from None
