@@ -60,6 +60,7 @@ def base_env(cache_dir, tmp_path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DESKCTL_")}
     env["DESKCTL_CACHE_DIR"] = str(cache_dir)
     env["DESKCTL_ACTOR"] = "tester"
+    env["DESKCTL_SSH_CONFIG"] = str(tmp_path / "no-user-ssh-config")  # never the real ~/.ssh/config
     env["COLUMNS"] = "100"
     env.pop("PYTHONPATH", None)
     return env

@@ -77,3 +77,15 @@ def test_new_ticket_for_an_affected_service_shows_the_bulletin_and_links_the_inc
     assert f"BULLETIN {outage}" in created.stderr
     other = arun("ticket", "create", "--title", "printer jam", "--service", "printing", "--json").json()
     assert "bulletin" not in other or not other["bulletin"]
+
+
+def test_a_ticket_moved_onto_an_affected_service_shows_the_bulletin_and_links_the_incident(arun):
+    incident_id = arun("ticket", "create", "--title", "VPN down for everyone", "--service", "vpn").stdout.strip()
+    outage = publish_outage(arun, "--set", "services=vpn", "--set", "start=2026-12-01T09:00", ticket=incident_id)
+    caller = arun("ticket", "create", "--title", "cannot work from home").stdout.strip()
+    moved = arun("ticket", "update", caller, "--service", "vpn", "--json")
+    assert moved.code == 0, moved
+    assert [b["id"] for b in moved.json()["bulletin"]] == [outage] and f"BULLETIN {outage}" in moved.stderr
+    assert {"id": incident_id, "kind": "related"} in moved.json()["links"]
+    again = arun("ticket", "update", caller, "--service", "vpn", "--title", "cannot work from home (VPN)", "--json")
+    assert again.json()["links"].count({"id": incident_id, "kind": "related"}) == 1  # linked once

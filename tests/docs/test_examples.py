@@ -253,6 +253,14 @@ def test_example_shared_desk(desk_env, tmp_path):
             subprocess.run(["groupdel", "servicedesk"], timeout=30, check=False)
 
 
+def test_example_mail(desk, desk_env):
+    proc = bash(example("mail").body, desk, desk_env)
+    assert proc.returncode == 0, shown(proc)
+    assert "INC-1: created (from ana@example.com (it))" in proc.stderr, shown(proc)
+    assert "INC-1: duplicate" in proc.stderr and "Stampante non stampa" in proc.stdout, shown(proc)
+    assert "registered via email" in proc.stdout
+
+
 def test_example_ci(desk_on_backend, desk_env):
     desk = desk_on_backend
     deploy = desk / "deploy.sh"

@@ -153,6 +153,8 @@ def test_inventory_list_shows_every_source(desk, drun, tmp_path):
     table = drun("inventory", "list")
     assert table.code == 0 and "SOURCE" in table.stdout.splitlines()[0]
     assert "ansible:ansible/more" in table.stdout
+    shown = drun("inventory", "show", "db1", "--json").json()["ssh"]
+    assert shown["sources"]["hostname"] == shown["sources"]["port"] == "ansible:ansible/more"
 
 
 def merged_desk(desk: Path, order: str) -> None:

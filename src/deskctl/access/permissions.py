@@ -35,8 +35,10 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
                 "read-audit", "store:backup", "store:archive", "store:repair"],
     "head": ["*"],
     "admin": ["*"],
+    # cron and CI; also the mail intake, which relays what requesters write (a reply confirming
+    # a resolution, saying it is not fixed, a survey score, files)
     "automation": ["read", "create", "comment", "resolve", "close", "update:*", "sweep", "announce", "run-sop:*",
-                   "act-as", "store:backup", "store:archive", "store:repair"],
+                   "act-as", "close-confirmed", "reopen", "survey", "attach", "store:backup", "store:archive", "store:repair"],
 }
 # the actors deskctl itself records for work an account started (`ticket sweep` records
 # "sweep"): the command that started it was checked; they are no accounts

@@ -174,9 +174,11 @@ def run(args: list[str]) -> int:
     root_options = parse_root_options(args)
     debug, desk_option = root_options.debug, root_options.desk
     from deskctl.plugins import events
+    from deskctl.util import progress
 
     # per-run global state starts fresh: an earlier run in this process (tests) left its own
     output.QUIET = root_options.quiet
+    progress.reset()
     events.use_plugins(None)
     try:
         fast = _fast_cli(args, desk_option)
@@ -215,10 +217,31 @@ def run(args: list[str]) -> int:
 
     trail.begin()
     code = guarded(call, debug, _click_exit_code)
+    notices = sys.modules.get("deskctl.mail.notices")  # imported only by a command that queued mail
+    if notices is not None and notices.queued():
+        _send_notices(app, notices)
     # bad input (exit 2) changed nothing and is no attempt worth keeping; a refusal (3) is
     if trail.pending(code) and code != ExitCode.BAD_INPUT:
         _audit(app, code, args)
     return code
+
+
+def _send_notices(app: AppContext, notices) -> None:
+    """Send the requester notices the command queued; one that cannot go now waits in the
+    outbox (said in a warning: the command itself succeeded)."""
+    queued = notices.queued()
+    notices.begin()
+    desk = app.opened_desk
+    if desk is None:
+        return
+    try:
+        report = notices.send_pending(desk, queued, actor=app.actor)
+    except DeskError as exc:
+        output.warn(f"requester notices not sent now ({exc}); `deskctl mail flush` sends them")
+        return
+    for failed in report.failed:
+        output.warn(f"the {failed['kind']} notice to {failed['to']} ({failed['ticket']}) was not sent: "
+                    f"{failed['error']}; it waits in the outbox (`deskctl mail flush`)")
 
 
 def _audit(app: AppContext, code: int, args: list[str]) -> None:

@@ -9,7 +9,7 @@ import click
 
 from deskctl.cli.context import AppContext
 
-__all__ = ["csv_list", "interactive", "json_option", "parse_assignments", "pass_app", "yes_option"]
+__all__ = ["csv_list", "examples", "interactive", "json_option", "parse_assignments", "pass_app", "yes_option"]
 
 
 def pass_app(f):
@@ -30,8 +30,40 @@ def pass_app(f):
 
     return update_wrapper(command, f)
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document to stdout.")
+
+
+def _json_asked(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value:  # a script reads the output: no progress bars on its terminal either
+        from deskctl.util import progress
+
+        progress.suppress()
+    return value
+
+
+json_option = click.option("--json", "as_json", is_flag=True, callback=_json_asked,
+                           help="Print one JSON document to stdout.")
 yes_option = click.option("--yes", "-y", "assume_yes", is_flag=True, help="Answer yes to confirmations (for scripts and cron).")
+
+
+def examples(*lines: str) -> str:
+    """A command's epilog: "Examples:" and the command lines, kept as written (click's `\b`),
+    their `# comments` lined up when they all fit in 98 columns of --help, else each after
+    its command, or above it when that is too long. `deskctl help --man` makes the EXAMPLES
+    section of them."""
+    room = 90  # the command and its comment, besides --help's indent and the "  # "
+    parts = [(line.partition("  # ")[0].rstrip(), line.partition("  # ")[2]) for line in lines]
+    noted = [(c, note) for c, note in parts if note]
+    width = max((len(c) for c, _ in noted), default=0)
+    if any(width + len(note) > room for _, note in noted):
+        width = 0
+    shown: list[str] = []
+    for command, note in parts:
+        if note and len(command.ljust(width)) + len(note) <= room:
+            shown.append(f"  {command.ljust(width)}  # {note}")
+        else:
+            shown += [f"  # {note}"] if note else []
+            shown.append(f"  {command}")
+    return "Examples:\n\n\b\n" + "\n".join(shown)
 
 
 def interactive(assume_yes: bool = False) -> bool:

@@ -73,7 +73,12 @@ def _ticket_ids(ctx: click.Context) -> list[tuple[str, str]]:
     from deskctl.store.interface import RowQuery
     from deskctl.tickets.model import OPEN
 
-    rows = open_store(_app(ctx).desk).select(RowQuery(statuses=OPEN | {"resolved"}, sort="age"))
+    store = open_store(_app(ctx).desk)
+    statuses = OPEN | {"resolved"}
+    if hasattr(store, "brief_rows"):  # the built-in stores: only what completion shows, cached
+        rows = sorted(store.brief_rows(statuses), key=lambda r: (r.get("created_at") or "", r["id"]))
+    else:
+        rows = store.select(RowQuery(statuses=statuses, sort="age"))
     ordered = [r for r in rows if r["status"] in OPEN] + [r for r in rows if r["status"] not in OPEN]
     return [(r["id"], f"{r['status']}: {r.get('title') or ''}") for r in ordered]
 

@@ -9,7 +9,7 @@ import click
 
 from deskctl import output
 from deskctl.commands import _completers as completers
-from deskctl.commands._common import json_option, pass_app
+from deskctl.commands._common import examples, json_option, pass_app
 
 set_option = click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE",
                           help="A field value; repeat it. Lists: services=mail,calendar; one language: impact.it=...")
@@ -119,7 +119,12 @@ def _done(record: dict, as_json: bool, message: str) -> None:
         output.info(message)
 
 
-@announce.command()
+@announce.command(epilog=examples(
+    'deskctl announce create planned-maintenance --from maintenance.yaml  # prints ANN-0001',
+    'deskctl announce create unplanned-outage --set services=vpn --set start=now \\',
+    '    --set impact.en="The VPN is down." --ticket INC-7',
+    'deskctl announce kinds  # the kinds and the fields each needs',
+))
 @click.argument("kind")
 @set_option
 @from_option
@@ -289,7 +294,11 @@ def reject(app, ann_id: str, reason: str, as_json: bool) -> None:
     _done(record, as_json, f"{record['id']} rejected: {reason}")
 
 
-@announce.command()
+@announce.command(epilog=examples(
+    'deskctl announce publish ANN-1  # once approved: every publish channel',
+    'deskctl announce publish ANN-1 --channel statuspage  # one channel only',
+    'deskctl announce publish ANN-1 --short-notice "security fix"  # less notice than the kind wants',
+))
 @click.argument("ann_id", metavar="ID", shell_complete=completers.announcement_id)
 @click.option("--channel", "only", multiple=True, metavar="NAME", help="Only this channel (default: announcements.publish_channels).")
 @click.option("--short-notice", "short_notice", metavar="REASON",

@@ -7,6 +7,7 @@ import click
 from deskctl import output
 from deskctl.commands import _completers as completers
 from deskctl.commands._common import (
+    examples,
     interactive,
     json_option,
     parse_assignments,
@@ -32,7 +33,12 @@ def _check_language(desk, language: str | None) -> str | None:
     return language
 
 
-@kb.command(short_help="Find articles by keywords, best first, matches highlighted.")
+@kb.command(short_help="Find articles by keywords, best first, matches highlighted.", epilog=examples(
+    'deskctl kb search mail not sending',
+    'deskctl kb search --lang it stampante --limit 3',
+    "deskctl kb search --from-ticket INC-7  # with the ticket's title and description",
+    "deskctl kb search vpn --json | jq -r '.[0].id'",
+))
 @click.argument("words", nargs=-1)
 @click.option("--lang", "language", metavar="LANG", help="Only articles in this language (en, it, ...).")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many results.")

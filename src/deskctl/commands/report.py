@@ -6,7 +6,7 @@ import click
 
 from deskctl import output
 from deskctl.commands import _completers as completers
-from deskctl.commands._common import json_option, pass_app
+from deskctl.commands._common import examples, json_option, pass_app
 
 period_options = [
     click.option("--since", metavar="WHEN", help="Tickets created from then: 2026-11-01 (desk time zone), 30d (ago), an ISO time."),
@@ -26,7 +26,12 @@ def report() -> None:
     """The desk's KPIs as text, JSON or CSV, and a self-contained HTML report (docs/kpis.md)."""
 
 
-@report.command()
+@report.command(epilog=examples(
+    'deskctl report kpi --since 30d',
+    'deskctl report kpi --since 2026-11-01 --until 2026-11-30 --group L2',
+    'deskctl report kpi --by assignee --excel > people.csv',
+    'deskctl report kpi --json | jq .volume',
+))
 @_with_period
 @click.option("--format", "fmt", type=click.Choice(["text", "csv"]), default="text", show_default=True)
 @click.option("--excel", is_flag=True, help="CSV for spreadsheets: a byte-order mark and CRLF (implies --format csv).")

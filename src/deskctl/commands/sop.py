@@ -10,6 +10,7 @@ import click
 from deskctl import output
 from deskctl.commands import _completers as completers
 from deskctl.commands._common import (
+    examples,
     interactive,
     json_option,
     parse_assignments,
@@ -31,7 +32,10 @@ def _library(app, with_inventory: bool = True):
     return library_for(app.desk, app.plugins, load_inventory(app.desk) if with_inventory else None)
 
 
-@sop.command("list")
+@sop.command("list", epilog=examples(
+    'deskctl sop list',
+    "deskctl sop list --json | jq -r '.[] | select(.valid) | .name'",
+))
 @json_option
 @pass_app
 def list_(app, as_json: bool) -> None:
@@ -112,9 +116,16 @@ def _problem_key(problem: str) -> tuple:
 
 
 def _ask(question: str, choices: list[str], default: str | None, cancel=None) -> str:
-    """Ask on the terminal. The question waits in a host's thread, where a signal cannot
-    break a blocking read: the answer is read only once a line is there, and `cancel` (the
-    run's stop) ends the wait."""
+    """Ask on the terminal (with no progress bar drawn over the question)."""
+    from deskctl.util.progress import paused
+
+    with paused():
+        return _ask_now(question, choices, default, cancel)
+
+
+def _ask_now(question: str, choices: list[str], default: str | None, cancel=None) -> str:
+    """The question waits in a host's thread, where a signal cannot break a blocking read:
+    the answer is read only once a line is there, and `cancel` (the run's stop) ends the wait."""
     import select
 
     if cancel is None or not sys.stdin.isatty():
@@ -151,7 +162,12 @@ def _progress(host: str, section: str, step: str, result) -> None:
         output.warn(f"[{host}] {step}: {warning}")
 
 
-@sop.command()
+@sop.command(epilog=examples(
+    'deskctl sop run restart-service -p service=postfix --hosts mx1 --ticket INC-7 --yes',
+    'deskctl sop run disk-cleanup -p target=fs1 -p path=/var/tmp --dry-run  # connects nowhere',
+    'deskctl sop run restart-service -p service=nginx --limit web --serial 5  # rolling batches',
+    'deskctl -q sop run disk-cleanup -p target=fs1 -p path=/var/tmp --yes  # cron',
+))
 @click.argument("name", shell_complete=completers.sop_name)
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", shell_complete=completers.sop_param, help="A parameter value (repeatable); DESKCTL_PARAM_KEY=VALUE in the environment keeps a secret out of `ps`.")
 @click.option("--hosts", metavar="H1,H2", shell_complete=completers.hosts, help="Run on these inventory hosts instead of the SOP's targets.")

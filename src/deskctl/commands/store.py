@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from deskctl import output
-from deskctl.commands._common import json_option, pass_app
+from deskctl.commands._common import examples, json_option, pass_app
 
 
 @click.group()
@@ -21,7 +21,11 @@ def _backend(app):
     return open_backend(app.desk, app.actor)
 
 
-@store.command()
+@store.command(epilog=examples(
+    'deskctl store backup  # data/backups/desk-TIME.tar.gz',
+    'deskctl store backup --out /srv/backups/desk.tar.gz',
+    'deskctl --desk /tmp/new store restore /srv/backups/desk.tar.gz  # into an empty desk',
+))
 @click.option("--out", type=click.Path(dir_okay=False), help="Archive file (default: data/backups/desk-TIME.tar.gz).")
 @json_option
 @pass_app
@@ -146,7 +150,10 @@ def migrate(app, dry_run, as_json) -> None:
         output.info(f"schema is up to date (version {report['to']})")
 
 
-@store.command()
+@store.command(epilog=examples(
+    'deskctl store copy --to postgresql://desk@db1:5432/desk  # files -> PostgreSQL',
+    'deskctl store copy --to /srv/desk-files  # -> a file desk (made if missing)',
+))
 @click.option("--to", "target", required=True, metavar="DSN|DIR",
               help="A PostgreSQL DSN (postgresql://USER@HOST:PORT/DB) or a file desk folder (made if missing).")
 @click.option("--force", is_flag=True, help="Copy into a target that already holds data (records merge by id).")

@@ -6,7 +6,7 @@ import click
 
 from deskctl import output
 from deskctl.commands import _completers as completers
-from deskctl.commands._common import csv_list, json_option, parse_assignments, pass_app
+from deskctl.commands._common import csv_list, examples, json_option, parse_assignments, pass_app
 
 multi = {"multiple": True}
 
@@ -58,7 +58,12 @@ def ticket() -> None:
     """Register, route, work and close tickets (the service-desk lifecycle)."""
 
 
-@ticket.command()
+@ticket.command(epilog=examples(
+    'deskctl ticket create --title "VPN drops" --channel phone --requester-email ana@example.com',
+    'deskctl ticket create --title "Printer jammed" --field location="Room 3.12" --priority low',
+    'deskctl ticket create --title "Disk full on fs1" --dedup-key fs1-disk  # cron: one ticket, not many',
+    'deskctl ticket create --title "Forgot PIN" --resolved "Reset it" --category user-support',
+))
 @click.option("--title", required=True, help="Short summary of the problem or request.")
 @click.option("--description", default="", help="Details: what happened, error messages, what was tried.")
 @click.option("--type", "type_", help="incident, service-request, info-request, doc-request, change.")
@@ -152,7 +157,13 @@ def _add_sla(desk, rows: list[dict], detail: bool) -> None:
 
 
 
-@ticket.command("list")
+@ticket.command("list", epilog=examples(
+    'deskctl ticket list  # the open queue, oldest first',
+    'deskctl ticket list --priority high --group L1 --sort priority',
+    'deskctl ticket list --older-than 2d --assignee ivan',
+    'deskctl ticket list --status all --search vpn --format csv > vpn.csv',
+    "deskctl ticket list --json | jq -r '.[].id'",
+))
 @click.option("--status", default="open", show_default=True, help="open, all, or status names (comma-separated).")
 @click.option("--all", "all_", is_flag=True, help="Every ticket, archived ones included (= --status all).")
 @click.option("--type", "types", **multi, help="Filter by type; repeatable.")
@@ -218,7 +229,10 @@ def fields(app, as_json) -> None:
         output.info("this desk's form has no fields (tickets.fields in config/deskctl.yaml)")
 
 
-@ticket.command()
+@ticket.command(epilog=examples(
+    'deskctl ticket show INC-7  # details, SLA clocks and history',
+    'deskctl ticket show inc-7 --json  # ids: any case',
+))
 @click.argument("ticket_id", shell_complete=completers.ticket_id)
 @json_option
 @pass_app
@@ -246,7 +260,11 @@ def show(app, ticket_id, as_json) -> None:
             output.echo(line)
 
 
-@ticket.command()
+@ticket.command(epilog=examples(
+    'deskctl ticket update INC-7 --priority critical --note "the CEO is affected"',
+    'deskctl ticket update INC-7 --tag vpn --untag new --field location="Room 3.12"',
+    'deskctl ticket update INC-7 --system os="Windows 11" --system hostname=pc-ana',
+))
 @click.argument("ticket_id", shell_complete=completers.ticket_id)
 @click.option("--title")
 @click.option("--description")
@@ -290,8 +308,13 @@ def update(app, ticket_id, title, description, category, priority, impact, urgen
         fields["tags"] = tags + [t for t in add_tags if t not in tags]
     if not fields:
         raise BadInput("nothing to update", "give at least one option, e.g. --priority high")
-    result = operations.update(app.desk, ticket_id, actor=app.actor, fields=fields, note=note)
-    _show_result(result, as_json, f"updated {_line(result)}")
+    from deskctl.tickets.service import update_with_bulletins
+
+    done = update_with_bulletins(app.desk, ticket_id, actor=app.actor, fields=fields, note=note)
+    for bulletin in done.get("bulletins", []):
+        output.info(f"BULLETIN {bulletin['text']}")
+    extra = {"bulletin": done["bulletins"]} if "bulletins" in done else {}
+    _show_result(done["ticket"], as_json, f"updated {_line(done['ticket'])}", **extra)
 
 
 # -- lifecycle: each step is one call of `tickets.operations`, printed as `STEP: ...` ----------
@@ -403,21 +426,42 @@ def comment(app, ticket_id, text, internal, as_json) -> None:
     _show_result(result, as_json, f"comment: {_line(result)}")
 
 
-@ticket.command()
+@ticket.command(epilog=examples(
+    'deskctl ticket resolve INC-7 --resolution "Restarted postfix" --category software-fault',
+    'deskctl ticket resolve INC-8 --resolution "Unlocked" --kb KB-account-locked  # has a category',
+))
 @click.argument("ticket_id", shell_complete=completers.ticket_id)
 @click.option("--resolution", required=True, help="What fixed it.")
 @click.option("--kb", help="Knowledge-base article that solved it.")
 @click.option("--category", shell_complete=completers.category, help="Set the category (the desk requires one at resolve unless configured otherwise).")
+@click.option("--resolve-linked", is_flag=True,
+              help="Also resolve the open tickets linked to it as duplicates or children (an outage's callers).")
 @field_option
 @json_option
 @pass_app
-def resolve(app, ticket_id, resolution, kb, category, form_fields, as_json) -> None:
-    """Record the solution (with a category, and the fields the desk's form requires at resolve)."""
-    from deskctl.tickets import operations
+def resolve(app, ticket_id, resolution, kb, category, resolve_linked, form_fields, as_json) -> None:
+    """Record the solution (with a category, and the fields the desk's form requires at resolve).
 
-    result = operations.resolve(app.desk, ticket_id, actor=app.actor, resolution=resolution, kb=kb,
-                                category=category, fields=parse_assignments(form_fields, "--field"),
-                                check_form=True)
+    On a terminal, resolving a master incident with open linked tickets asks whether to resolve
+    them too; --resolve-linked does it without asking (each requester is told once)."""
+    from deskctl.commands._common import interactive
+    from deskctl.tickets import operations, service
+
+    options = dict(kb=kb, category=category, fields=parse_assignments(form_fields, "--field"), check_form=True)
+    if not resolve_linked and interactive():
+        waiting = service.linked_open(app.desk, operations.get_ticket(app.desk, ticket_id))
+        if waiting:
+            resolve_linked = click.confirm(f"{len(waiting)} linked ticket(s) still open ({', '.join(waiting)}): "
+                                           "resolve them too with the same resolution?", default=False, err=True)
+    if resolve_linked:
+        done = service.resolve_with_linked(app.desk, ticket_id, actor=app.actor, resolution=resolution, **options)
+        result = done["ticket"]
+        linked = done["resolved_linked"]
+        _show_result(result, as_json, f"resolve: {_line(result)}"
+                     + (f"; also resolved {', '.join(linked)}" if linked else "; no open linked ticket"),
+                     resolved_linked=linked)
+        return
+    result = operations.resolve(app.desk, ticket_id, actor=app.actor, resolution=resolution, **options)
     _show_result(result, as_json, f"resolve: {_line(result)}")
 
 

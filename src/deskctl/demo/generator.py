@@ -223,10 +223,14 @@ def seed_desk(desk, *, tickets: int, days: float = 90, seed: int = 1, now: datet
     from deskctl.store import open_backend
     from deskctl.tickets.model import summary_row
     from deskctl.util import clock
+    from deskctl.util.progress import progress
 
     now = now or clock.now()
     gen = Generator(desk, tickets=tickets, days=days, seed=seed, now=now)
-    result = open_backend(desk, "demo").bulk_insert(gen.tickets, summary_row)
+    # the bar counts tickets as the backend takes them (files and PostgreSQL alike)
+    with progress("seeding tickets", tickets) as bar:
+        result = open_backend(desk, "demo").bulk_insert(lambda following: bar.counted(gen.tickets(following)),
+                                                        summary_row)
     from deskctl.audit import trail
 
     trail.touched("store", f"demo seed of {tickets} tickets")

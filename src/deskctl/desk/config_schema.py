@@ -674,6 +674,18 @@ SCHEMA = Fields({
                                      expects="a permission such as resolve, update:priority, run-sop:tag:network "
                                      "or read@group (a data scope: own, group, all)")),
                          expects="a mapping of role -> list of permissions"),
+    # mail with requesters (deskctl mail ingest|fetch): the desk's addresses, the subject tag, limits
+    "mail": Fields({
+        "address": Text(nonempty=True, expects="the desk's e-mail address"),
+        "addresses": MAIL_LIST,
+        "subject_tag": Text(pattern=r".*\{id\}.*", expects="a tag holding {id}, e.g. [{id}]"),
+        "loop_tag": Text(nonempty=True),
+        "max_bytes": Int(low=1024, high=1024 * 1024 * 1024),
+        "per_sender_per_hour": Int(low=1, high=100_000),
+        "notify": ListOf(Text(pattern=r"created|comment|pending|escalated|resolved|closed|survey",
+                              expects="one of created, comment, pending, escalated, resolved, closed, survey")),
+        "imap": MapOf(AnyValue(), expects="a mapping of IMAP settings (host, port, user, password_env, folder)"),
+    }),
     # reserved for features and plugins that read their own settings
     "kb": MapOf(AnyValue(), expects="a mapping of settings"),
     "secrets": MapOf(AnyValue(), expects="a mapping of settings"),

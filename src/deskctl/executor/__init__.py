@@ -40,12 +40,13 @@ class CommandResult:
         return self.rc == 0 and self.error is None
 
 
-def connect(host, *, known_hosts: list, connect_timeout: float | None = None):
-    """An open connection to `host` (an `inventory.Host`): local, or SSH with verified key."""
+def connect(host, *, known_hosts: list, connect_timeout: float | None = None, settings=None):
+    """An open connection to `host` (an `inventory.Host`): local, or SSH with verified key;
+    `settings` (`ssh_config.resolve`) add what ssh_config says (jump hosts, ...)."""
     if host.is_local:
         from deskctl.executor.local import LocalConnection
 
         return LocalConnection(host)
     from deskctl.executor.ssh import SshConnection
 
-    return SshConnection.open(host, known_hosts=known_hosts, timeout=connect_timeout or host.connect_timeout)
+    return SshConnection.open(host, known_hosts=known_hosts, timeout=connect_timeout, settings=settings)

@@ -66,7 +66,11 @@ def _mtime(path: Path) -> int | None:
 
 def record(desk, address: str, port: int, key) -> Path:
     """Append `key` for address:port to the desk's known_hosts (replacing an old line)."""
-    path = desk.path / DESK_KNOWN_HOSTS
+    return record_in(desk.path / DESK_KNOWN_HOSTS, address, port, key)
+
+
+def record_in(path: Path, address: str, port: int, key) -> Path:
+    """Append `key` for address:port to the known_hosts file `path` (replacing an old line)."""
     name = entry_name(address, port)
     line = f"{name} {key.get_name()} {key.get_base64()}\n"
     kept = []

@@ -52,6 +52,9 @@ class Host:
     description: str = ""
     ad_hoc: bool = False  # named by a `host` parameter, not listed in the inventory
     source: str = ""  # the inventory source(s) it comes from, e.g. config/inventory.yaml
+    # where each field set in inventory.yaml came from: "hosts" (the host's own entry) or
+    # "defaults"; None: all given explicitly (ssh_config then fills in nothing they set)
+    origins: dict[str, str] | None = None
 
     @property
     def is_local(self) -> bool:
@@ -161,6 +164,7 @@ def _make_host(name: str, spec: dict, defaults: dict, groups: dict, *, ad_hoc: b
         sudo_password_env=merged.get("sudo_password_env"),
         description=str(merged.get("description", "")),
         ad_hoc=ad_hoc,
+        origins={k: "hosts" if k in spec else "defaults" for k in merged},
     )
 
 

@@ -17,8 +17,7 @@ import threading
 import time
 from pathlib import Path
 
-from deskctl.executor import CommandResult, ConnectionFailed, HostKeyProblem
-from deskctl.executor.hostkeys import entry_name, fingerprint
+from deskctl.executor import CommandResult, ConnectionFailed
 from deskctl.executor.local import GRACE, MAX_OUTPUT, POLL
 
 _import_lock = threading.Lock()
@@ -27,7 +26,8 @@ _paramiko = None
 
 def paramiko_module():
     """paramiko, imported once. paramiko imports `invoke` (if installed) only for `Match exec`
-    in ssh_config files, which deskctl never reads: hiding it saves ~80-100 ms per run."""
+    in its own ssh_config parser, which deskctl never uses (ssh_config.py reads the files, with
+    Include and file:line sources paramiko lacks): hiding it saves ~80-100 ms per run."""
     global _paramiko
     if _paramiko is not None:
         return _paramiko
@@ -66,89 +66,50 @@ def open_socket(address: str, port: int, timeout: float) -> socket.socket:
     return sock
 
 
-def fetch_host_key(address: str, port: int, timeout: float = 10.0):
-    """The key a server presents, without authenticating (for `inventory trust`)."""
-    paramiko = paramiko_module()
-    sock = open_socket(address, port, timeout)
-    transport = paramiko.Transport(sock)
-    try:
-        transport.start_client(timeout=timeout)
-        return transport.get_remote_server_key()
-    except (paramiko.SSHException, OSError, EOFError) as exc:
-        raise ConnectionFailed(f"SSH handshake with {address}:{port} failed: {exc}") from None
-    finally:
-        transport.close()
+class _Chain:
+    """The transports of one connection, the jump hosts' first: closed last to first."""
 
+    def __init__(self, transports):
+        self.transports = transports
 
-def _client_class(paramiko):
-    class _Policy(paramiko.MissingHostKeyPolicy):
-        def missing_host_key(self, client, hostname, key):
-            raise HostKeyProblem(
-                f"host key of {hostname} is not known ({key.get_name()} {fingerprint(key)}); "
-                f"check the fingerprint and run `deskctl inventory trust HOST`",
-                key_type=key.get_name(), fingerprint=fingerprint(key),
-            )  # fmt: skip
+    def get_transport(self):
+        return self.transports[-1]
 
-    class _Client(paramiko.SSHClient):
-        def __init__(self, host_keys):
-            super().__init__()
-            self._system_host_keys = host_keys  # shared, parsed once for all hosts
-            self.set_missing_host_key_policy(_Policy())
-
-    return _Client
+    def close(self) -> None:
+        for transport in reversed(self.transports):
+            with contextlib.suppress(Exception):
+                transport.close()
 
 
 class SshConnection:
-    """One authenticated SSH connection; `run()` opens a channel per command."""
+    """One authenticated SSH connection (through its jump hosts); `run()` opens a channel
+    per command."""
 
-    def __init__(self, host, client):
+    def __init__(self, host, client, user: str | None = None):
         self.host = host
         self.client = client
-        self.is_root = host.user == "root"
+        self.is_root = (user or host.user) == "root"
 
     @classmethod
-    def open(cls, host, *, known_hosts: list[Path], timeout: float = 10.0) -> SshConnection:
-        paramiko = paramiko_module()
-        from deskctl.executor import hostkeys
+    def open(cls, host, *, known_hosts: list[Path], timeout: float | None = None, settings=None) -> SshConnection:
+        """Connect to `host` with its effective `settings` (ssh_config.resolve); without
+        them, with the inventory's fields alone."""
+        from deskctl.executor import ssh_config
+        from deskctl.executor.sshhops import open_hop
 
-        keys = hostkeys.load(known_hosts)
-        client = _client_class(paramiko)(keys)
-        where = f"{host.user}@{host.address}:{host.port}"
-        key_file = os.path.expanduser(host.key) if host.key else None
-        agent = bool(os.environ.get("SSH_AUTH_SOCK"))
-        if key_file and not os.path.isfile(key_file) and not agent:
-            raise ConnectionFailed(
-                f"key file {host.key} not found and no ssh-agent is running "
-                f"(set `key:` for {host.name} in config/inventory.yaml, or start ssh-agent)"
-            )
-        sock = open_socket(host.address, host.port, timeout)
+        if settings is None:
+            settings = ssh_config.from_host(host, known_hosts, timeout or host.connect_timeout)
+        elif timeout:
+            settings.connect_timeout = timeout
+        transports = []
         try:
-            client.connect(
-                host.address, port=host.port, username=host.user, sock=sock,
-                key_filename=key_file if key_file and os.path.isfile(key_file) else None,
-                allow_agent=agent, look_for_keys=not key_file and not agent,
-                timeout=timeout, banner_timeout=timeout, auth_timeout=timeout,
-            )  # fmt: skip
-        except HostKeyProblem:
-            sock.close()
+            for hop in [*settings.jumps, settings]:
+                via = transports[-1] if transports else None
+                transports.append(open_hop(hop, via, name=host.name))
+        except BaseException:
+            _Chain(transports).close()
             raise
-        except paramiko.BadHostKeyException as exc:
-            sock.close()
-            name = entry_name(host.address, host.port)
-            raise HostKeyProblem(
-                f"host key of {name} has CHANGED: it presents {exc.key.get_name()} "
-                f"{fingerprint(exc.key)}, known_hosts has {fingerprint(exc.expected_key)}; "
-                f"this may be an attack; if the host was reinstalled, verify and run "
-                f"`deskctl inventory trust {host.name}`",
-                key_type=exc.key.get_name(), fingerprint=fingerprint(exc.key), changed=True,
-            ) from None
-        except paramiko.AuthenticationException as exc:
-            sock.close()
-            raise ConnectionFailed(f"authentication failed for {where}: {exc}") from None
-        except (paramiko.SSHException, OSError, EOFError) as exc:
-            sock.close()
-            raise ConnectionFailed(f"SSH connection to {where} failed: {exc or type(exc).__name__}") from None
-        return cls(host, client)
+        return cls(host, _Chain(transports), settings.user)
 
     def run(self, command: str, *, stdin: bytes = b"", timeout: float | None = None, cancel=None) -> CommandResult:
         """Run `command` on the host. On timeout, or when `cancel` (a threading.Event) is
@@ -202,8 +163,8 @@ class SshConnection:
                     del err[:-MAX_OUTPUT]
                 if chan.eof_received and not chan.recv_ready() and not chan.recv_stderr_ready():
                     break
-                if chan.closed:
-                    break
+                if chan.closed and not chan.recv_ready() and not chan.recv_stderr_ready():
+                    break  # (data, EOF and close can all arrive after the drain above: read it first)
             # output closed: the exit status follows, unless the command closed its output
             # and goes on running (then a stop or the timeout must still reach it)
             while not why and not chan.status_event.wait(POLL):

@@ -23,6 +23,7 @@ from typing import Any
 from deskctl.errors import BadInput
 from deskctl.kb import text
 from deskctl.kb.articles import LINK_RE, articles_dir, default_language, read_article, scan_files
+from deskctl.util.progress import progress
 
 INDEX_VERSION = 7
 SHARDS = 128
@@ -177,19 +178,23 @@ def build(desk, previous: dict[str, Any] | None = None) -> tuple[dict[str, Any],
     old_files: dict[str, Any] = previous.get("files", {}) if previous else {}
     files: dict[str, Any] = {}
     skipped: list[str] = []
-    for rel, mtime, size in scan_files(desk):
-        old = old_files.get(rel)
-        if old is not None and old["stat"] == [mtime, size]:
-            files[rel] = old
-            continue
-        path = root / rel
-        try:
-            article = read_article(path, desk.rel(path), language)
-        except BadInput as exc:
-            files[rel] = {"stat": [mtime, size], "error": str(exc)}
-            continue
-        analysis = analyze(article)
-        files[rel] = {"stat": [mtime, size], "doc": _doc_entry(article, rel, analysis.pop("len")), "terms": analysis}
+    scanned = scan_files(desk)
+    with progress("indexing the knowledge base", len(scanned)) as bar:
+        for rel, mtime, size in scanned:
+            bar.advance()
+            old = old_files.get(rel)
+            if old is not None and old["stat"] == [mtime, size]:
+                files[rel] = old
+                continue
+            path = root / rel
+            try:
+                article = read_article(path, desk.rel(path), language)
+            except BadInput as exc:
+                files[rel] = {"stat": [mtime, size], "error": str(exc)}
+                continue
+            analysis = analyze(article)
+            files[rel] = {"stat": [mtime, size], "doc": _doc_entry(article, rel, analysis.pop("len")),
+                          "terms": analysis}
 
     docs: list[dict[str, Any]] = []
     analyses: list[dict[str, Any]] = []

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from deskctl.errors import BadInput
 from deskctl.reports.kpi import Period
 from deskctl.util import clock
+from deskctl.util.progress import progress
 
 
 def load_rows(desk) -> list[dict]:
@@ -53,11 +54,7 @@ def kpi_report(desk, *, since: str | None = None, until: str | None = None, grou
     """The KPI report; `group`: over the tickets that group handled (held at some time), with
     what it did in the period (`group_work`); `by`: the breakdown document instead (one row per
     group, person, channel, category or type)."""
-    from deskctl.reports import handled, satisfaction
-    from deskctl.reports.fcr import load_rules
-    from deskctl.reports.kpi import compute
-    from deskctl.reports.surveys import load_settings
-    from deskctl.sla.policy import load_policy
+    from deskctl.reports import handled
     from deskctl.tickets.model import check_choice
 
     if group:
@@ -71,38 +68,50 @@ def kpi_report(desk, *, since: str | None = None, until: str | None = None, grou
     gc_was_on = gc.isenabled()
     gc.disable()
     try:
-        rows = load_rows(desk)
-        policy, surveys = load_policy(desk), load_settings(desk)
-        fcr_rules = load_rules(desk, policy)
-        surveys.prepare(rows)
-        if group or by in ("group", "assignee"):
-            from deskctl.store import open_store
-
-            rows = handled.with_handling(rows, open_store(desk).load)
-        if group:
-            rows = handled.rows_handled_by_group(rows, group)
-        if by:
-            result = handled.breakdown(rows, by, policy=policy, surveys=surveys, timezone=timezone, period=period,
-                                       fcr_rules=fcr_rules)
-            result["group"] = group
-            return result
-        # the group filter is applied above (every group that held a ticket), not by compute's
-        # own current-group filter
-        result = compute(rows, policy=policy, surveys=surveys, timezone=timezone, period=period,
-                         fcr_rules=fcr_rules)
-        result["group"] = group
-        if group:
-            result["group_work"] = handled.group_work(rows, group, period)
-        # rows from before `handling` existed are left out here (completing them means reading
-        # every ticket on each report): `store check --repair` brings them in
-        result["work_by_group"] = handled.work_by_group(rows, period)
-        result["handling_missing"] = sum(1 for r in rows if "handling" not in r)
-        result["time_per_type"] = handled.time_per_type(rows, policy=policy, period=period)
-        result["satisfaction"] = satisfaction.compute(rows, surveys, period, language=_language(desk))
-        return result
+        with progress("reading tickets") as bar:  # a spinner: a large store takes seconds
+            return _kpi_report(desk, bar, period=period, timezone=timezone, group=group, by=by)
     finally:
         if gc_was_on:
             gc.enable()
+
+
+def _kpi_report(desk, bar, *, period: Period, timezone: str, group: str | None, by: str | None) -> dict:
+    from deskctl.reports import handled, satisfaction
+    from deskctl.reports.fcr import load_rules
+    from deskctl.reports.kpi import compute
+    from deskctl.reports.surveys import load_settings
+    from deskctl.sla.policy import load_policy
+
+    rows = load_rows(desk)
+    bar.update(label=f"computing KPIs over {len(rows)} tickets")
+    policy, surveys = load_policy(desk), load_settings(desk)
+    fcr_rules = load_rules(desk, policy)
+    surveys.prepare(rows)
+    if group or by in ("group", "assignee"):
+        from deskctl.store import open_store
+
+        rows = handled.with_handling(rows, open_store(desk).load)
+    if group:
+        rows = handled.rows_handled_by_group(rows, group)
+    if by:
+        result = handled.breakdown(rows, by, policy=policy, surveys=surveys, timezone=timezone, period=period,
+                                   fcr_rules=fcr_rules)
+        result["group"] = group
+        return result
+    # the group filter is applied above (every group that held a ticket), not by compute's
+    # own current-group filter
+    result = compute(rows, policy=policy, surveys=surveys, timezone=timezone, period=period,
+                     fcr_rules=fcr_rules)
+    result["group"] = group
+    if group:
+        result["group_work"] = handled.group_work(rows, group, period)
+    # rows from before `handling` existed are left out here (completing them means reading
+    # every ticket on each report): `store check --repair` brings them in
+    result["work_by_group"] = handled.work_by_group(rows, period)
+    result["handling_missing"] = sum(1 for r in rows if "handling" not in r)
+    result["time_per_type"] = handled.time_per_type(rows, policy=policy, period=period)
+    result["satisfaction"] = satisfaction.compute(rows, surveys, period, language=_language(desk))
+    return result
 
 
 def _language(desk) -> str:

@@ -40,6 +40,7 @@ class RunContext:
     stop: Stop = field(default_factory=Stop)
     generated: list[str] = field(default_factory=list)
     prompt_lock: threading.Lock = field(default_factory=threading.Lock)
+    ssh_settings: dict[str, Any] = field(default_factory=dict)  # host name -> ssh_config.SshSettings
 
     @property
     def artifacts_dir(self) -> Path:
@@ -140,7 +141,8 @@ class HostContext:
             if self.connect_error:
                 raise ConnectionFailed(self.connect_error)
             try:
-                self.connection = connect(self.host, known_hosts=self.run.known_hosts)
+                self.connection = connect(self.host, known_hosts=self.run.known_hosts,
+                                          settings=self.run.ssh_settings.get(self.host.name))
             except ConnectionFailed as exc:
                 self.connect_error = redact.redact(str(exc))
                 raise

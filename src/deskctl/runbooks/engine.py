@@ -20,6 +20,7 @@ from deskctl.runbooks.context import HostContext, RunContext, templating_choice
 from deskctl.runbooks.model import SECTIONS
 from deskctl.util import clock, redact
 from deskctl.util.fileio import DiskError
+from deskctl.util.progress import progress
 
 
 @dataclass
@@ -89,11 +90,29 @@ def prepare(desk, plugins, name: str, *, raw_params: dict[str, str], actor: str,
     run.answers = _answers(runbook, answers or {}, interactive or dry_run)
     targets = _targets(runbook, inventory, run, hosts, limit)
     _check_host_variables(runbook, targets, library.step_types)
+    run.ssh_settings = _ssh_settings(desk, targets, unlock=not dry_run, interactive=interactive)
     if ticket_id:
         from deskctl.runbooks import ticketing
 
         run.ticket = ticketing.fetch(desk, ticket_id)
     return Plan(run=run, hosts=targets, forks=forks, serial=serial, ticket_id=ticket_id, given_params=raw_params)
+
+
+def _ssh_settings(desk, targets, *, unlock: bool, interactive: bool) -> dict:
+    """Each SSH target's settings with ssh_config applied (a bad ssh_config line is bad
+    input before anything runs); encrypted key files are unlocked now, not mid-run."""
+    from deskctl.executor import ssh_config, sshkeys
+
+    settings = {h.name: ssh_config.resolve(desk, h) for h in targets if not h.is_local}
+    if unlock and settings:
+        sshkeys.unlock(settings.values(), ask=_ask_secret if interactive else None)
+    return settings
+
+
+def _ask_secret(prompt: str) -> str:
+    import getpass
+
+    return getpass.getpass(prompt)
 
 
 def _answers(runbook, given: dict[str, str], interactive: bool) -> dict[str, str]:
@@ -298,16 +317,17 @@ def execute(plan: Plan, *, locks: list | None = None) -> dict[str, Any]:
     batches = [plan.hosts] if not plan.serial else [plan.hosts[i:i + plan.serial] for i in range(0, len(plan.hosts), plan.serial)]
     stopped = False
     try:
-        for batch in batches:
-            stop.sync(run.notify)
-            if stopped or stop.requested:
-                why = f"not started: {stop.name}" if stop.requested else "an earlier batch failed (--serial)"
-                for host in batch:
-                    results[host.name] = _not_run(host, why)
-                continue
-            results.update(_parallel(run, batch, plan.forks))
-            if plan.serial and any(r["status"] != "ok" for r in (results[h.name] for h in batch)):
-                stopped = True
+        with progress(f"{run.runbook.name}: hosts", len(plan.hosts), enabled=_fan_out_bar(plan)) as bar:
+            for batch in batches:
+                stop.sync(run.notify)
+                if stopped or stop.requested:
+                    why = f"not started: {stop.name}" if stop.requested else "an earlier batch failed (--serial)"
+                    for host in batch:
+                        results[host.name] = _not_run(host, why)
+                    continue
+                results.update(_parallel(run, batch, plan.forks, _Tally(bar, results)))
+                if plan.serial and any(r["status"] != "ok" for r in (results[h.name] for h in batch)):
+                    stopped = True
     except KeyboardInterrupt:  # no signal handler (a library caller): still a true record
         record["status"] = "interrupted"
         record["exit_code"] = 130
@@ -335,10 +355,33 @@ def execute(plan: Plan, *, locks: list | None = None) -> dict[str, Any]:
     return redact.redact_data(record)
 
 
-def _parallel(run: RunContext, hosts: list, forks: int) -> dict[str, dict]:
+def _fan_out_bar(plan: Plan) -> bool:
+    """A progress bar for a run on several hosts, unless a step may ask the operator a
+    question on the terminal (its prompt would be drawn over)."""
+    asks = plan.run.ask is not None and any(s.type == "prompt" for s in plan.runbook.all_steps())
+    return len(plan.hosts) > 1 and not asks
+
+
+class _Tally:
+    """Hosts done (ok), failed and running, for the progress bar: read by the main thread
+    while it waits for the hosts' threads."""
+
+    def __init__(self, bar, earlier: dict[str, dict]):
+        self.bar, self.earlier = bar, earlier
+
+    def __call__(self, done: dict[str, dict], live: dict[str, tuple]) -> None:
+        done = done.copy()  # one step under the GIL: the hosts' threads add to it
+        finished = [*self.earlier.values(), *done.values()]
+        ok = sum(1 for r in finished if r["status"] == "ok")
+        running = max(0, len(live) - len(done))
+        self.bar.update(done=len(finished), note=f"{ok} ok, {len(finished) - ok} failed, {running} running")
+
+
+def _parallel(run: RunContext, hosts: list, forks: int, tally=None) -> dict[str, dict]:
     """Run hosts on up to `forks` threads (plain threads: concurrent.futures costs start-up).
     The main thread waits in short slices so that it notices signals (`stop.sync`); a host
-    not started when the run is told to stop is not started at all."""
+    not started when the run is told to stop is not started at all. `tally(done, live)` is
+    told how far they got, after each slice."""
     todo: queue.SimpleQueue = queue.SimpleQueue()
     for host in hosts:
         todo.put(host)
@@ -364,6 +407,8 @@ def _parallel(run: RunContext, hosts: list, forks: int) -> dict[str, dict]:
         if not alive:
             break
         alive[0].join(0.1)
+        if tally is not None:
+            tally(done, live)
         stop.sync(run.notify)
         if stop.cleanup.is_set():
             hard_since = hard_since or time.monotonic()
@@ -376,6 +421,8 @@ def _parallel(run: RunContext, hosts: list, forks: int) -> dict[str, dict]:
             done[host.name] = _outcome(hc, None, list(hc.sink), began)
         elif host.name not in done:
             done[host.name] = _not_run(host, f"not started: {stop.name}")
+    if tally is not None:
+        tally(done, {})
     return done
 
 

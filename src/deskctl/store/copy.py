@@ -144,6 +144,7 @@ def copy_store(source, target, *, state_key: str, force: bool, summarise: Callab
                progress: Callable[[str, int], None] | None = None) -> dict[str, Any]:
     """Copy everything `source` holds into `target`; see the module docstring."""
     from deskctl.store.portable import require_store_permission
+    from deskctl.util.progress import progress as progress_bar
 
     require_store_permission(source, "store:copy")
     state = _State(source.desk, state_key)
@@ -163,8 +164,10 @@ def copy_store(source, target, *, state_key: str, force: bool, summarise: Callab
                     progress(kind, copied)
                 done.append(kind)
                 state.save(state_key, done)
-        target.check(summarise, repair=True)  # indexes and counters of tickets put one by one
-        before, after = summary(source), summary(target)
+        with progress_bar("checking the copy") as bar:
+            target.check(summarise, repair=True)  # indexes and counters of tickets put one by one
+            bar.update(label="verifying counts and checksums")
+            before, after = summary(source), summary(target)
     mismatched = [kind for kind in KINDS if before[kind] != after[kind]]
     report = {"from": describe(source), "to": describe(target), "resumed": resuming,
               "kinds": {kind: {"source": before[kind], "target": after[kind]} for kind in KINDS},
@@ -221,11 +224,19 @@ def _copy_kind(source, target, kind: str, summarise) -> int:
 
 def _copy_tickets(source, target, summarise) -> int:
     have = {r["id"] for r in target.tickets.rows(active=True, closed=True, archived=True)}
+    from deskctl.util.progress import progress
+
     if not have:  # the first run: one bulk load
-        result = target.bulk_insert(lambda _next: _tickets(source), summarise)
+        with progress("copying tickets") as bar:
+            result = target.bulk_insert(lambda _next: _tickets(source, bar), summarise)
         return int(result["tickets"])
     # a resumed (or forced) copy: the missing ones, and the changed ones, one transaction per chunk
     ids = sorted({r["id"] for r in source.tickets.rows(active=True, closed=True, archived=True)}, key=_id_order)
+    with progress("copying tickets", len(ids)) as bar:
+        return _copy_changed(source, target, ids, have, summarise, bar)
+
+
+def _copy_changed(source, target, ids: list[str], have: set[str], summarise, bar) -> int:
     count = 0
     for start in range(0, len(ids), CHUNK):
         tickets = source.tickets.load(ids[start:start + CHUNK])
@@ -236,4 +247,5 @@ def _copy_tickets(source, target, summarise) -> int:
                 for ticket in changed:
                     tx.put(ticket, summarise(ticket))
             count += len(changed)
+        bar.advance(len(tickets))
     return count

@@ -69,17 +69,20 @@ class FilesBackend:
         """The ticket store's check (and repair), then every other record: announcements and
         run records parse, every attachment a ticket names is there with its size."""
         from deskctl.store.maintenance import check
+        from deskctl.util.progress import progress
 
         report = check(self.tickets, summarise, repair=repair)
         problems = self.announcements.problems() + self.runs.problems()
         ids = [row["id"] for row in self.tickets.rows(active=True, closed=True, archived=True)]
-        for start in range(0, len(ids), 500):
-            for ticket in self.tickets.load(ids[start:start + 500]):
-                for info in ticket.get("attachments") or []:
-                    path = self.desk.data_dir / str(info.get("path", ""))
-                    if not path.is_file() or path.stat().st_size != info.get("size"):
-                        problems.append(f"{path}: attachment {info.get('name')!r} of {ticket['id']} is missing "
-                                        "or has another size; restore it from a backup")
+        with progress("checking attachments", len(ids)) as bar:
+            for start in range(0, len(ids), 500):
+                for ticket in self.tickets.load(ids[start:start + 500]):
+                    bar.advance()
+                    for info in ticket.get("attachments") or []:
+                        path = self.desk.data_dir / str(info.get("path", ""))
+                        if not path.is_file() or path.stat().st_size != info.get("size"):
+                            problems.append(f"{path}: attachment {info.get('name')!r} of {ticket['id']} is "
+                                            "missing or has another size; restore it from a backup")
         report["problems"] = report["problems"] + problems
         return report
 

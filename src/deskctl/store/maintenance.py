@@ -19,6 +19,7 @@ from deskctl.store.tinydb_store import (
 )
 from deskctl.util import clock, jsoncodec
 from deskctl.util.durations import parse_duration
+from deskctl.util.progress import progress
 
 ARCHIVE_CHUNK = 256  # tickets archived per transaction
 
@@ -36,8 +37,9 @@ def check(store: TinyTicketStore, summarise, repair: bool = False) -> dict:
     problems: list[str] = []
     tickets: dict[str, dict] = {}
     damaged: list[str] = []
-    for archived in (False, True):
-        for path in _bucket_files(store, archived):
+    buckets = _bucket_files(store, False) + _bucket_files(store, True)
+    with progress("checking ticket files", len(buckets)) as bar:
+        for path in bar.counted(buckets):
             try:
                 data = _read_json(path, store.root) or {}
             except StoreCorrupted as exc:
@@ -51,24 +53,25 @@ def check(store: TinyTicketStore, summarise, repair: bool = False) -> dict:
     for t in tickets.values():
         expected[index_name(t)][t["id"]] = summarise(t)
     indexes_ok = True
-    for name in INDEXES:
-        found: dict[str, dict] = {}
-        for shard in view.index_shards(name):
-            try:
-                data = _read_json(shard, store.root) or {}
-            except StoreCorrupted as exc:
-                problems.append(exc.message)
+    with progress("checking indexes", len(INDEXES)) as bar:
+        for name in bar.counted(INDEXES):
+            found: dict[str, dict] = {}
+            for shard in view.index_shards(name):
+                try:
+                    data = _read_json(shard, store.root) or {}
+                except StoreCorrupted as exc:
+                    problems.append(exc.message)
+                    indexes_ok = False
+                    continue
+                found.update({row["id"]: row for table in data.values() for row in table.values()})
+            missing, extra = set(expected[name]) - set(found), set(found) - set(expected[name])
+            # rows written by an older deskctl lack fields added since (reports need them)
+            stale = [tid for tid in set(found) & set(expected[name])
+                     if orjson.loads(orjson.dumps(expected[name][tid])) != found[tid]]
+            if missing or extra or stale:
                 indexes_ok = False
-                continue
-            found.update({row["id"]: row for table in data.values() for row in table.values()})
-        missing, extra = set(expected[name]) - set(found), set(found) - set(expected[name])
-        # rows written by an older deskctl lack fields added since (reports need them)
-        stale = [tid for tid in set(found) & set(expected[name])
-                 if orjson.loads(orjson.dumps(expected[name][tid])) != found[tid]]
-        if missing or extra or stale:
-            indexes_ok = False
-            problems.append(f"{store.root / 'index' / name}: index out of date ({len(missing)} missing, "
-                            f"{len(extra)} extra, {len(stale)} stale)")
+                problems.append(f"{store.root / 'index' / name}: index out of date ({len(missing)} missing, "
+                                f"{len(extra)} extra, {len(stale)} stale)")
     meta_ok = True
     try:
         meta = _read_json(store.root / "meta.json", store.root) or {"next": {}}
@@ -126,10 +129,13 @@ def archive(store: TinyTicketStore, older_than: str, dry_run: bool = False) -> l
     if dry_run or not due:
         return due
     # one transaction per chunk keeps each journal small and the lock short for other writers
-    for start in range(0, len(due), ARCHIVE_CHUNK):
-        with store.transaction() as tx:
-            for tid in due[start:start + ARCHIVE_CHUNK]:
-                ticket = tx.get(tid)
-                if ticket and ticket["status"] == "closed" and not ticket.get("archived"):
-                    tx.archive(ticket, due_rows[tid])  # its row moves as it is
+    with progress("archiving tickets", len(due)) as bar:
+        for start in range(0, len(due), ARCHIVE_CHUNK):
+            chunk = due[start:start + ARCHIVE_CHUNK]
+            with store.transaction() as tx:
+                for tid in chunk:
+                    ticket = tx.get(tid)
+                    if ticket and ticket["status"] == "closed" and not ticket.get("archived"):
+                        tx.archive(ticket, due_rows[tid])  # its row moves as it is
+            bar.advance(len(chunk))
     return due

@@ -56,11 +56,18 @@ def _id_order(ticket_id: str) -> tuple[str, int]:
     return prefix, int(number) if number.isdigit() else 0
 
 
-def _tickets(backend) -> Iterator[dict]:
+def _tickets(backend, bar=None) -> Iterator[dict]:
+    """Every ticket in id order; `bar` (a `util.progress` report) is told how many there
+    are and counts them as they are read."""
     store = backend.tickets
     ids = sorted({r["id"] for r in store.rows(active=True, closed=True, archived=True)}, key=_id_order)
+    if bar is not None:
+        bar.update(total=len(ids))
     for start in range(0, len(ids), CHUNK):
-        yield from store.load(ids[start:start + CHUNK])
+        chunk = store.load(ids[start:start + CHUNK])
+        yield from chunk
+        if bar is not None:
+            bar.advance(len(chunk))
 
 
 def _add(tar: tarfile.TarFile, name: str, chunks) -> int:
@@ -81,6 +88,8 @@ def _add(tar: tarfile.TarFile, name: str, chunks) -> int:
 
 def backup(backend, out: Path, version: str) -> dict[str, Any]:
     """Write the backup to `out` (through a temporary file: no half backup is ever left)."""
+    from deskctl.util.progress import progress
+
     require_store_permission(backend, "store:backup")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
@@ -89,7 +98,8 @@ def backup(backend, out: Path, version: str) -> dict[str, Any]:
         # the store-wide lock, and the ticket store's own: no change lands while it is read
         with backend.locks.store("backing up the desk"), backend.tickets.transaction(), \
                 open(create_new(tmp, 0o600), "wb") as fh, tarfile.open(fileobj=fh, mode="w:gz") as tar:
-            counts["tickets"] = _add(tar, "tickets.jsonl", _jsonl(_tickets(backend)))
+            with progress("backing up tickets") as bar:
+                counts["tickets"] = _add(tar, "tickets.jsonl", _jsonl(_tickets(backend, bar)))
             counts["announcements"] = _add(tar, "announcements.jsonl", _jsonl(backend.announcements.all()))
             counts["runs"] = _add(tar, "runs.jsonl", _jsonl(backend.runs.recent()))
             counts["notifications"] = _add(tar, "notifications.jsonl", _jsonl(backend.notifications.entries()))
@@ -188,6 +198,8 @@ class Archive:
 def restore(backend, path: Path, summarise) -> dict[str, Any]:
     """Restore the backup at `path` into `backend`, which must hold no data yet; `summarise`
     makes each ticket's summary row (`tickets.model.summary_row`)."""
+    from deskctl.util.progress import progress
+
     require_store_permission(backend, "store:restore")
     archive = Archive(path)  # read and verified before anything is written
     with backend.locks.store("restoring the desk"):
@@ -196,7 +208,9 @@ def restore(backend, path: Path, summarise) -> dict[str, Any]:
                            "make one with `deskctl init DIR` and restore there (`--desk DIR`)")
         try:
             tickets = archive.lists["tickets"]
-            backend.bulk_insert(lambda _next: iter(sorted(tickets, key=lambda t: _id_order(t["id"]))), summarise)
+            ordered = sorted(tickets, key=lambda t: _id_order(t["id"]))
+            with progress("restoring tickets", len(ordered)) as bar:
+                backend.bulk_insert(lambda _next: bar.counted(ordered), summarise)
             for record in archive.lists["announcements"]:
                 backend.announcements.put(record)
             for record in archive.lists["runs"]:

@@ -38,6 +38,8 @@ def summary_row(ticket: dict) -> dict:
     row["requester_name"] = requester.get("name") or ""
     if ticket.get("fields"):  # the form's facts, for `ticket list --field` (rows without stay as they were)
         row["fields"] = dict(ticket["fields"])
+    if any(e.get("status") == "pending" for e in ticket.get("outbox") or []):
+        row["outbox"] = "pending"  # `mail flush` finds what still waits to be sent
     # pending periods and handling time, derived from the history for SLA clocks and KPIs
     # (imported here: the queue reads rows and never makes one)
     from deskctl.sla.periods import timeline_summary

@@ -65,9 +65,19 @@ def change_ticket(desk, ticket_id: str, actor: str, action: str, change, *, perm
         now = clock.now_iso()
         lifecycle.check_now(ticket, now)
         event = change(ticket, now)
+        _notify_requester(desk, ticket, event)
         tx.put(ticket, model.summary_row(ticket))
     events.emit("ticket_updated", ticket=ticket, changes=event["changes"], event=event, desk=desk)
     return ticket
+
+
+def _notify_requester(desk, ticket: dict, event: dict | None) -> None:
+    """Queue the mail telling the requester about `event`, in the same transaction (only a
+    desk with `mail.address` does: the import is not paid otherwise)."""
+    if event is not None and desk.setting("mail", "address"):
+        from deskctl.mail import notices
+
+        notices.queue(desk, ticket, event)
 
 
 # -- creation ---------------------------------------------------------------------------------
@@ -199,6 +209,7 @@ def create_or_touch(desk, *, actor: str, title: str, type: str | None = None, de
                                  note=f"rules fired: {', '.join(fired)}", data={"rules": fired})
             if run is not None:
                 lifecycle.record(ticket, at=now, actor=actor, action="sop.run", note=run["note"], data=run["data"])
+            _notify_requester(desk, ticket, event)
             if resolved:
                 updates: dict[str, Any] = {"status": "resolved", "resolution": resolved, "resolved_at": now,
                                            "first_response_at": now, "first_contact": True}
@@ -452,7 +463,8 @@ def comment(desk, ticket_id: str, *, actor: str, text: str, internal: bool = Fal
 
 
 def resolve(desk, ticket_id: str, *, actor: str, resolution: str, kb: str | None = None,
-            category: str | None = None, fields: dict | None = None, check_form: bool = False) -> dict:
+            category: str | None = None, fields: dict | None = None, check_form: bool = False,
+            note: str | None = None, notify: bool = True) -> dict:
     """Record the solution; `category` and `fields` (form values) are set with it.
 
     With `check_form` (a person resolving by hand: `ticket resolve`) the ticket must then have a
@@ -491,8 +503,11 @@ def resolve(desk, ticket_id: str, *, actor: str, resolution: str, kb: str | None
             updates["kb_articles"] = list(dict.fromkeys([*(ticket.get("kb_articles") or []), kb]))
         changes = lifecycle.apply_changes(ticket, updates)
         changes.update(_set_fields(ticket, values))
-        return lifecycle.record(ticket, at=now, actor=actor, action="resolve", changes=changes, note=resolution,
-                                data={"kb": kb} if kb else None)
+        data: dict[str, Any] = {"kb": kb} if kb else {}
+        if not notify:  # the requester is told about this once, by another ticket's notice
+            data["notify"] = False
+        return lifecycle.record(ticket, at=now, actor=actor, action="resolve", changes=changes,
+                                note=f"{resolution} ({note})" if note else resolution, data=data or None)
 
     current = get_ticket(desk, ticket_id)
     if current["status"] in ("resolved", "closed") and current.get("resolution") == resolution:

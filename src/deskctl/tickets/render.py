@@ -50,7 +50,8 @@ def render_ticket(t: dict, zone: str = "UTC", form: dict | None = None) -> list[
     for e in t.get("history") or []:
         changes = ", ".join(f"{k}: {_short(v[0])} -> {_short(v[1])}" for k, v in (e.get("changes") or {}).items())
         what = " | ".join(x for x in (e.get("note"), changes) if x)
-        rows.append({"at": _when(e["at"]), "actor": e["actor"],
+        who = e["actor"] + (f" for {e['on_behalf_of']}" if e.get("on_behalf_of") else "")
+        rows.append({"at": _when(e["at"]), "actor": who,
                      "action": e["action"] + (" (internal)" if e.get("internal") else ""), "what": what})
     lines += ["  " + line for line in format_table(rows, [("at", "WHEN"), ("actor", "WHO"), ("action", "ACTION"), ("what", "WHAT")], indent=2)]
     return lines

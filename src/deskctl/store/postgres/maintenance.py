@@ -8,6 +8,7 @@ from deskctl.store.postgres.connection import query_all, query_one
 from deskctl.store.postgres.tickets import CHUNK, UPSERT, column_values, sequence_name, to_json
 from deskctl.util import clock, jsoncodec
 from deskctl.util.durations import parse_duration
+from deskctl.util.progress import progress
 
 
 def _normal(value):
@@ -22,25 +23,10 @@ def check(backend, summarise, repair: bool = False) -> dict:
     db, store = backend.db, backend.tickets
     problems: list[str] = []
     stale: list[str] = []
-    count = 0
     blobs = dict(query_all(db, "SELECT sha256, size FROM attachment_blobs"))
-    last = ""
-    while True:  # keyset pages of documents: never all of them at once
-        page = query_all(db, "SELECT id, doc::text, summary::text, status, archived FROM tickets "
-                         "WHERE id > %s ORDER BY id LIMIT %s", (last, CHUNK))
-        for tid, doc_text, summary_text, status, archived in page:
-            count += 1
-            last = tid
-            doc = jsoncodec.loads(doc_text)
-            if (_normal(summarise(doc)) != jsoncodec.loads(summary_text) or status != doc.get("status")
-                    or archived != bool(doc.get("archived"))):
-                stale.append(tid)
-            for info in doc.get("attachments") or []:
-                if blobs.get(info.get("sha256")) != info.get("size"):
-                    problems.append(f"attachment {info.get('name')!r} of {tid} is missing or has another size; "
-                                    "restore it from a backup")
-        if len(page) < CHUNK:
-            break
+    total = query_one(db, "SELECT count(*) FROM tickets")[0]
+    with progress("checking tickets", int(total)) as bar:
+        count = _check_pages(db, summarise, blobs, stale, problems, bar)
     if stale:
         problems.append(f"{len(stale)} ticket summary row(s) out of date (first: {stale[0]})")
     behind = []
@@ -63,6 +49,28 @@ def check(backend, summarise, repair: bool = False) -> dict:
         repaired = True
     return {"tickets": count, "files": len(blobs), "where": f"PostgreSQL at {db.where}",
             "problems": problems, "repaired": repaired}
+
+
+def _check_pages(db, summarise, blobs: dict, stale: list[str], problems: list[str], bar) -> int:
+    """Every document against its row and attachments, in keyset pages (never all at once)."""
+    count, last = 0, ""
+    while True:
+        page = query_all(db, "SELECT id, doc::text, summary::text, status, archived FROM tickets "
+                         "WHERE id > %s ORDER BY id LIMIT %s", (last, CHUNK))
+        for tid, doc_text, summary_text, status, archived in page:
+            count += 1
+            last = tid
+            doc = jsoncodec.loads(doc_text)
+            if (_normal(summarise(doc)) != jsoncodec.loads(summary_text) or status != doc.get("status")
+                    or archived != bool(doc.get("archived"))):
+                stale.append(tid)
+            for info in doc.get("attachments") or []:
+                if blobs.get(info.get("sha256")) != info.get("size"):
+                    problems.append(f"attachment {info.get('name')!r} of {tid} is missing or has another size; "
+                                    "restore it from a backup")
+        bar.advance(len(page))
+        if len(page) < CHUNK:
+            return count
 
 
 def _next_number(db, prefix: str) -> int:
@@ -96,7 +104,7 @@ def archive(backend, older_than: str, dry_run: bool = False) -> list[str]:
     if dry_run:
         return [r[0] for r in query_all(backend.db, f"SELECT id FROM tickets WHERE {where} ORDER BY created_at, id",
                                         (cutoff,))]
-    with backend.write_transaction("the ticket store") as cur:
+    with progress("archiving tickets"), backend.write_transaction("the ticket store") as cur:
         cur.execute(f"UPDATE tickets SET archived = true, doc = jsonb_set(doc, '{{archived}}', 'true') "
                     f"WHERE {where} RETURNING id, created_at", (cutoff,))
         return [tid for tid, _ in sorted(cur.fetchall(), key=lambda r: (r[1], r[0]))]

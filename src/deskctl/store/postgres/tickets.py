@@ -177,6 +177,15 @@ class PgTicketStore:
             return []
         return self._rows(" OR ".join(wanted))
 
+    def brief_rows(self, statuses: frozenset[str]) -> list[dict]:
+        """id, status, title and created_at of the hot tickets in `statuses` (completion)."""
+        from deskctl.store.postgres.connection import query_all
+
+        self.backend.ready()
+        found = query_all(self.db, "SELECT id, status, summary->>'title', summary->>'created_at' FROM tickets "
+                          "WHERE status = ANY(%s) AND NOT archived", (sorted(statuses),))
+        return [{"id": i, "status": s, "title": t, "created_at": c} for i, s, t, c in found]
+
     def load(self, ids: list[str]) -> list[dict]:
         from deskctl.store.postgres.connection import query_all
 
