@@ -11,6 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.dovecot import (  # noqa: F401 - a private IMAP server
+    dovecot,
+    dovecot_server,
+    dovecot_tls_server,
+)
 from tests.support.fixtures import sshd, sshd_factory  # noqa: F401 - fixtures for other modules
 from tests.support.postgres import pg_cluster  # noqa: F401 - a private PostgreSQL cluster
 from tests.support.smalldisk import small_disk  # noqa: F401 - a real small file system
