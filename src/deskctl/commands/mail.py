@@ -49,6 +49,58 @@ def ingest(app, as_json: bool) -> None:
 
 
 @mail.command()
+@click.option("--limit", type=click.IntRange(1), default=500, show_default=True, help="At most this many messages per run.")
+@json_option
+@pass_app
+def fetch(app, limit: int, as_json: bool) -> None:
+    """Import new messages from the desk's IMAP folder (config mail.imap): each is taken as
+    `mail ingest` takes one, then marked ($DeskctlImported, or moved): fetching twice imports
+    nothing twice. One fetch runs at a time. Exit 1 when a message could not be taken (it
+    stays new for the next run).
+
+    \b
+    Examples:
+      */2 * * * * deskctl --desk /srv/desk -q mail fetch
+    """
+    from deskctl.errors import BadInput, OperationFailed
+    from deskctl.mail.imap import fetch_new
+    from deskctl.mail.intake import ingest as take
+    from deskctl.mail.intake import settings
+    from deskctl.store import open_backend
+
+    desk = app.desk
+    imap = settings(desk).get("imap")
+    if not isinstance(imap, dict) or not imap:
+        raise BadInput("mail.imap is not set in config/deskctl.yaml",
+                       "add mail: {imap: {host: ..., user: ..., password_env: ...}} (docs/mail.md)")
+    actor = app.actor
+    taken: list[dict] = []
+
+    def handle(raw: bytes) -> str:
+        outcome = take(desk, raw, actor=actor)
+        taken.append(outcome.to_dict())
+        return outcome.outcome
+
+    # two cron runs at once would race for the same messages: one fetch at a time
+    with open_backend(desk, actor).locks.host("mail-fetch", timeout=0.0, what="mail fetch", actor=actor,
+                                              details={"command": "mail fetch"}):
+        report = fetch_new(imap, handle, limit=limit)
+    if as_json:
+        output.print_json({**report.to_dict(), "messages": taken})
+    else:
+        for item in taken:
+            line = f"{item['ticket'] or '-'}: {item['outcome']} ({item['reason']})"
+            (output.warn if item["outcome"] == "quarantined" else output.info)(line)
+        counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts.items())) or "nothing new"
+        output.info(f"{report.server} {report.folder}: {counts}"
+                    + (f"; {report.remaining} more next time" if report.remaining else ""))
+    if report.errors:
+        first = report.errors[0]
+        raise OperationFailed(f"{len(report.errors)} message(s) not taken; first: {first.error}",
+                              "they stay new in the folder: the next fetch tries them again")
+
+
+@mail.command()
 @json_option
 @pass_app
 def flush(app, as_json: bool) -> None:
