@@ -74,8 +74,12 @@ def test_public_comments_and_the_resolution_reach_her_internal_ones_never(take, 
                              headers={"In-Reply-To": mails[2]["Message-ID"]}))
     assert confirmed["outcome"] == "confirmed"
     assert drun("ticket", "show", tid, "--json").json()["confirmed"] is True
-    closed = sent_to(sink, "ana@example.com")[3]
+    closed, survey = sent_to(sink, "ana@example.com")[3:]
     assert closed["Subject"].endswith("La sua richiesta è chiusa: Stampante non stampa")
+    assert "Com'è andata?" in survey["Subject"] and "da 1 (per niente soddisfatto) a 5" in survey.get_content()
+    rated = take(message("Re: Com'è andata?", "4, grazie", msgid="<vote@example.com>",
+                         headers={"In-Reply-To": survey["Message-ID"]}))
+    assert rated["outcome"] == "survey" and drun("ticket", "show", tid, "--json").json()["survey"]["score"] == 4
 
 
 def test_with_the_mail_server_down_the_change_succeeds_and_the_notice_waits(take, drun, sink):
