@@ -143,6 +143,15 @@ class Desk:
         return self.path / name
 
 
+def is_shared(data_dir: str) -> bool:
+    """A desk made with `init --shared`: its data folder is group-writable with the setgid bit."""
+    try:
+        mode = os.stat(data_dir).st_mode
+    except OSError:
+        return False
+    return bool(mode & 0o2000) and bool(mode & 0o020)
+
+
 def open_desk(explicit: str | None = None) -> Desk:
     """The desk to work on, or a clear error saying how to get one."""
     path = find_desk_dir(explicit)
@@ -150,8 +159,6 @@ def open_desk(explicit: str | None = None) -> Desk:
         raise BadInput("no desk found in this directory or any parent", NO_DESK_HINT)
     if not os.path.isfile(os.path.join(path, CONFIG_FILE)):
         raise BadInput(f"{path} is not a desk: {CONFIG_FILE} is missing", NO_DESK_HINT)
-    from deskctl.desk.create import is_shared
-
     # `init --shared` (its data/ folder; the config is not read yet: `config check` reads it leniently)
     if is_shared(os.path.join(path, "data")):
         os.umask(0o007)  # what this process writes stays the group's

@@ -81,12 +81,3 @@ def share_desk(directory: str | Path, group: str) -> dict:
                                "run as the desk's owner, who must be a member of the group (or as root)") from None
         changed += 1
     return {"group": group, "gid": gid, "paths": changed}
-
-
-def is_shared(data_dir: str | Path) -> bool:
-    """A shared desk's data folder is group-writable with the setgid bit."""
-    try:
-        mode = os.stat(data_dir).st_mode
-    except OSError:
-        return False
-    return bool(mode & 0o2000) and bool(mode & 0o020)
