@@ -115,3 +115,23 @@ def test_two_desks_mailing_each_other_do_not_loop(take, drun, sink, run, tmp_pat
     assert theirs.code == 0 and theirs.json()["outcome"] == "automatic", theirs
     assert run("ticket", "list", "--all", "--json", cwd=other).json() == []
     assert len(sink.messages) == 1
+
+
+
+def test_dates_are_in_the_requesters_language_and_time_zone(drun, mail_desk, sink):
+    import json
+    import os
+    import pwd
+
+    login = pwd.getpwuid(os.geteuid()).pw_name
+    config = mail_desk / "config" / "deskctl.yaml"
+    config.write_text(config.read_text() + "\naccounts: " + json.dumps({
+        "intake": {"roles": ["automation"], "login": login},
+        "ivan": {"email": "ivan@example.com", "language": "ru", "timezone": "Asia/Vladivostok"}}) + "\n")
+    made = drun("mail", "ingest", input=message("Принтер", "Не печатает.", sender="ivan@example.com",
+                                                  msgid="<iv@example.com>"), env={"DESKCTL_ACTOR": ""})
+    assert made.code == 0, made
+    [ack] = sent_to(sink, "ivan@example.com")
+    body = ack.get_body(("plain",)).get_content()
+    assert ack["Content-Language"] == "ru" and "Мы ответим до" in body
+    assert "+1000" in body and "+0100" not in body  # Vladivostok's time, not the desk's (Rome)

@@ -670,6 +670,7 @@ SCHEMA = Fields({
         "groups": NAMES, "roles": NAMES,
         "login": Text(nonempty=True, expects="the account's OS login name"),
         "db_role": Text(pattern=r"[a-z_][a-z0-9_$-]*", expects="the account's PostgreSQL login (lower case)"),
+        "timezone": TimeZone(),
     }), expects="a mapping of account name -> {name, email, language, groups, roles, login}"),
     "permissions": MapOf(ListOf(Text(pattern=r"[a-z*][a-z0-9*:._-]*(@(own|group|all))?",
                                      expects="a permission such as resolve, update:priority, run-sop:tag:network "

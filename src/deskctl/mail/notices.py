@@ -74,6 +74,17 @@ def _tag(desk, ticket_id: str) -> str:
     return str(settings(desk).get("subject_tag") or "[{id}]").replace("{id}", ticket_id)
 
 
+def _requester_zone(desk, ticket: dict) -> str:
+    """The requester's time zone: their account's `timezone`, else the desk's."""
+    from deskctl.access.permissions import accounts
+
+    email = str((ticket.get("requester") or {}).get("email") or "").lower()
+    for entry in accounts(desk).values():
+        if isinstance(entry, dict) and email and str(entry.get("email") or "").lower() == email and entry.get("timezone"):
+            return str(entry["timezone"])
+    return str(desk.setting("timezone", default="UTC"))
+
+
 def _public_view(desk, ticket: dict, event: dict, language: str) -> dict[str, Any]:
     """What a template may show: public facts only."""
     from datetime import datetime
@@ -81,7 +92,7 @@ def _public_view(desk, ticket: dict, event: dict, language: str) -> dict[str, An
 
     from babel.dates import format_datetime
 
-    zone = ZoneInfo(str(desk.setting("timezone", default="UTC")))
+    zone = ZoneInfo(_requester_zone(desk, ticket))
 
     def when(iso: str | None) -> str:  # "3 dicembre 2026, 10:00:00 CET": the zone is always named
         if not iso:
