@@ -116,6 +116,8 @@ def parse(raw: bytes) -> Incoming:
         data = part.get_payload(decode=True)
         if isinstance(data, bytes | bytearray):
             attachments.append((part.get_filename() or "attachment.bin", bytes(data)))
+    # NUL never belongs in text (and PostgreSQL's jsonb refuses it): dropped, not the mail
+    subject, text, from_name = (v.replace("\x00", "") for v in (subject, text, from_name))
     return Incoming(
         # a message without an id still gets a stable one: fetching it twice imports it once
         message_id=ids[0] if ids else f"<sha256-{hashlib.sha256(raw).hexdigest()[:32]}@deskctl.invalid>",
