@@ -62,8 +62,8 @@ class LazyGroup(click.Group):
 
 
 def _root_callback(ctx: click.Context, desk_option: str | None, actor: str | None, debug: bool, quiet: bool) -> None:
-    """deskctl: run SOP runbooks, work ticket queues, publish announcements, search the
-    knowledge base and report the desk's KPIs, from one command line."""
+    """deskctl: run SOP runbooks, work ticket queues, talk with requesters by mail, publish
+    announcements, search the knowledge base and report the desk's KPIs, from one command line."""
     app: AppContext = ctx.ensure_object(AppContext)
     app.desk_option = desk_option
     app.actor = actor
@@ -81,7 +81,7 @@ def make_cli() -> LazyGroup:
     for decorator in (
         click.option("-q", "--quiet", is_flag=True, help="Print only data and errors, no progress."),
         click.option("--debug", is_flag=True, help="Show tracebacks for errors."),
-        click.option("--actor", metavar="NAME", help="Who is acting, recorded in histories (default: $DESKCTL_ACTOR or your login name)."),
+        click.option("--actor", metavar="NAME", help="Who is acting, recorded in histories (default: $DESKCTL_ACTOR or your login name); on a desk with accounts, on whose behalf (needs act-as)."),
         click.option("--desk", "desk_option", metavar="DIR", type=click.Path(file_okay=False), help="Desk folder (default: $DESKCTL_DESK, then the nearest parent holding config/deskctl.yaml)."),
         click.version_option(__version__, "--version", prog_name="deskctl", message="%(prog)s %(version)s"),
     ):
