@@ -135,3 +135,31 @@ def test_what_deskctl_refuses_psql_as_that_login_cannot_do(team_desk, tmp_path):
     assert "permission denied" in refused(lena, "UPDATE audit_log SET record = record")
     assert "only moves to the record appended" in refused(lena, "UPDATE audit_head SET seq = 1")
     assert t["deskctl"](t["dba"], "audit", "verify").code == 0
+
+
+def test_internal_comments_are_readable_in_psql_only_within_the_read_internal_scope(team_desk):
+    t = team_desk
+    config = t["desk"] / "config" / "deskctl.yaml"
+    # every ticket visible to L1, internal comments only of its own group's
+    l1 = ["read", "read-internal@group", "comment", "create", "assign", "start", "resolve", "close"]
+    text = config.read_text()
+    config.write_text(text[:text.index("\npermissions: ")] + "\npermissions: " + json.dumps({"l1": l1}) + "\n")
+    assert t["deskctl"](t["dba"], "store", "grant").code == 0
+    ids = {}
+    for group in ("desktop", "network"):
+        ids[group] = t["deskctl"](t["alice"], "ticket", "create", "--title", f"{group} issue", "--group", group).stdout.strip()
+        assert t["deskctl"](t["alice"], "ticket", "comment", ids[group], "--internal", "--text", f"SECRET-{group}").code == 0
+    lena = t["dsn"](t["lena"])
+    assert [r[0] for r in psql_as(lena, "SELECT id FROM tickets ORDER BY id")] == sorted(ids.values())
+    docs = dict(psql_as(lena, "SELECT id, doc::text FROM tickets"))
+    assert not any("SECRET" in doc for doc in docs.values())  # the documents hold no internal text
+    readable = psql_as(lena, "SELECT ticket_id, note FROM ticket_internal ORDER BY ticket_id")
+    assert readable == [(ids["desktop"], "SECRET-desktop")]
+    # deskctl as lena: the same; as alice (a manager): everything; and lena's work goes on
+    assert "SECRET-network" not in t["deskctl"](t["lena"], "ticket", "show", ids["network"]).stdout
+    assert "SECRET-desktop" in t["deskctl"](t["lena"], "ticket", "show", ids["desktop"]).stdout
+    assert t["deskctl"](t["lena"], "ticket", "comment", ids["network"], "--text", "seen it").code == 0
+    shown = t["deskctl"](t["alice"], "ticket", "show", ids["network"], "--json").json()
+    notes = [e["note"] for e in shown["history"] if e["action"] == "comment"]
+    assert notes == ["SECRET-network", "seen it"]
+    assert "permission denied" in refused(lena, "UPDATE ticket_internal SET note = 'changed'")

@@ -79,6 +79,18 @@ CREATE FUNCTION deskctl_event_permissions(e jsonb) RETURNS text[] LANGUAGE sql I
     END
 $$;
 
+-- INSERT ... ON CONFLICT DO UPDATE fires the BEFORE INSERT trigger for a row that exists: the
+-- UPDATE trigger then checks the change (existence seen past row-level security)
+CREATE FUNCTION deskctl_row_exists(tbl text, row_id text) RETURNS boolean LANGUAGE plpgsql STABLE
+SECURITY DEFINER SET search_path = public AS $$
+DECLARE
+    found boolean;
+BEGIN
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE id = $1)', tbl) INTO found USING row_id;
+    RETURN found;
+END
+$$;
+
 CREATE FUNCTION deskctl_guard_ticket() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     me text := deskctl_me();
@@ -87,15 +99,16 @@ DECLARE
     e jsonb;
     needed text;
 BEGIN
-    IF me IS NULL THEN
+    IF me IS NULL OR (TG_OP = 'INSERT' AND deskctl_row_exists('tickets', NEW.id)) THEN
         RETURN NEW;
     END IF;
     new_n := jsonb_array_length(COALESCE(NEW.doc->'history', '[]'));
     IF TG_OP = 'UPDATE' THEN
+        IF NEW.archived IS DISTINCT FROM OLD.archived AND (NEW.doc - 'archived') = (OLD.doc - 'archived')
+                AND deskctl_scope('store:archive') IS NOT NULL THEN
+            RETURN NEW;  -- archiving moves a closed ticket, its record unchanged
+        END IF;
         IF NEW.doc IS NOT DISTINCT FROM OLD.doc THEN
-            IF NEW.archived IS DISTINCT FROM OLD.archived AND deskctl_scope('store:archive') IS NOT NULL THEN
-                RETURN NEW;  -- archiving moves a closed ticket, its record unchanged
-            END IF;
             RAISE EXCEPTION USING ERRCODE = '42501',
                 MESSAGE = format('%s may not change %s without recording it in its history', me, NEW.id);
         END IF;
@@ -142,7 +155,7 @@ DECLARE
     new_n integer := jsonb_array_length(COALESCE(NEW.doc->'approvals', '[]'));
     a jsonb;
 BEGIN
-    IF me IS NULL THEN
+    IF me IS NULL OR (TG_OP = 'INSERT' AND deskctl_row_exists('announcements', NEW.id)) THEN
         RETURN NEW;
     END IF;
     IF TG_OP = 'UPDATE' THEN
@@ -193,4 +206,33 @@ END
 $$;
 CREATE TRIGGER deskctl_guard_audit_head BEFORE UPDATE ON audit_head
     FOR EACH ROW EXECUTE FUNCTION deskctl_guard_audit_head();
+"""
+
+# Internal comments: their texts live apart (deskctl.store.postgres.tickets.seal), so that a
+# login sees those of the tickets within its read-internal scope only; the documents keep
+# the events, each marked sealed. Existing documents are moved over here.
+INTERNAL = r"""
+CREATE TABLE ticket_internal (
+    ticket_id text NOT NULL,
+    n integer NOT NULL,
+    note text NOT NULL,
+    PRIMARY KEY (ticket_id, n)
+);
+INSERT INTO ticket_internal (ticket_id, n, note)
+    SELECT t.id, (e->>'n')::integer, COALESCE(e->>'note', '')
+    FROM tickets t, jsonb_array_elements(t.doc->'history') AS e
+    WHERE e->>'internal' = 'true' AND e->>'sealed' IS NULL
+    ON CONFLICT DO NOTHING;
+UPDATE tickets SET doc = jsonb_set(doc, '{history}', (
+        SELECT jsonb_agg(CASE WHEN e->>'internal' = 'true' THEN e || '{"note": "", "sealed": true}'::jsonb ELSE e END
+                         ORDER BY ord)
+        FROM jsonb_array_elements(doc->'history') WITH ORDINALITY AS h(e, ord)))
+    WHERE doc->'history' @> '[{"internal": true}]';
+
+ALTER TABLE ticket_internal ENABLE ROW LEVEL SECURITY;
+CREATE POLICY deskctl_internal_scope ON ticket_internal
+    USING (deskctl_me() IS NULL OR EXISTS (
+        SELECT 1 FROM tickets t WHERE t.id = ticket_id
+        AND deskctl_in_scope(deskctl_scope('read-internal'), t.grp, t.doc->'requester', t.assignee)))
+    WITH CHECK (true);
 """

@@ -22,14 +22,16 @@ def bulk_insert(backend, make, summarise) -> dict:
     following = dict(start)
     count = 0
     with backend.write_transaction("the ticket store") as cur:
-        buffer = io.StringIO()
+        buffer, notes = io.StringIO(), io.StringIO()
         pending = 0
 
         def flush() -> None:
-            buffer.seek(0)
-            cur.copy_expert(f"COPY tickets ({', '.join(COLUMNS)}) FROM STDIN", buffer)
-            buffer.seek(0)
-            buffer.truncate()
+            for table, columns, data in (("tickets", COLUMNS, buffer), ("ticket_internal", ("ticket_id", "n", "note"), notes)):
+                if data.tell():
+                    data.seek(0)
+                    cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", data)
+                    data.seek(0)
+                    data.truncate()
 
         for ticket in make(dict(start)):
             values = column_values(ticket, summarise(ticket), store.prefixes)
@@ -38,6 +40,8 @@ def bulk_insert(backend, make, summarise) -> dict:
                 raise BadInput(f"bulk load: {ticket['id']} is not after the store's last {prefix} ticket")
             following[prefix] = number + 1
             buffer.write("\t".join(_field(values[c]) for c in COLUMNS) + "\n")
+            for n, note in values["_notes"]:  # internal comments' texts, apart (tickets.seal)
+                notes.write(f"{_field(ticket['id'])}\t{n}\t{_field(note)}\n")
             count += 1
             pending += 1
             if pending >= BATCH:

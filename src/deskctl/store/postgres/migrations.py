@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from deskctl.errors import BadInput
-from deskctl.store.postgres.access_sql import ACCESS
+from deskctl.store.postgres.access_sql import ACCESS, INTERNAL
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,7 @@ MIGRATIONS = (
     Migration(2, "trigram index for ticket search (where pg_trgm is available)", TRIGRAM),
     Migration(3, "audit trail (hash-chained records and their head)", AUDIT),
     Migration(5, "accounts and permissions enforced by the database (row-level security, guards)", ACCESS),
+    Migration(6, "internal comments' texts apart, readable within the read-internal scope", INTERNAL),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 MIGRATE_LOCK = 0x6465736B  # advisory lock key: one migrate at a time ("desk")

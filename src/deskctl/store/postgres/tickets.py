@@ -43,9 +43,43 @@ def search_text(ticket: dict) -> str:
     ]).casefold()
 
 
+def seal(ticket: dict) -> tuple[dict, list[tuple[int, str]]]:
+    """The document as stored, and its internal comments' texts (event n, text) kept apart in
+    `ticket_internal`, whose rows a login sees only within its `read-internal` scope (schema
+    5-6: the database enforces it too). An event already sealed (its text unreadable to this
+    login) stays as it is."""
+    history = ticket.get("history") or []
+    if not any(e.get("internal") and not e.get("sealed") for e in history):
+        return ticket, []
+    notes, stored = [], []
+    for event in history:
+        if event.get("internal") and not event.get("sealed"):
+            notes.append((int(event["n"]), str(event.get("note") or "")))
+            event = {**event, "note": "", "sealed": True}
+        stored.append(event)
+    return {**ticket, "history": stored}, notes
+
+
+def unseal(doc: dict, notes: dict[int, str]) -> dict:
+    """The document with the internal comments' texts this login may read put back."""
+    history = doc.get("history") or []
+    if not notes or not any(e.get("sealed") for e in history):
+        return doc
+    restored = []
+    for event in history:
+        n = event.get("n")
+        if event.get("sealed") and n in notes:
+            event = {k: v for k, v in event.items() if k != "sealed"}
+            event["note"] = notes[n]
+        restored.append(event)
+    return {**doc, "history": restored}
+
+
 def column_values(ticket: dict, row: dict, prefixes: dict[str, str]) -> dict[str, Any]:
     prefix, number = parse_id(ticket["id"], prefixes)
+    ticket, notes = seal(ticket)
     return {
+        "_notes": notes,
         "id": ticket["id"], "prefix": prefix, "number": number, "status": ticket["status"],
         "archived": bool(ticket.get("archived")), "type": row.get("type"), "priority": row.get("priority"),
         "category": row.get("category"), "service": row.get("service"), "grp": row.get("group"),
@@ -55,6 +89,23 @@ def column_values(ticket: dict, row: dict, prefixes: dict[str, str]) -> dict[str
         "updated_at": row.get("updated_at"), "closed_at": row.get("closed_at"),
         "search_text": search_text(ticket), "summary": to_json(row), "doc": to_json(ticket),
     }
+
+
+def put_notes(cur, ticket_id: str, notes: list[tuple[int, str]]) -> None:
+    """Internal comments' texts, each written once (an event's text never changes)."""
+    for n, note in notes:
+        cur.execute("INSERT INTO ticket_internal (ticket_id, n, note) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                    (ticket_id, n, note))
+
+
+def notes_of(db, ids: list[str]) -> dict[str, dict[int, str]]:
+    from deskctl.store.postgres.connection import query_all
+
+    found: dict[str, dict[int, str]] = {}
+    for tid, n, note in query_all(db, "SELECT ticket_id, n, note FROM ticket_internal WHERE ticket_id = ANY(%s)",
+                                  (list(ids),)):
+        found.setdefault(tid, {})[n] = note
+    return found
 
 
 UPSERT = (
@@ -101,10 +152,15 @@ class PgTx:
         self.store.db.waiting_for = f"ticket {ticket_id}"
         self.cur.execute("SELECT doc::text FROM tickets WHERE id = %s FOR UPDATE", (ticket_id,))
         found = self.cur.fetchone()
-        return _parse(found[0]) if found else None
+        if not found:
+            return None
+        self.cur.execute("SELECT n, note FROM ticket_internal WHERE ticket_id = %s", (ticket_id,))
+        return unseal(_parse(found[0]), dict(self.cur.fetchall()))
 
     def put(self, ticket: dict, row: dict) -> None:
-        self.cur.execute(UPSERT, column_values(ticket, row, self.store.prefixes))
+        values = column_values(ticket, row, self.store.prefixes)
+        self.cur.execute(UPSERT, values)
+        put_notes(self.cur, ticket["id"], values["_notes"])
 
     def find_by_dedup_key(self, key: str, *, any_status: bool = False) -> dict | None:
         # two creates with one key at once: the second waits here for the first to commit
@@ -160,7 +216,9 @@ class PgTicketStore:
 
         self.backend.ready()
         found = query_one(self.db, "SELECT doc::text FROM tickets WHERE id = %s", (ticket_id,))
-        return _parse(found[0]) if found else None
+        if not found:
+            return None
+        return unseal(_parse(found[0]), notes_of(self.db, [ticket_id]).get(ticket_id, {}))
 
     def rows(self, *, active: bool = True, closed: bool = False, archived: bool = False,
              resolved: bool | None = None) -> list[dict]:
@@ -194,9 +252,10 @@ class PgTicketStore:
             jsoncodec.use_orjson()
         found: dict[str, dict] = {}
         for start in range(0, len(ids), CHUNK):
-            for tid, doc in query_all(self.db, "SELECT id, doc::text FROM tickets WHERE id = ANY(%s)",
-                                      (list(ids[start:start + CHUNK]),)):
-                found[tid] = _parse(doc)
+            chunk = list(ids[start:start + CHUNK])
+            notes = notes_of(self.db, chunk)
+            for tid, doc in query_all(self.db, "SELECT id, doc::text FROM tickets WHERE id = ANY(%s)", (chunk,)):
+                found[tid] = unseal(_parse(doc), notes.get(tid, {}))
         return [found[i] for i in ids if i in found]
 
     def select(self, query: RowQuery) -> list[dict]:
