@@ -60,6 +60,12 @@ class FilesBackend:
         return FileNotificationLog(self.desk.data_dir / "notifications.log")
 
     @cached_property
+    def cmdb(self):
+        from deskctl.store.file_records import FileCmdb
+
+        return FileCmdb(self.desk.data_dir / "cmdb", lock_timeout=self._lock_timeout, actor=self.actor)
+
+    @cached_property
     def locks(self):
         from deskctl.store.file_records import FileLocks
 
