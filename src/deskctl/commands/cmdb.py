@@ -33,7 +33,7 @@ def _done(entry, name: str, as_json: bool, verb: str) -> None:
         output.info(f"{name}: nothing changed")
     else:
         flag = " (outside an approved change)" if entry.get("outside_change") else ""
-        output.echo(f"{name}: {verb}, history #{entry['seq']}{flag}")
+        output.info(f"{name}: {verb}, history #{entry['seq']}{flag}")
 
 
 @click.group()
