@@ -320,3 +320,43 @@ def export(app, fmt, out, include_mirrors, as_json: bool) -> None:
         output.info(f"{len(records)} item(s) written to {out}")
     else:
         click.echo(text, nl=False)
+
+
+@cmdb.command(epilog=examples("deskctl cmdb verify --hosts web1,web2",
+                              "deskctl cmdb verify --hosts web --apply --change CHG-12 --json"))
+@click.option("--hosts", metavar="PATTERN", help="Inventory hosts or groups (default: every host).")
+@click.option("--apply", "apply_", is_flag=True, help="Record what differs as an update of each host's item.")
+@change_option
+@why_option
+@json_option
+@pass_app
+def verify(app, hosts, apply_, change, why, as_json: bool) -> None:
+    """Collect facts from hosts over SSH (the cmdb-facts SOP: OS, kernel, CPUs, memory, disks,
+    listening ports) and report where they differ from the record: exit 0 none (or all
+    applied), 1 differences or a host not reached."""
+    from deskctl.cmdb.verify import verify as run_verify
+    from deskctl.errors import OperationFailed
+
+    result = run_verify(app.desk, app.plugins, _backend(app), _who(app, change, why), hosts=hosts, apply=apply_)
+    if as_json:
+        output.print_json(result)
+    else:
+        rows = [{"host": h["host"], "field": d["field"].partition(".")[2], "recorded": _text(d["recorded"]),
+                 "found": d["found"], "applied": f"#{h['applied']['seq']}" if h["applied"] else "-"}
+                for h in result["hosts"] for d in h["differences"]]
+        if rows:
+            output.print_table(rows, [("host", "HOST"), ("field", "FACT"), ("recorded", "RECORDED"),
+                                      ("found", "FOUND"), ("applied", "RECORDED AS")])
+        for h in result["hosts"]:
+            if h["status"] != "ok":
+                output.warn(f"{h['host']}: {h['status']}: {h.get('reason') or 'no facts'}")
+    failed = [h["host"] for h in result["hosts"] if h["status"] != "ok"]
+    differing = [h["host"] for h in result["hosts"] if h["differences"] and not h["applied"]]
+    if failed or differing:
+        what = ([f"not reached: {', '.join(failed)}"] if failed else []) + (
+            [f"differ from the record: {', '.join(differing)}"] if differing else [])
+        raise OperationFailed(f"cmdb verify (run {result['run']}): {'; '.join(what)}",
+                              "--apply records the facts found" if differing else "see `deskctl sop show-run`")
+    applied = sum(1 for h in result["hosts"] if h["applied"])
+    output.info(f"cmdb verify (run {result['run']}): {len(result['hosts'])} host(s) checked"
+                + (f", the facts of {applied} recorded" if applied else ", all match their record"))
