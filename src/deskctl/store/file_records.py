@@ -221,6 +221,20 @@ class FileCmdb:
         record = self._read(name)
         return list(record.get("history") or []) if record else []
 
+    def put(self, item: dict[str, Any], history: list[dict[str, Any]]) -> None:
+        with self._locked():
+            self._write({"item": item, "history": list(history)})
+
+    def problems(self) -> list[str]:
+        """One line per item file that cannot be read (for `store check`)."""
+        found = []
+        for name in self.names():
+            try:
+                self._read(name)
+            except BadInput as exc:
+                found.append(exc.message)
+        return found
+
 
 class FileRunRecords:
     def __init__(self, folder: Path):

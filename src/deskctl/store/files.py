@@ -78,7 +78,7 @@ class FilesBackend:
         from deskctl.util.progress import progress
 
         report = check(self.tickets, summarise, repair=repair)
-        problems = self.announcements.problems() + self.runs.problems()
+        problems = self.announcements.problems() + self.runs.problems() + self.cmdb.problems()
         ids = [row["id"] for row in self.tickets.rows(active=True, closed=True, archived=True)]
         with progress("checking attachments", len(ids)) as bar:
             for start in range(0, len(ids), 500):

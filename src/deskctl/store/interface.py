@@ -145,6 +145,8 @@ class CmdbRecords(Protocol):
         NotFound for an unknown name. Returns the entry as stored (or None)."""
     def history(self, name: str) -> list[dict[str, Any]]:
         """The item's entries, oldest first ([] for an unknown name)."""
+    def put(self, item: dict[str, Any], history: list[dict[str, Any]]) -> None:
+        """Store an item with its whole history as they are (restore and copy only)."""
 
 
 class Locks(Protocol):

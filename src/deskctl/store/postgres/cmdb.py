@@ -81,3 +81,13 @@ class PgCmdb:
         return [jsoncodec.loads(r[0]) for r in
                 query_all(self.db, "SELECT entry::text FROM cmdb_history WHERE name = %s ORDER BY seq", (name,),
                           waiting_for="the CMDB")]
+
+    def put(self, item: dict[str, Any], history: list[dict[str, Any]]) -> None:
+        self.backend.ready(writing=True)
+        with self.backend.write_transaction("the CMDB") as cur:
+            cur.execute("INSERT INTO cmdb_items (name, type, status, doc) VALUES (%s, %s, %s, %s::jsonb) "
+                        "ON CONFLICT (name) DO UPDATE SET type = EXCLUDED.type, status = EXCLUDED.status, "
+                        "doc = EXCLUDED.doc", self._row(item))
+            cur.execute("DELETE FROM cmdb_history WHERE name = %s", (item["name"],))
+            for entry in history:
+                self._insert_entry(cur, item["name"], entry)
