@@ -322,3 +322,15 @@ def test_example_plugin(installed_copy):
             want = " ".join(want.split())
             assert want in got[position:], (command, want, proc.stdout)
             position = got.index(want, position) + 1
+
+
+def test_example_cmdb(desk_on_backend, desk_env):
+    desk = desk_on_backend
+    proc = bash(example("cmdb").body, desk, desk_env)
+    assert proc.returncode == 0, shown(proc)
+    assert "services: webshop" in proc.stdout and "groups: finance, sales" in proc.stdout, shown(proc)
+    assert "depends-on shop" in proc.stdout and "memory upgrade" in proc.stdout, shown(proc)
+    assert "db1: updated, history #2" in proc.stderr, shown(proc)
+    history = json.loads(bash("deskctl cmdb history db1 --json", desk, desk_env).stdout)
+    assert [(e["change"], e["outside_change"]) for e in history] == [(None, True), ("CHG-1", False)]
+    assert history[1]["changes"] == {"attributes.memory": ["16G", "32G"]}

@@ -7,6 +7,7 @@ import pytest
 # the smallest parameters each shipped SOP needs, on this machine
 PARAMS = {
     "clear-print-queue": ["target=localhost", "printer=hp1"],
+    "cmdb-facts": [],
     "collect-logs": ["target=localhost"],
     "disk-cleanup": ["target=localhost", "path=/var/tmp"],
     "network-diagnostics": ["target=localhost"],

@@ -52,7 +52,8 @@ def test_backup_restored_into_an_empty_desk_brings_back_all_its_data(run, drun, 
     _fill(drun, desk, tmp_path)
     made = drun("store", "backup", "--out", str(tmp_path / "desk.tar.gz"), "--json")
     assert made.code == 0, made
-    assert made.json()["counts"] == {"tickets": 1, "announcements": 1, "runs": 1, "notifications": 0, "attachments": 1}
+    assert made.json()["counts"] == {"tickets": 1, "announcements": 1, "runs": 1, "notifications": 0, "attachments": 1,
+                                       "cmdb": 0}
 
     other = tmp_path / "other"
     assert run("init", str(other)).code == 0

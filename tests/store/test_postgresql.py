@@ -117,6 +117,8 @@ def test_copy_a_seeded_file_desk_to_postgresql_and_back(run, tmp_path, pg_cluste
     run("init", str(source))
     assert run("demo", "seed", "--tickets", "2000", cwd=source).code == 0
     assert run("ticket", "comment", "INC-1", "--text", "kept through the copies", cwd=source).code == 0
+    assert run("cmdb", "add", "db1", "--type", "database", "--set", "memory=16G", cwd=source).code == 0
+    assert run("cmdb", "update", "db1", "--set", "memory=32G", "--why", "upgrade", cwd=source).code == 0
     dsn = new_database(pg_cluster)
     there = run("store", "copy", "--to", dsn, "--json", cwd=source)
     assert there.code == 0, there
@@ -132,6 +134,9 @@ def test_copy_a_seeded_file_desk_to_postgresql_and_back(run, tmp_path, pg_cluste
     assert run("store", "check", cwd=tmp_path / "back").code == 0
     shown = [run("ticket", "show", "INC-1", "--json", cwd=d).json() for d in (source, team_desk, tmp_path / "back")]
     assert shown[0] == shown[1] == shown[2]
+    items = [run("cmdb", "history", "db1", "--json", cwd=d).json() for d in (source, team_desk, tmp_path / "back")]
+    assert items[0] == items[1] == items[2] and len(items[0]) == 2
+    assert kinds["cmdb"]["source"]["count"] == 1
     # a non-empty target is refused without --force, naming it
     again = run("store", "copy", "--to", dsn, cwd=source)
     assert again.code == 2 and "already holds data" in again.stderr and "--force" in again.stderr

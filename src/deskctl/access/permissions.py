@@ -28,17 +28,18 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
     "requester": ["read@own", "create", "comment@own", "close-confirmed@own", "reopen@own", "survey@own"],
     "dispatcher": ["read", "create", "assign", "comment", "link", "attach", "update:*", "read-internal", "act-as"],
     "l1": [*TICKET_WORK, "run-sop:tag:l1"],
-    "l2": [*TICKET_WORK, "run-sop:*"],
-    "l3": [*TICKET_WORK, "run-sop:*"],
-    "specialist": [*TICKET_WORK, "run-sop:*"],
+    "l2": [*TICKET_WORK, "run-sop:*", "cmdb-update"],  # cmdb-update: inside an approved change
+    "l3": [*TICKET_WORK, "run-sop:*", "cmdb-update"],
+    "specialist": [*TICKET_WORK, "run-sop:*", "cmdb-update"],
     "manager": [*TICKET_WORK, "close-confirmed", "run-sop:*", "approve-announcement:*", "approve-change",
-                "read-audit", "store:backup", "store:archive", "store:repair"],
+                "read-audit", "store:backup", "store:archive", "store:repair", "cmdb-update", "cmdb-admin"],
     "head": ["*"],
     "admin": ["*"],
     # cron and CI; also the mail intake, which relays what requesters write (a reply confirming
     # a resolution, saying it is not fixed, a survey score, files)
     "automation": ["read", "create", "comment", "resolve", "close", "update:*", "sweep", "announce", "run-sop:*",
-                   "act-as", "close-confirmed", "reopen", "survey", "attach", "store:backup", "store:archive", "store:repair"],
+                   "act-as", "close-confirmed", "reopen", "survey", "attach", "store:backup", "store:archive", "store:repair",
+                   "cmdb-update"],
 }
 # the actors deskctl itself records for work an account started (`ticket sweep` records
 # "sweep"): the command that started it was checked; they are no accounts

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "whoami": ("deskctl.commands.whoami:whoami", "The account you act as, its roles and permissions."),
     "roles": ("deskctl.commands.roles:roles", "Roles and their permissions; check what an account may do."),
     "mail": ("deskctl.commands.mail:mail", "Mail with requesters: e-mail becomes tickets, replies thread into them."),
+    "cmdb": ("deskctl.commands.cmdb:cmdb", "Configuration items: relations, history of every update, impact, import and export."),
     "audit": ("deskctl.commands.audit:audit", "The audit trail: who changed what, when; verify it was not altered."),
     "completion": ("deskctl.commands.completion:completion", "Print the shell completion script for bash, zsh or fish."),
     "help": ("deskctl.commands.help:help_", "Any command's help; man pages for every command (--man DIR)."),

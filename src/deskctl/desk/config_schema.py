@@ -599,6 +599,8 @@ SCHEMA = Fields({
         "fields": FormFields(Nullable(FORM_FIELD), expects="a mapping of field name -> {type: ..., help: ...}"),
     }),
     "rules": ListOf(RULE),
+    "cmdb": Fields({"types": ListOf(Text(pattern=r"[a-z][a-z0-9-]{0,39}", expects="a type name such as database"),
+                                    min_items=1, expects="a list of type names")}),
     "calendars": MapOf(CALENDAR),
     "sla": Fields({"at_risk": Share(), "overrides": ListOf(SLA_OVERRIDE)}, extra=SLA_TARGET),
     "sweep": Fields({

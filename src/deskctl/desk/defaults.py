@@ -68,6 +68,8 @@ DEFAULTS: dict = {
         },
     },
     "rules": [],
+    # the CMDB (docs/cmdb.md): the types a configuration item may have
+    "cmdb": {"types": ["host", "service", "application", "database", "network-device", "other"]},
     # Business calendars for SLA clocks; a calendar without `timezone` uses the desk's.
     "calendars": {
         "office": {"days": ["mon", "tue", "wed", "thu", "fri"], "hours": "09:00-18:00", "holidays": []},

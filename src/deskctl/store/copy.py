@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from deskctl.errors import BadInput, OperationFailed
-from deskctl.store.portable import _id_order, _tickets
+from deskctl.store.portable import _id_order, _tickets, cmdb_records
 from deskctl.util import clock
 
-KINDS = ("tickets", "announcements", "runs", "notifications", "attachments")
+KINDS = ("tickets", "announcements", "runs", "notifications", "attachments", "cmdb")
 CHUNK = 500
 
 
@@ -103,6 +103,8 @@ def _records(backend, kind: str) -> Iterator[Any]:
         return iter(sorted(backend.runs.recent(), key=lambda r: r["id"]))
     if kind == "notifications":
         return backend.notifications.entries()
+    if kind == "cmdb":
+        return cmdb_records(backend)
     return iter(_attachment_entries(backend))
 
 
@@ -212,6 +214,12 @@ def _copy_kind(source, target, kind: str, summarise) -> int:
                 target.notifications.append(entry)
                 count += 1
         return count
+    if kind == "cmdb":
+        have_items = {r["item"]["name"]: r for r in cmdb_records(target)}
+        changed_items = [r for r in cmdb_records(source) if have_items.get(r["item"]["name"]) != r]
+        for record in changed_items:
+            target.cmdb.put(record["item"], record["history"])
+        return len(changed_items)
     have = {(e["ticket"], e["name"], e["sha256"]) for e in _attachment_entries(target)}
     count = 0
     for ticket_id, info in source.attachments.list():

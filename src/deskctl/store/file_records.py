@@ -4,6 +4,7 @@ data folder, each replaced atomically (temporary file, fsync, rename, fsync of t
   announcements/ANN-0001.json     one announcement (versions, approvals, timeline, deliveries)
   runs/RUN_ID.json                one SOP run record
   attachments/INC-42/SHA12-NAME   one attached file (0600)
+  cmdb/NAME.json                  one configuration item and its history
   notifications.log               one JSON line per operational notification
   locks/sop-host-*.lock           a SOP run's hold on a host
   .store.lock                     the whole store (backup, restore)
@@ -26,6 +27,7 @@ from deskctl.util.locking import FileLock
 
 ANN_PREFIX = "ANN-"
 RUN_ID_RE = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
+ITEM_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")  # also a safe file name
 
 
 def _disk_problem(exc: OSError, path: Path, outcome: str = "nothing was changed") -> DiskError:
@@ -129,6 +131,108 @@ class FileAnnouncements:
                 continue
             if isinstance(record, dict) and record.get("status") == "published" and record.get("versions"):
                 found.append(record)
+        return found
+
+
+class FileCmdb:
+    """One file per configuration item holding the item and its history: an update rewrites
+    it atomically under the store's lock after a fresh read, so an item and its history
+    entry are never written one without the other."""
+
+    def __init__(self, folder: Path, *, lock_timeout: float = 10.0, actor: str | None = None):
+        self.folder = Path(folder)
+        self.lock_timeout = lock_timeout
+        self.actor = actor
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        lock = FileLock(self.folder / ".lock", timeout=self.lock_timeout, what="the CMDB", actor=self.actor)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            lock.acquire()
+        except OSError as exc:
+            raise _disk_problem(exc, self.folder) from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def _path(self, name: str) -> Path:
+        if not ITEM_NAME_RE.match(str(name)):
+            raise BadInput(f"configuration item name {name!r} is not valid",
+                           "use letters, digits, '.', '_' and '-' (up to 100), starting with a letter or digit")
+        return self.folder / f"{name}.json"
+
+    def _read(self, name: str) -> dict[str, Any] | None:
+        path = self._path(name)
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except ValueError as exc:
+            raise BadInput(f"{path}: damaged configuration item ({exc})", "restore it from a backup") from None
+        if not isinstance(record, dict) or not isinstance(record.get("item"), dict):
+            raise BadInput(f"{path}: damaged configuration item (no item)", "restore it from a backup")
+        return record
+
+    def _write(self, record: dict[str, Any]) -> None:
+        data = json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8")
+        try:
+            atomic_write(self._path(record["item"]["name"]), data + b"\n")
+        except DiskError as exc:
+            raise exc.with_outcome("nothing was changed") from None
+
+    def names(self) -> list[str]:
+        if not self.folder.is_dir():
+            return []
+        return sorted(p.stem for p in self.folder.glob("*.json") if ITEM_NAME_RE.match(p.stem))
+
+    def get(self, name: str) -> dict[str, Any] | None:
+        record = self._read(name)
+        return record["item"] if record else None
+
+    def all(self) -> list[dict[str, Any]]:
+        return [item for item in (self.get(n) for n in self.names()) if item is not None]
+
+    def add(self, item: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
+        with self._locked():
+            if self._read(item["name"]) is not None:
+                raise BadInput(f"configuration item {item['name']} exists already",
+                               "change it with `deskctl cmdb update`, or choose another name")
+            stored = {**entry, "seq": 1}
+            self._write({"item": item, "history": [stored]})
+            return stored
+
+    def update(self, name: str, change: Callable[[dict[str, Any]], dict[str, Any] | None]) -> dict[str, Any] | None:
+        with self._locked():
+            record = self._read(name)
+            if record is None:
+                raise NotFound(f"no configuration item {name}", "see `deskctl cmdb list`")
+            entry = change(record["item"])
+            if entry is None:
+                return None
+            history = record.get("history") or []
+            stored = {**entry, "seq": len(history) + 1}
+            record["history"] = [*history, stored]
+            self._write(record)
+            return stored
+
+    def history(self, name: str) -> list[dict[str, Any]]:
+        record = self._read(name)
+        return list(record.get("history") or []) if record else []
+
+    def put(self, item: dict[str, Any], history: list[dict[str, Any]]) -> None:
+        with self._locked():
+            self._write({"item": item, "history": list(history)})
+
+    def problems(self) -> list[str]:
+        """One line per item file that cannot be read (for `store check`)."""
+        found = []
+        for name in self.names():
+            try:
+                self._read(name)
+            except BadInput as exc:
+                found.append(exc.message)
         return found
 
 

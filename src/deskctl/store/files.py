@@ -60,6 +60,12 @@ class FilesBackend:
         return FileNotificationLog(self.desk.data_dir / "notifications.log")
 
     @cached_property
+    def cmdb(self):
+        from deskctl.store.file_records import FileCmdb
+
+        return FileCmdb(self.desk.data_dir / "cmdb", lock_timeout=self._lock_timeout, actor=self.actor)
+
+    @cached_property
     def locks(self):
         from deskctl.store.file_records import FileLocks
 
@@ -72,7 +78,7 @@ class FilesBackend:
         from deskctl.util.progress import progress
 
         report = check(self.tickets, summarise, repair=repair)
-        problems = self.announcements.problems() + self.runs.problems()
+        problems = self.announcements.problems() + self.runs.problems() + self.cmdb.problems()
         ids = [row["id"] for row in self.tickets.rows(active=True, closed=True, archived=True)]
         with progress("checking attachments", len(ids)) as bar:
             for start in range(0, len(ids), 500):

@@ -122,6 +122,33 @@ class AuditLog(Protocol):
         """Every stored record in order, as `chain.Entry` (parsed or None, and where)."""
 
 
+class CmdbRecords(Protocol):
+    """Configuration items (`deskctl.cmdb`), each with its append-only history.
+
+    An item is a dict with at least `name` (unique), `type`, `status`; a history entry a dict
+    (at, actor, on_behalf_of, change, changes {field: [old, new]}, why, ...) to which the store
+    adds `seq` (1, 2, ... per item). Names are checked by the domain; a store refuses one it
+    cannot keep (BadInput)."""
+
+    def names(self) -> list[str]: ...
+    def get(self, name: str) -> dict[str, Any] | None: ...
+    def all(self) -> list[dict[str, Any]]:
+        """Every item, by name."""
+    def add(self, item: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
+        """Store a new item with its first history entry, atomically; BadInput when the name
+        is taken. Returns the entry as stored."""
+    def update(self, name: str,
+               change: Callable[[dict[str, Any]], dict[str, Any] | None]) -> dict[str, Any] | None:
+        """Apply `change` to a fresh copy of the item under its lock; it returns the history
+        entry to append (None: nothing changed, nothing is written). The item and its entry
+        are written together or not at all; an exception from `change` changes nothing.
+        NotFound for an unknown name. Returns the entry as stored (or None)."""
+    def history(self, name: str) -> list[dict[str, Any]]:
+        """The item's entries, oldest first ([] for an unknown name)."""
+    def put(self, item: dict[str, Any], history: list[dict[str, Any]]) -> None:
+        """Store an item with its whole history as they are (restore and copy only)."""
+
+
 class Locks(Protocol):
     def host(self, key: str, *, timeout: float, what: str, actor: str | None,
              details: dict[str, Any]) -> AbstractContextManager[Any]:
@@ -138,6 +165,7 @@ class StoreBackend(Protocol):
     attachments: Attachments
     notifications: NotificationLog
     audit: AuditLog
+    cmdb: CmdbRecords
     locks: Locks
 
     def check(self, summarise: Callable[[dict], dict], repair: bool = False) -> dict[str, Any]:

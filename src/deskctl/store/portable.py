@@ -11,6 +11,8 @@ A backup is a .tar.gz (readable by its owner only) of JSON Lines, one record per
   notifications.jsonl    the notification log
   attachments.jsonl      {ticket, name, sha256, size} per attached file, whose content is
   attachments/SHA256     stored once per content
+  cmdb.jsonl             every configuration item with its history ({item, history}), by name
+                         (absent from backups made before the CMDB: restored as none)
 
 A restore reads and verifies the whole archive (member names, JSON, sha256 of every
 attachment) before it writes anything, and only into a desk that holds no data yet.
@@ -31,7 +33,7 @@ from deskctl.util.fileio import DiskError, as_disk_error, create_new
 
 FORMAT = 1
 MANIFEST = "deskctl-backup.json"
-LISTS = ("tickets", "announcements", "runs", "notifications", "attachments")
+LISTS = ("tickets", "announcements", "runs", "notifications", "attachments", "cmdb")
 PART_WAY = "the restore stopped part-way: empty the desk's data folder and restore again"
 CHUNK = 500  # tickets loaded at a time: a backup of 100k tickets never holds them all
 
@@ -68,6 +70,14 @@ def _tickets(backend, bar=None) -> Iterator[dict]:
         yield from chunk
         if bar is not None:
             bar.advance(len(chunk))
+
+
+def cmdb_records(backend) -> Iterator[dict]:
+    """Every configuration item with its history, by name."""
+    for name in backend.cmdb.names():
+        item = backend.cmdb.get(name)
+        if item is not None:
+            yield {"item": item, "history": backend.cmdb.history(name)}
 
 
 def _add(tar: tarfile.TarFile, name: str, chunks) -> int:
@@ -115,6 +125,7 @@ def backup(backend, out: Path, version: str) -> dict[str, Any]:
                     _add(tar, f"attachments/{sha}", [data])
                     stored.add(sha)
             counts["attachments"] = _add(tar, "attachments.jsonl", _jsonl(files))
+            counts["cmdb"] = _add(tar, "cmdb.jsonl", _jsonl(cmdb_records(backend)))
             manifest = {"format": FORMAT, "deskctl": version, "backend": backend.name,
                         "created_at": clock.now_iso(), "counts": counts}
             _add(tar, MANIFEST, [json.dumps(manifest, indent=1).encode() + b"\n"])
@@ -219,6 +230,8 @@ def restore(backend, path: Path, summarise) -> dict[str, Any]:
                 backend.notifications.append(entry)
             for info in archive.lists["attachments"]:
                 backend.attachments.put_bytes(info["ticket"], info["name"], archive.blobs[info["sha256"]])
+            for record in archive.lists["cmdb"]:
+                backend.cmdb.put(record["item"], record["history"])
         except (OSError, DiskError) as exc:
             problem = as_disk_error(exc, path, PART_WAY) if isinstance(exc, OSError) else exc.with_outcome(PART_WAY)
             if problem is None:

@@ -39,6 +39,9 @@ def _fill(desk, backend, tmp_path) -> None:
     records.save(desk, {"id": "20260301-090000-aaaaaa", "sop": "restart-service", "status": "ok",
                         "ticket": first, "hosts": [{"name": "web1", "status": "ok", "steps": []}]})
     backend.notifications.append({"topic": "sla.breached", "ticket": first})
+    item = {"name": "db1", "type": "database", "status": "live", "owner": "dba", "attributes": {"memory": "16G"},
+            "relations": []}
+    backend.cmdb.add(item, {"at": "2026-03-01T09:00:00+00:00", "actor": "ann", "changes": {}, "why": "new"})
 
 
 def _everything(backend) -> dict:
@@ -50,6 +53,7 @@ def _everything(backend) -> dict:
         "runs": list(backend.runs.recent()),
         "notifications": list(backend.notifications.entries()),
         "attachments": [(t, backend.attachments.read(i)) for t, i in backend.attachments.list()],
+        "cmdb": [(i, backend.cmdb.history(i["name"])) for i in backend.cmdb.all()],
     }
 
 
@@ -58,7 +62,8 @@ def test_round_trip_into_an_empty_desk_brings_everything_back(make_desk, tmp_pat
     backend = open_backend(source, "ann")
     _fill(source, backend, tmp_path)
     report = backup(backend, tmp_path / "desk.tar.gz", "test")
-    assert report["counts"] == {"tickets": 3, "announcements": 1, "runs": 1, "notifications": 1, "attachments": 1}
+    assert report["counts"] == {"tickets": 3, "announcements": 1, "runs": 1, "notifications": 1, "attachments": 1,
+                              "cmdb": 1}
     assert (tmp_path / "desk.tar.gz").stat().st_mode & 0o777 == 0o600
 
     target = make_desk("target")

@@ -98,6 +98,12 @@ class PostgresBackend:
         return PgAuditLog(self)
 
     @cached_property
+    def cmdb(self):
+        from deskctl.store.postgres.cmdb import PgCmdb
+
+        return PgCmdb(self)
+
+    @cached_property
     def locks(self):
         from deskctl.store.postgres.records import PgLocks
 
@@ -124,7 +130,7 @@ class PostgresBackend:
         self.ready()
         found = query_one(self.db, "SELECT EXISTS (SELECT 1 FROM tickets) OR EXISTS (SELECT 1 FROM announcements) "
                           "OR EXISTS (SELECT 1 FROM runs) OR EXISTS (SELECT 1 FROM notifications) "
-                          "OR EXISTS (SELECT 1 FROM attachments)")
+                          "OR EXISTS (SELECT 1 FROM attachments) OR EXISTS (SELECT 1 FROM cmdb_items)")
         return not found[0]
 
     def database_login(self) -> str:

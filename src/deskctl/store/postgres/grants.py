@@ -8,8 +8,8 @@ from __future__ import annotations
 from deskctl.errors import BadInput
 
 MEMBER = "deskctl_member"  # the group role every account's login is granted
-READ_WRITE = ("tickets", "announcements", "runs", "attachments", "attachment_blobs", "host_locks")
-APPEND_ONLY = ("notifications", "audit_log", "ticket_internal")  # members insert and read; never update or delete
+READ_WRITE = ("tickets", "announcements", "runs", "attachments", "attachment_blobs", "host_locks", "cmdb_items")
+APPEND_ONLY = ("notifications", "audit_log", "ticket_internal", "cmdb_history")  # members insert and read; never update or delete
 
 
 def db_role(name: str, entry: dict) -> str:

@@ -132,10 +132,31 @@ CREATE TABLE audit_head (
 );
 """
 
+# The CMDB: one row per configuration item, its history rows only ever inserted (an update
+# locks the item's row, inserts the entry and rewrites the item in one transaction).
+CMDB = """
+CREATE TABLE cmdb_items (
+    name text PRIMARY KEY,
+    type text NOT NULL,
+    status text NOT NULL,
+    doc jsonb NOT NULL
+);
+CREATE INDEX cmdb_items_type ON cmdb_items (type, name);
+
+CREATE TABLE cmdb_history (
+    name text NOT NULL REFERENCES cmdb_items (name),
+    seq integer NOT NULL,
+    at timestamptz NOT NULL,
+    entry jsonb NOT NULL,
+    PRIMARY KEY (name, seq)
+);
+"""
+
 MIGRATIONS = (
     Migration(1, "tickets, announcements, runs, attachments, notifications, host locks", INITIAL),
     Migration(2, "trigram index for ticket search (where pg_trgm is available)", TRIGRAM),
     Migration(3, "audit trail (hash-chained records and their head)", AUDIT),
+    Migration(4, "CMDB: configuration items and their history", CMDB),
     Migration(5, "accounts and permissions enforced by the database (row-level security, guards)", ACCESS),
     Migration(6, "internal comments' texts apart, readable within the read-internal scope", INTERNAL),
     # the open queue (`status = ANY(open statuses)`): the partial indexes above are not used for
