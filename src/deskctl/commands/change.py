@@ -68,9 +68,9 @@ def _approvals(change: dict) -> str:
     return ", ".join(f"{a['decision']} by {a['actor']}" for a in change.get("approvals") or [])
 
 
-def _done(ticket: dict, as_json: bool, message: str) -> None:
+def _done(ticket: dict, as_json: bool, message: str, **extra) -> None:
     if as_json:
-        output.print_json(ticket)
+        output.print_json({**ticket, **extra})
     else:
         output.echo(ticket["id"])
         output.info(message)
@@ -128,7 +128,7 @@ def create(app, title, description, reason, risk, type_, standard, items, sop, p
     if (submit_too or wait_approval) and ticket["change"]["status"] in ("draft", "assessed"):
         ticket = workflow.submit(app.desk, ticket["id"], actor=app.actor)
     _done(ticket, as_json, f"{ticket['id']} {'created' if created else 'already open for this pipeline run'}"
-                           f" ({ticket['change']['status']})")
+                           f" ({ticket['change']['status']})", created=created)
     if wait_approval:
         _wait(app, ticket["id"], timeout, poll)
 
