@@ -89,3 +89,9 @@ def test_github_and_jenkins_pipelines_are_read():
                         "GIT_BRANCH": "origin/main", "BUILD_NUMBER": "7", "BUILD_URL": "https://ci.example.com/job/7/",
                         "BUILD_USER": "frank"})
     assert ci.dedup_key(jenkins) == "ci:jenkins:deploy-web:7" and jenkins["branch"] == "origin/main"
+
+
+def test_a_bad_timeout_is_refused_before_anything_is_created(drun):
+    result = drun("change", "create", "--title", "Deploy", "--wait-approval", "--timeout", "3x")
+    assert result.code == 2 and "--timeout" in result.stderr
+    assert drun("change", "list", "--json").json() == []

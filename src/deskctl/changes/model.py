@@ -41,7 +41,7 @@ def new_change(**values: Any) -> dict[str, Any]:
         "status": "draft", "type": "normal", "risk": "medium", "standard": None, "reason": "",
         "items": [], "impact": None, "plan": None, "rollback": None, "verification": None,
         "window": None, "round": 0, "approvals": [], "ci": None, "requested_by": None,
-        "runs": [], "review": None,
+        "runs": [], "review": None, "announcement": None,
     }
     change.update(values)
     return change

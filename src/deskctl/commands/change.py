@@ -40,13 +40,18 @@ def wait_options(f):
                         help="Block until the change is approved (exit 0), rejected (3) or the timeout (4).")(f)
 
 
+def _seconds(timeout: str) -> float:
+    from deskctl.util.durations import parse_duration
+
+    return parse_duration(timeout, "--timeout")
+
+
 def _wait(app, change_id: str, timeout: str, poll: float) -> None:
     """Wait for the decision, a line on stderr each time the status changes; exit 0/3/4."""
     from deskctl.changes.wait import wait_for_decision
     from deskctl.errors import Busy, NotPermitted
-    from deskctl.util.durations import parse_duration
 
-    seconds = parse_duration(timeout, "--timeout")
+    seconds = _seconds(timeout)
 
     def said(status: str, change: dict) -> None:
         output.info(f"{change_id}: {status}" + (f" ({_approvals(change)})" if change.get("approvals") else ""))
@@ -113,6 +118,8 @@ def create(app, title, description, reason, risk, type_, standard, items, sop, p
     from deskctl.changes import ci, window, workflow
     from deskctl.errors import BadInput
 
+    if wait_approval:
+        _seconds(timeout)  # a bad --timeout is refused before anything is created
     if bool(window_start) != bool(window_end):
         raise BadInput("a window needs both --window-start and --window-end")
     span = window.make(window_start, window_end, window_zone, str(app.desk.setting("timezone", default="UTC"))) \
@@ -215,6 +222,8 @@ def submit(app, change_id, note, wait_approval, timeout, poll, as_json) -> None:
     """Send the change for approval (a standard change is approved at once)."""
     from deskctl.changes import workflow
 
+    if wait_approval:
+        _seconds(timeout)
     ticket = workflow.submit(app.desk, change_id, actor=app.actor, note=note)
     _done(ticket, as_json, f"{ticket['id']} {ticket['change']['status']}: {ticket['history'][-1]['note']}")
     if wait_approval:
@@ -326,3 +335,28 @@ def close(app, change_id, note, review_note, as_json) -> None:
 
     ticket = workflow.close(app.desk, change_id, actor=app.actor, note=note, review_note=review_note)
     _done(ticket, as_json, f"{ticket['id']} closed")
+
+
+@change.command(epilog=examples(
+    'deskctl change announce CHG-3  # a planned-maintenance draft from the window and services',
+    'deskctl change announce CHG-3 --impact "The shop is read-only." --set workaround="Call us"',
+))
+@click.argument("change_id")
+@click.option("--impact", "impact_text", metavar="TEXT", help="What users will notice (default: the change's title).")
+@click.option("--service", "services", metavar="NAME", **multi, help="Announce these services instead of the impacted ones.")
+@click.option("--set", "assignments", metavar="FIELD=VALUE", **multi, help="Another field of the announcement.")
+@json_option
+@pass_app
+def announce(app, change_id, impact_text, services, assignments, as_json) -> None:
+    """Raise a planned-maintenance announcement (a draft) for an approved change."""
+    from deskctl.announcements.fields import parse_assignments as per_language
+    from deskctl.changes.announce import announce as raise_announcement
+
+    ticket, record = raise_announcement(app.desk, change_id, actor=app.actor, impact=impact_text,
+                                        services=csv_list(services) or None,
+                                        extra=per_language(parse_assignments(assignments, "--set")))
+    if as_json:
+        output.print_json(record)
+        return
+    output.echo(record["id"])
+    output.info(f"{record['id']} drafted for {ticket['id']}: next `deskctl announce submit {record['id']}`")
