@@ -22,6 +22,14 @@ steps:
   - name: previous release
     ssh: echo "{{ host.name }}" >> {{ log }}
 """
+CHECK_SOP = """name: check-web
+description: is the service up
+params:
+  service: {type: string, required: true}
+steps:
+  - name: active
+    ssh: systemctl is-active {{ service }}
+"""
 BEFORE = "2026-12-01T10:00:00+01:00"  # when the change is opened and approved
 WINDOW = ("--window-start", "2026-12-05T22:00", "--window-end", "2026-12-06T02:00", "--window-zone", "Europe/Rome")
 INSIDE = "2026-12-05T23:00:00+01:00"
@@ -35,6 +43,7 @@ def hosts_desk(desk, sshd, tmp_path):
     write_inventory(desk, {"localhost": {"connection": "local"}, **hosts})
     (desk / "config" / "known_hosts").write_text(sshd.known_hosts.read_text())
     (desk / "sops" / "undo-deploy.yaml").write_text(ROLLBACK_SOP)
+    (desk / "sops" / "check-web.yaml").write_text(CHECK_SOP)
     return fb
 
 
@@ -130,3 +139,24 @@ def test_an_emergency_change_is_reviewed_before_it_closes(hosts_desk, crun, tmp_
     assert closed.code == 0, closed
     change = crun("change", "show", cid, "--json", now=INSIDE).json()["change"]
     assert change["status"] == "closed" and change["review"]["note"] == "outage INC-9 needed it at once"
+
+
+def test_a_verification_sop_runs_on_the_change_hosts_and_can_fail_the_change(hosts_desk, crun):
+    def implemented(checked: str) -> str:
+        cid = crun("change", "create", "--title", "Deploy", "--risk", "low", "--item", "web2", "--sop", "restart-service",
+                   "-p", "service=nginx", "--verify-sop", "check-web", "--verify-param", f"service={checked}",
+                   *WINDOW, "--submit").stdout.strip()
+        assert crun("--actor", "alice", "change", "approve", cid).code == 0
+        assert crun("change", "implement", cid, now=INSIDE).code == 0
+        return cid
+
+    good = implemented("nginx")
+    ok = crun("change", "verify", good, "--json", now=INSIDE)
+    assert ok.code == 0, ok
+    assert ok.json()["change"]["change"]["status"] == "verified"
+    assert [h["host"] for h in ok.json()["run"]["hosts"]] == ["web2"]
+    bad = implemented("broken")
+    failed = crun("change", "verify", bad, now=INSIDE)
+    assert failed.code == 1 and "failed its verification" in failed.stderr
+    change = crun("change", "show", bad, "--json", now=INSIDE).json()["change"]
+    assert change["status"] == "failed" and [r["purpose"] for r in change["runs"]] == ["implement", "verify"]

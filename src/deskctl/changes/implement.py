@@ -110,3 +110,23 @@ def _started(change: dict, hosts: list[str]) -> str:
 def _aborted(change: dict, why: str) -> str:
     change["status"] = "approved"
     return f"not implemented: {why}"
+
+
+def verify(desk, plugins, change_id: str, *, actor: str, failed: bool = False, note: str = "",
+           progress: Callable | None = None, notify: Callable | None = None) -> dict:
+    """Record the verification; a verification plan that is a SOP runs first on the change's
+    hosts, and the change is verified only when it succeeds. Returns {ticket, run}."""
+    from deskctl.changes import workflow
+
+    ticket = get(desk, change_id)
+    change = change_of(ticket)
+    sop = change.get("verification") or {}
+    record = None
+    if sop.get("sop") and not failed and change["status"] == "implemented":
+        record = run_sop(desk, plugins, ticket["id"], sop, host_items(desk, change), actor=actor,
+                         progress=progress, notify=notify)
+        failed = record["status"] != "ok"
+        note = note or f"verification run {record['id']} of {record['sop']}: {record['status']}"
+    run = _summary(record, "verify") if record else None
+    ticket = workflow.verify(desk, ticket["id"], actor=actor, ok=not failed, note=note, run=run)
+    return {"ticket": ticket, "run": record}

@@ -69,6 +69,15 @@ def _wait(app, change_id: str, timeout: str, poll: float) -> None:
     output.info(f"{change_id}: approved")
 
 
+def _verification(text: str | None, sop: str | None, params: tuple[str, ...]) -> dict | None:
+    if not (text or sop):
+        return None
+    found: dict = {"text": text} if text else {}
+    if sop:
+        found.update(sop=sop, params=parse_assignments(params, "--verify-param"))
+    return found
+
+
 def _approvals(change: dict) -> str:
     return ", ".join(f"{a['decision']} by {a['actor']}" for a in change.get("approvals") or [])
 
@@ -99,6 +108,8 @@ def _done(ticket: dict, as_json: bool, message: str, **extra) -> None:
 @click.option("--rollback-sop", metavar="NAME", help="The rollback plan: a SOP run when the implementation fails.")
 @click.option("--rollback-param", "rollback_params", metavar="KEY=VALUE", **multi, help="A parameter of the rollback SOP.")
 @click.option("--verify", "verify_text", metavar="TEXT", help="The verification plan, in words.")
+@click.option("--verify-sop", metavar="NAME", help="The verification plan as a SOP, run by `change verify`.")
+@click.option("--verify-param", "verify_params", metavar="KEY=VALUE", **multi, help="A parameter of the verification SOP.")
 @click.option("--window-start", metavar="TIME", help="Start of the window (ISO 8601; without offset: in --window-zone).")
 @click.option("--window-end", metavar="TIME", help="End of the window.")
 @click.option("--window-zone", metavar="ZONE", help="The window's time zone (default: the desk's timezone).")
@@ -109,7 +120,7 @@ def _done(ticket: dict, as_json: bool, message: str, **extra) -> None:
 @json_option
 @pass_app
 def create(app, title, description, reason, risk, type_, standard, items, sop, params, rollback_sop, rollback_params,
-           verify_text, window_start, window_end, window_zone, impact_items, impact_services, impact_applications,
+           verify_text, verify_sop, verify_params, window_start, window_end, window_zone, impact_items, impact_services, impact_applications,
            impact_groups, from_ci, submit_too, wait_approval, timeout, poll, as_json) -> None:
     """Open a change request (a CHG ticket); prints its id. With --from-ci a retried job gets
     the change its pipeline run already opened."""
@@ -129,7 +140,7 @@ def create(app, title, description, reason, risk, type_, standard, items, sop, p
         standard=standard, items=csv_list(items),
         plan={"sop": sop, "params": parse_assignments(params, "-p")} if sop else None,
         rollback={"sop": rollback_sop, "params": parse_assignments(rollback_params, "--rollback-param")} if rollback_sop else None,
-        verification={"text": verify_text} if verify_text else None, window=span,
+        verification=_verification(verify_text, verify_sop, verify_params), window=span,
         impact=_impact(impact_items, impact_services, impact_applications, impact_groups),
         ci=ci.facts(os.environ) if from_ci else None)
     if (submit_too or wait_approval) and ticket["change"]["status"] in ("draft", "assessed"):
@@ -292,7 +303,8 @@ def implement(app, change_id, as_json) -> None:
         back = f"; rollback run {rollback['id']}: {rollback['status']}" if rollback else "; no rollback plan"
         raise OperationFailed(f"{ticket['id']} failed: run {record['id']} {record['status']}{back}",
                               f"details: deskctl sop show-run {record['id']}")
-    output.info(f"{ticket['id']} implemented (run {record['id']})")
+    if not as_json:
+        output.info(f"{ticket['id']} implemented (run {record['id']})")
 
 
 @change.command(epilog=examples('deskctl change verify CHG-3 --note "site answers, errors normal"',
@@ -303,11 +315,21 @@ def implement(app, change_id, as_json) -> None:
 @json_option
 @pass_app
 def verify(app, change_id, failed, note, as_json) -> None:
-    """Record the verification of an implemented change."""
-    from deskctl.changes import workflow
+    """Record the verification of an implemented change; a verification SOP runs first on its
+    hosts (the change fails, exit 1, when it does)."""
+    from deskctl.changes.implement import verify as check
+    from deskctl.errors import OperationFailed
 
-    ticket = workflow.verify(app.desk, change_id, actor=app.actor, ok=not failed, note=note)
-    _done(ticket, as_json, f"{ticket['id']} {ticket['change']['status']}")
+    done = check(app.desk, app.plugins, change_id, actor=app.actor, failed=failed, note=note,
+                 progress=_progress, notify=output.info)
+    ticket, record = done["ticket"], done["run"]
+    if as_json:
+        output.print_json({"change": ticket, "run": record})
+    if record is not None and record["status"] != "ok":
+        raise OperationFailed(f"{ticket['id']} failed its verification (run {record['id']} {record['status']})",
+                              f"details: deskctl sop show-run {record['id']}")
+    if not as_json:
+        output.info(f"{ticket['id']} {ticket['change']['status']}")
 
 
 @change.command(epilog=examples('deskctl change review CHG-4 --note "hotfix for the outage of INC-9; tested after"'))
