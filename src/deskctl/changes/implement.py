@@ -52,14 +52,19 @@ def check_ready(desk, ticket: dict) -> tuple[dict, list[str]]:
 def run_sop(desk, plugins, cid: str, sop: dict, hosts: list[str], *, actor: str,
             progress: Callable | None = None, notify: Callable | None = None) -> dict:
     """Run `sop` ({sop, params}) on `hosts`, linked to the change; the run record."""
-    from deskctl.runbooks import engine, hostlocks, ticketing
+    from deskctl.runbooks import engine, hostlocks, interrupts, ticketing
 
     plan = engine.prepare(desk, plugins, sop["sop"], raw_params={k: str(v) for k, v in (sop.get("params") or {}).items()},
                           actor=actor, hosts=",".join(hosts), ticket_id=cid)
     plan.run.progress = progress
     if notify is not None:
         plan.run.notify = notify
-    with hostlocks.host_locks(plan):
+    # as `sop run`: SIGINT/SIGTERM stop the run on every host (each host's rollback and
+    # finally run) and the record says `interrupted`; while waiting for a lock, at once
+    stop = plan.run.stop
+    stop.armed = False
+    with interrupts.trapped(stop), hostlocks.host_locks(plan):
+        stop.armed = True
         record = engine.execute(plan)
     ticketing.report_run(desk, cid, record, actor=actor, resolves=False)
     return record
@@ -85,9 +90,14 @@ def implement(desk, plugins, change_id: str, *, actor: str, progress: Callable |
         why = str(exc)
         step(desk, cid, actor, "implement-aborted", lambda c, t, now: _aborted(c, why))
         raise
-    rollback = None
-    if record["status"] != "ok" and (change.get("rollback") or {}).get("sop"):
-        rollback = run_sop(desk, plugins, cid, change["rollback"], hosts, actor=actor, progress=progress, notify=notify)
+    rollback, rollback_error = None, None
+    # an interrupted run is not rolled back further: whoever stopped it decides what follows
+    wanted = record["status"] == "failed" and (change.get("rollback") or {}).get("sop")
+    if wanted:
+        try:
+            rollback = run_sop(desk, plugins, cid, change["rollback"], hosts, actor=actor, progress=progress, notify=notify)
+        except Exception as exc:  # the change failed all the same: say why nothing was rolled back
+            rollback_error = str(exc)
     runs = [_summary(record, "implement")] + ([_summary(rollback, "rollback")] if rollback else [])
 
     def finished(c: dict, t: dict, now: str) -> str:
@@ -96,10 +106,12 @@ def implement(desk, plugins, change_id: str, *, actor: str, progress: Callable |
         note = f"run {record['id']} of {record.get('sop')}: {record['status']}"
         if rollback is not None:
             note += f"; rollback run {rollback['id']} of {rollback.get('sop')}: {rollback['status']}"
+        if rollback_error:
+            note += f"; the rollback plan did not run: {rollback_error}"
         return note
 
     ticket = step(desk, cid, actor, "implemented", finished)
-    return {"ticket": ticket, "run": record, "rollback": rollback}
+    return {"ticket": ticket, "run": record, "rollback": rollback, "rollback_error": rollback_error}
 
 
 def _started(change: dict, hosts: list[str]) -> str:

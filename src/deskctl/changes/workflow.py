@@ -35,14 +35,21 @@ def get(desk, change_id: str, *, reader: str | None = None) -> dict:
     return ticket
 
 
-def list_changes(desk, *, status: str | None = None, include_closed: bool = False) -> list[dict]:
-    """Change tickets, oldest first, with their change status, type, risk and window."""
+def list_changes(desk, *, status: str | None = None, include_closed: bool = False,
+                 reader: str | None = None) -> list[dict]:
+    """Change tickets, oldest first, with their change status, type, risk and window; with
+    `reader`, those within its `read` scope (exit 3 without the permission)."""
+    from deskctl import access
     from deskctl.store import open_store
 
     if status is not None and status not in model.STATUSES:
         raise BadInput(f"status {status!r} is not valid", f"use one of: {', '.join(model.STATUSES)}")
+    if reader is not None:
+        access.require(desk, reader, "read")
+    scope = access.scope_of(desk, reader, "read") if reader is not None else "all"
     store = open_store(desk)
-    rows = [r for r in store.rows(active=True, closed=True) if r.get("type") == "change"]
+    rows = [r for r in store.rows(active=True, closed=True) if r.get("type") == "change"
+            and (reader is None or access.in_scope(desk, reader, scope, r))]
     found = []
     for ticket in store.load([r["id"] for r in rows]):
         change = ticket.get("change") or {}

@@ -197,7 +197,7 @@ def list_(app, status: str | None, include_closed: bool, as_json: bool) -> None:
     """Change requests, oldest first (not the closed ones, unless --all)."""
     from deskctl.changes.workflow import list_changes
 
-    rows = list_changes(app.desk, status=status, include_closed=include_closed)
+    rows = list_changes(app.desk, status=status, include_closed=include_closed, reader=app.actor)
     if as_json:
         output.print_json(rows)
         return
@@ -298,9 +298,16 @@ def implement(app, change_id, as_json) -> None:
     done = run_plan(app.desk, app.plugins, change_id, actor=app.actor, progress=_progress, notify=output.info)
     ticket, record, rollback = done["ticket"], done["run"], done["rollback"]
     if as_json:
-        output.print_json({"change": ticket, "run": record, "rollback": rollback})
+        output.print_json({"change": ticket, "run": record, "rollback": rollback, "rollback_error": done["rollback_error"]})
+    if record["status"] == "interrupted":
+        from deskctl.errors import Interrupted
+
+        raise Interrupted(f"{ticket['id']} failed: run {record['id']} interrupted by {record.get('signal')}; "
+                          "the rollback plan was not run", f"details: deskctl sop show-run {record['id']}",
+                          exit_code=int(record.get("exit_code") or 130))
     if record["status"] != "ok":
-        back = f"; rollback run {rollback['id']}: {rollback['status']}" if rollback else "; no rollback plan"
+        back = f"; rollback run {rollback['id']}: {rollback['status']}" if rollback else (
+            f"; the rollback plan did not run: {done['rollback_error']}" if done["rollback_error"] else "; no rollback plan")
         raise OperationFailed(f"{ticket['id']} failed: run {record['id']} {record['status']}{back}",
                               f"details: deskctl sop show-run {record['id']}")
     if not as_json:
