@@ -171,11 +171,29 @@ def _blank_impact() -> dict:
 # -- assessment and approval ------------------------------------------------------------------
 
 def computed_impact(desk, items: list[str]) -> dict | None:
-    """The CMDB's impact of `items`, or None without a CMDB (or without items)."""
+    """The CMDB's impact of `items`, or None without a CMDB (or without items, or when it
+    knows none of them). An item the CMDB does not know (it raises NotFound) is left out and
+    listed under `unknown`: a change may name things not recorded yet."""
+    from deskctl.errors import NotFound
+
     if impact_of is None or not items:
         return None
-    found = impact_of(desk, list(items)) or {}
-    return {key: sorted(found.get(key) or []) for key in model.IMPACT_KEYS}
+    try:
+        found = [impact_of(desk, list(items)) or {}]
+        unknown: list[str] = []
+    except NotFound:
+        found, unknown = [], []
+        for name in items:
+            try:
+                found.append(impact_of(desk, [name]) or {})
+            except NotFound:
+                unknown.append(name)
+    if not found:
+        return None
+    merged = {key: sorted({n for f in found for n in f.get(key) or []}) for key in model.IMPACT_KEYS}
+    if unknown:
+        merged["unknown"] = unknown
+    return merged
 
 
 def _assess(desk, change: dict, given: dict | None, risk: str | None, items: list[str] | None) -> str:
