@@ -289,6 +289,16 @@ def test_example_forms(desk, desk_env):
                                 "affected_users": 4, "error_code": "E-204 paper jam", "tried": "reloaded the tray"}
 
 
+def test_example_changes(desk, desk_env):
+    proc = bash(example("changes").body, desk, dict(desk_env, DESKCTL_NOW=NOW))
+    assert proc.returncode == 0, shown(proc)
+    assert proc.stdout.splitlines()[0] == "CHG-1" and "needs 1 manager" in proc.stderr
+    assert "2026-12-05 22:00 - 2026-12-06 02:00 Europe/Rome" in proc.stdout
+    change = json.loads(bash("deskctl change show CHG-1 --json", desk, dict(desk_env, DESKCTL_NOW=NOW)).stdout)["change"]
+    assert change["status"] == "approved" and change["approvals"][0]["actor"] == "alice"
+    assert change["announcement"] == "ANN-0001"
+
+
 def test_example_announcements(desk, desk_env):
     proc = bash(example("announcements").body, desk, dict(desk_env, DESKCTL_NOW=NOW))
     assert proc.returncode == 0, shown(proc)

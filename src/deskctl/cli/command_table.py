@@ -15,6 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("deskctl.commands.init:init", "Create a new desk folder from the packaged defaults."),
     "sop": ("deskctl.commands.sop:sop", "List, validate and run SOP runbooks locally and over SSH."),
     "inventory": ("deskctl.commands.inventory:inventory", "List the hosts SOPs run on; trust their SSH keys."),
+    "change": ("deskctl.commands.change:change", "Change requests: assess, approve (CAB), implement in their window, verify."),
     "announce": ("deskctl.commands.announce:announce", "Outage and maintenance announcements: create, approve, publish, update, resolve."),
     "bulletin": ("deskctl.commands.announce:bulletin", "Active bulletins for front-line staff: what to tell callers today."),
     "report": ("deskctl.commands.report:report", "The desk's KPIs as text, JSON or CSV, and a self-contained HTML report."),

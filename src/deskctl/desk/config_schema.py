@@ -663,6 +663,19 @@ SCHEMA = Fields({
                    required=("type",)),
             expects="a field type (text, string, datetime, choice, services, languages)"))),
     }),
+    # change requests (docs/changes.md): approvals per risk, the emergency rule, standard changes
+    "changes": Fields({
+        "approvals": Nullable(MapOf(ListOf(MapOf(Int(low=1, high=100), min_items=1,
+                                                 expects="a mapping of role -> number of approvers")),
+                                    expects="a mapping of risk (low, medium, high) -> list of alternatives")),
+        "emergency_approvals": Nullable(ListOf(MapOf(Int(low=1, high=100), min_items=1,
+                                                     expects="a mapping of role -> number of approvers"))),
+        "catalogue": Nullable(MapOf(Fields({
+            "title": Text(), "reason": Text(), "risk": Text(choices=("low", "medium", "high")),
+            "items": NAMES, "sop": NAME, "params": MapOf(AnyValue()), "rollback": NAME,
+            "rollback_params": MapOf(AnyValue()), "verification": Text(),
+        }, expects="a standard change like {title: ..., risk: low, sop: restart-service, params: {...}}"))),
+    }),
     "channels": CHANNELS,
     "roles": MapOf(NAMES, expects="a mapping of role -> list of names"),
     # who may do what (docs/access.md): listing accounts makes the desk managed

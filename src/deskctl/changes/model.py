@@ -1,0 +1,53 @@
+"""The `change` mapping of a CHG ticket: its allowed values and the steps between statuses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+RISKS = ("low", "medium", "high")
+TYPES = ("standard", "normal", "emergency")
+STATUSES = ("draft", "assessed", "submitted", "approved", "rejected", "implementing", "implemented",
+            "failed", "verified", "closed")
+IMPACT_KEYS = ("items", "services", "applications", "groups")
+
+# step -> statuses it may start from
+ALLOWED: dict[str, tuple[str, ...]] = {
+    "assess": ("draft", "assessed", "rejected"),
+    "submit": ("draft", "assessed", "rejected"),
+    "approve": ("submitted",),
+    "reject": ("submitted", "approved"),
+    "implement": ("approved",),
+    "verify": ("implemented",),
+    "review": ("implemented", "failed", "verified"),
+    "close": ("draft", "assessed", "rejected", "implemented", "failed", "verified"),
+}
+HINTS = {
+    "draft": "assess it (`deskctl change assess ID`) or submit it (`deskctl change submit ID`)",
+    "assessed": "submit it for approval: `deskctl change submit ID`",
+    "submitted": "it waits for approval: `deskctl change approve ID` (an approver)",
+    "approved": "implement it in its window: `deskctl change implement ID`",
+    "rejected": "change and submit it again, or close it",
+    "implementing": "it is being implemented now",
+    "implemented": "verify it: `deskctl change verify ID`",
+    "failed": "close it (`deskctl change close ID`) and open a new change",
+    "verified": "close it: `deskctl change close ID`",
+    "closed": "nothing: it is closed",
+}
+
+
+def new_change(**values: Any) -> dict[str, Any]:
+    """A change with every key present (a stable shape for `--json` readers)."""
+    change: dict[str, Any] = {
+        "status": "draft", "type": "normal", "risk": "medium", "standard": None, "reason": "",
+        "items": [], "impact": None, "plan": None, "rollback": None, "verification": None,
+        "window": None, "round": 0, "approvals": [], "ci": None, "requested_by": None,
+        "runs": [], "review": None, "announcement": None,
+    }
+    change.update(values)
+    return change
+
+
+def diff(before: dict, after: dict) -> dict[str, list]:
+    """What changed, as `change.KEY` -> [old, new] (the ticket history's shape)."""
+    return {f"change.{key}": [before.get(key), after.get(key)]
+            for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)}
