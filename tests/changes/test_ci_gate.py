@@ -95,3 +95,12 @@ def test_a_bad_timeout_is_refused_before_anything_is_created(drun):
     result = drun("change", "create", "--title", "Deploy", "--wait-approval", "--timeout", "3x")
     assert result.code == 2 and "--timeout" in result.stderr
     assert drun("change", "list", "--json").json() == []
+
+
+def test_a_change_request_is_not_resolved_or_closed_with_the_ticket_commands(drun):
+    made = drun("change", "create", "--title", "Patch db1", "--risk", "low")
+    assert made.code == 0, made
+    cid = made.stdout.strip()
+    refused = drun("ticket", "resolve", cid, "--resolution", "done", "--category", "other")
+    assert refused.code == 2 and "is a change request" in refused.stderr and "deskctl change" in refused.stderr
+    assert drun("ticket", "show", cid, "--json").json()["status"] != "resolved"

@@ -61,6 +61,11 @@ def change_ticket(desk, ticket_id: str, actor: str, action: str, change, *, perm
             raise NotFound(f"no ticket {tid}", "list tickets with `deskctl ticket list --all`")
         for operation in needed:  # the data scope: which tickets the permission covers
             access.require_on(desk, actor, operation, ticket)
+        if action in ("resolve", "close", "reopen") and isinstance(ticket.get("change"), dict):
+            # a change request's life is its workflow (approvals, window, implement, verify)
+            raise BadInput(f"{tid} is a change request ({ticket['change'].get('status')}): "
+                           f"it is not {'closed' if action == 'close' else action + 'd'} with `ticket {action}`",
+                           f"use `deskctl change implement|verify|close {tid}`")
         lifecycle.check_transition(ticket, action)
         now = clock.now_iso()
         lifecycle.check_now(ticket, now)
