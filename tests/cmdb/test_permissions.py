@@ -13,7 +13,8 @@ def as_account(run, desk):
     """as_account(account, *args): deskctl in the desk as the OS login mapped to `account`."""
 
     def _run(account: str, *args, **kwargs):
-        accounts = {"lena": {"roles": ["l1"]}, "marco": {"roles": ["l2"]}, "alice": {"roles": ["manager"]}}
+        accounts = {"lena": {"roles": ["l1"]}, "marco": {"roles": ["l2"]}, "alice": {"roles": ["manager"]},
+                    "bob": {"roles": ["manager"]}}
         accounts[account] = {**accounts[account], "login": LOGIN}
         config = desk / "config" / "deskctl.yaml"
         config.write_text(config.read_text().split("\naccounts: ")[0])
@@ -35,9 +36,11 @@ def test_outside_a_change_only_a_cmdb_admin_may_and_it_is_flagged(as_account):
 
 
 def test_inside_a_change_cmdb_update_is_enough(as_account):
-    made = as_account("alice", "ticket", "create", "--type", "change", "--title", "web1", "--channel", "api")
+    made = as_account("alice", "change", "create", "--title", "web1", "--risk", "low")
     assert made.code == 0, made
     chg = made.stdout.strip()
+    assert as_account("alice", "change", "submit", chg).code == 0
+    assert as_account("bob", "change", "approve", chg).code == 0  # never the requester
     assert as_account("lena", "cmdb", "add", "web1", "--type", "host", "--change", chg).code == 3  # l1: no cmdb-update
     done = as_account("marco", "cmdb", "add", "web1", "--type", "host", "--change", chg)
     assert done.code == 0, done
@@ -47,18 +50,13 @@ def test_inside_a_change_cmdb_update_is_enough(as_account):
 
 def test_a_change_not_approved_counts_as_outside(as_account, desk, cache_dir, monkeypatch):
     monkeypatch.setenv("DESKCTL_CACHE_DIR", str(cache_dir))
-    from deskctl.desk import Desk
-    from deskctl.store import open_backend
 
-    made = as_account("alice", "ticket", "create", "--type", "change", "--title", "web1", "--channel", "api")
+    made = as_account("alice", "change", "create", "--title", "web1", "--risk", "low")
     chg = made.stdout.strip()
-    store = open_backend(Desk(str(desk))).tickets
-    with store.transaction() as tx:  # the change workflow's field, as change requests will set it
-        ticket = tx.get(chg)
-        ticket["change"] = {"status": "submitted"}
-        from deskctl.tickets.model import summary_row
-
-        tx.put(ticket, summary_row(ticket))
+    assert as_account("alice", "change", "submit", chg).code == 0  # submitted, not approved yet
+    plain = as_account("alice", "ticket", "create", "--type", "change", "--title", "no request", "--channel", "api")
+    loophole = as_account("marco", "cmdb", "add", "web9", "--type", "host", "--change", plain.stdout.strip())
+    assert loophole.code == 3 and "is a ticket, not a change request" in loophole.stderr  # a ticket is no approval
     refused = as_account("marco", "cmdb", "add", "web1", "--type", "host", "--change", chg)
     assert refused.code == 3 and f"{chg} is submitted, not approved" in refused.stderr
     done = as_account("alice", "cmdb", "add", "web1", "--type", "host", "--change", chg, "--why", "now")

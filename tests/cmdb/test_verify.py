@@ -47,7 +47,9 @@ def test_verify_reports_a_memory_size_that_differs_from_the_record(vrun):
 
 
 def test_apply_records_the_facts_as_an_update_in_the_change(vrun):
-    chg = vrun("ticket", "create", "--type", "change", "--title", "Audit web1", "--channel", "api").stdout.strip()
+    from tests.cmdb.conftest import approved_change
+
+    chg = approved_change(vrun, "Audit web1")
     assert vrun("cmdb", "update", "web1", "--set", "memory=1G", "--why", "as ordered").code == 0
     applied = vrun("cmdb", "verify", "--hosts", "web1", "--apply", "--change", chg, "--json")
     assert applied.code == 0, applied

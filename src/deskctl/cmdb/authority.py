@@ -1,8 +1,8 @@
 """Which change an update belongs to, and whether the actor may make it.
 
-An update names its change (`--change CHG-N`). Until change requests carry their own
-workflow, any existing change ticket counts as approved, unless it has a `change.status`
-field: then only `approved` and `implementing` do. An update inside an approved change needs
+An update names its change (`--change CHG-N`): a change request (`deskctl change`) that is
+`approved` or `implementing`; a plain CHG ticket, or a change in any other state, is no
+approved change (anyone may open a ticket: it must not stand in for an approval). An update inside an approved change needs
 `cmdb-update`; any other (no change named, or one not approved) needs `cmdb-admin` and is
 flagged `outside_change` in the item's history. An unmanaged desk lets everyone do both."""
 
@@ -62,10 +62,11 @@ def authorise(desk, backend, who: Who) -> Authority:
     if who.change:
         change_id, ticket = change_ticket(desk, backend, who.change)
         status = change_status(ticket)
-        if status is None or status in APPROVED:
+        if status in APPROVED:
             permissions.require(desk, who.actor, "cmdb-update")
             return Authority(change_id, False)
-        why_outside = f"{change_id} is {status}, not approved"
+        why_outside = (f"{change_id} is {status}, not approved" if status
+                       else f"{change_id} is a ticket, not a change request (`deskctl change create`)")
     try:
         permissions.require(desk, who.actor, "cmdb-admin")
     except NotPermitted as exc:
