@@ -135,3 +135,10 @@ def test_dates_are_in_the_requesters_language_and_time_zone(drun, mail_desk, sin
     body = ack.get_body(("plain",)).get_content()
     assert ack["Content-Language"] == "ru" and "Мы ответим до" in body
     assert "+1000" in body and "+0100" not in body  # Vladivostok's time, not the desk's (Rome)
+
+
+def test_an_address_with_a_line_break_gets_no_notice_and_the_change_is_kept(drun, mail_desk, sink):
+    made = drun("ticket", "create", "--title", "<img src=x onerror=alert(1)>",
+                "--requester-email", "ana@example.com\r\nBcc: evil@example.org")
+    assert made.code == 0 and made.stderr.count("\n") == 1, made  # one line, no warning split in two
+    assert sink.messages == [] and drun("mail", "outbox", "--json").json() == []

@@ -7,10 +7,7 @@ so no secret ever reaches the trail.
 
 from __future__ import annotations
 
-import os
-import socket
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 MAX_TARGETS = 50  # a bulk command (demo seed, archive) keeps the first ones and a total
@@ -72,6 +69,10 @@ def pending(exit_code: int) -> bool:
 def record_fields(*, account: str, exit_code: int, argv_command: str) -> dict[str, Any]:
     """The audit record of the command that just ended (before sealing); `account`: who, if
     the identity was never looked up."""
+    import os
+    import socket  # here: every command imports this module, few write a record
+    from datetime import UTC, datetime
+
     fields: dict[str, Any] = {
         "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "account": _current.account or account,

@@ -157,7 +157,7 @@ def queue(desk, ticket: dict, event: dict | None) -> dict | None:
         return None
     kind = kind_of(event, ticket)
     to = str((ticket.get("requester") or {}).get("email") or "")
-    if kind is None or kind not in enabled_kinds(desk) or "@" not in to:
+    if kind is None or kind not in enabled_kinds(desk) or not _plain_address(to):
         return None
     entries = [_entry(desk, ticket, event, kind, to)]
     if kind == "closed" and "survey" in enabled_kinds(desk) and _survey_wanted(desk, ticket):
@@ -165,6 +165,11 @@ def queue(desk, ticket: dict, event: dict | None) -> dict | None:
     ticket["outbox"] = [*(ticket.get("outbox") or []), *entries]
     _queued.append(ticket["id"])
     return entries[0]
+
+
+def _plain_address(address: str) -> bool:
+    """One bare address (`ana@example.com`): nothing a mail header could be split on."""
+    return address.count("@") == 1 and not any(ch.isspace() or ord(ch) < 32 or ch in ",;<>\"" for ch in address)
 
 
 def _survey_wanted(desk, ticket: dict) -> bool:
@@ -261,6 +266,8 @@ def send_pending(desk, ticket_ids: list[str] | None = None, *, actor: str) -> Fl
                         results[entry["key"]] = ("failed", f"refused: {', '.join(refused)}") if refused else ("sent", "")
                     except (OSError, smtplib.SMTPException) as exc:
                         results[entry["key"]] = ("failed", f"SMTP: {exc}")
+                    except ValueError as exc:  # an address or subject no mail header may hold (a line break)
+                        results[entry["key"]] = ("failed", f"not a valid message: {exc}")
                 if results:
                     _mark(desk, tid, results, actor=actor, report=report, lifecycle=lifecycle, operations=operations)
         finally:

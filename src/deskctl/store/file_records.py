@@ -37,6 +37,21 @@ def _disk_problem(exc: OSError, path: Path, outcome: str = "nothing was changed"
     return problem
 
 
+@contextmanager
+def _locked_folder(folder: Path, lock: FileLock) -> Iterator[None]:
+    """`folder` made and `lock` held; a disk that refuses the folder or lock file (read-only)
+    says so in one line before anything changed."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        lock.acquire()
+    except OSError as exc:
+        raise _disk_problem(exc, folder) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 class FileAnnouncements:
     """Every change is read-modify-write under one lock with a fresh read inside it, so a
     crash or a concurrent deskctl never leaves a half-written or lost announcement."""
@@ -49,20 +64,8 @@ class FileAnnouncements:
     def lock(self, name: str = ".lock", what: str = "the announcement store") -> FileLock:
         return FileLock(self.folder / name, timeout=self.lock_timeout, what=what, actor=self.actor)
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        """The store's lock; a disk that refuses the folder or lock file (read-only) says
-        so in one line before anything changed."""
-        lock = self.lock()
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            lock.acquire()
-        except OSError as exc:
-            raise _disk_problem(exc, self.folder) from None
-        try:
-            yield
-        finally:
-            lock.release()
+    def _locked(self):
+        return _locked_folder(self.folder, self.lock())
 
     def _path(self, ann_id: str) -> Path:
         return self.folder / f"{ann_id}.json"
@@ -144,18 +147,9 @@ class FileCmdb:
         self.lock_timeout = lock_timeout
         self.actor = actor
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        lock = FileLock(self.folder / ".lock", timeout=self.lock_timeout, what="the CMDB", actor=self.actor)
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            lock.acquire()
-        except OSError as exc:
-            raise _disk_problem(exc, self.folder) from None
-        try:
-            yield
-        finally:
-            lock.release()
+    def _locked(self):
+        return _locked_folder(self.folder, FileLock(self.folder / ".lock", timeout=self.lock_timeout,
+                                                    what="the CMDB", actor=self.actor))
 
     def _path(self, name: str) -> Path:
         if not ITEM_NAME_RE.match(str(name)):
