@@ -294,3 +294,21 @@ def test_open_in_a_status_list_stands_for_the_open_statuses(drun):
     assert sorted(r["id"] for r in listed) == sorted([open_one, done])
     empty = drun("ticket", "list", "--status", ",")
     assert empty.code == 2 and "names no status" in empty.stderr
+
+
+def test_the_queue_table_shows_a_page_and_says_more_match(invoke, drun, desk):
+    for number in range(53):
+        created = invoke("ticket", "create", "--title", f"printer {number:02d}", cwd=desk,
+                         env={"DESKCTL_NOW": f"2026-11-02T08:{number:02d}:00Z"})
+        assert created.code == 0, created
+    table = drun("ticket", "list")
+    assert table.code == 0
+    shown = [line for line in table.stdout.splitlines() if " printer " in f" {line} "]
+    assert len(shown) == 50 and "printer 00" in shown[0] and "printer 49" in shown[-1]
+    assert "oldest 50 shown; more match (--limit 0 lists every one)" in table.stderr
+    every = drun("ticket", "list", "--limit", "0")
+    assert sum(" printer " in f" {line} " for line in every.stdout.splitlines()) == 53 and "more match" not in every.stderr
+    assert len(drun("ticket", "list", "--json").json()) == 53  # data formats are never cut to a page
+    assert drun("ticket", "list", "--format", "csv").stdout.count("printer ") == 53
+    few = drun("ticket", "list", "--limit", "3")
+    assert sum(" printer " in f" {line} " for line in few.stdout.splitlines()) == 3 and "more match" not in few.stderr

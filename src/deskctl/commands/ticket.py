@@ -10,6 +10,7 @@ from deskctl.commands._common import csv_list, examples, json_option, parse_assi
 
 multi = {"multiple": True}
 
+TABLE_PAGE = 50  # rows `ticket list` shows as a table unless --limit says otherwise
 LIST_COLUMNS = [("id", "ID"), ("age_text", "AGE"), ("status", "STATUS"), ("priority", "PRIORITY"),
                 ("sla_text", "SLA"), ("group", "GROUP"), ("assignee", "ASSIGNEE"), ("category", "CATEGORY"), ("title", "TITLE")]
 CSV_COLUMNS = [("id", "id"), ("type", "type"), ("status", "status"), ("priority", "priority"),
@@ -181,7 +182,8 @@ def _add_sla(desk, rows: list[dict], detail: bool) -> None:
 @click.option("--older-than", help="Only tickets older than this (e.g. 2d, 4h).")
 @click.option("--sort", type=click.Choice(["age", "priority", "updated"]), default="age", show_default=True,
               help="age = oldest first.")
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many.")
+@click.option("--limit", type=click.IntRange(min=0),
+              help=f"At most this many; 0: every one (the table shows {TABLE_PAGE} by default, --json and csv all).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
 @click.option("--excel", is_flag=True, help="CSV for spreadsheets: a byte-order mark and CRLF (implies --format csv).")
 @json_option
@@ -191,12 +193,18 @@ def list_(app, status, all_, types, priorities, categories, groups, assignee, ha
     """The queue: open tickets, oldest first (filters combine)."""
     from deskctl.tickets.queries import Query, run_query
 
+    paged = limit is None and not as_json and fmt == "table" and not excel
+    if paged:  # a page, not thousands of lines; one more row tells whether more match
+        limit = TABLE_PAGE + 1
     query = Query(status="all" if all_ else status, types=csv_list(types), priorities=csv_list(priorities),
                   categories=csv_list(categories), groups=csv_list(groups), assignee=assignee,
                   requester=requester, tags=csv_list(tags), service=service, search=search,
-                  older_than=older_than, sort=sort, limit=limit,
+                  older_than=older_than, sort=sort, limit=limit or None,
                   fields=parse_assignments(form_fields, "--field"), handled_by=handled_by)
     rows = run_query(app.desk, query, reader=app.actor)
+    more = paged and len(rows) > TABLE_PAGE
+    if more:
+        rows = rows[:TABLE_PAGE]
     _add_sla(app.desk, rows, detail=as_json)
     if as_json:
         for row in rows:
@@ -208,6 +216,9 @@ def list_(app, status, all_, types, priorities, categories, groups, assignee, ha
         output.print_csv(rows, _csv_columns(app.desk), excel=excel)
     elif rows:
         output.print_table(rows, LIST_COLUMNS)
+        if more:
+            order = {"age": "oldest", "priority": "most urgent", "updated": "latest updated"}[sort]
+            output.info(f"the {order} {TABLE_PAGE} shown; more match (--limit 0 lists every one)")
     else:
         output.info("no tickets match")
 

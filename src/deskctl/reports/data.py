@@ -82,10 +82,20 @@ def _kpi_report(desk, bar, *, period: Period, timezone: str, group: str | None, 
     from deskctl.reports.surveys import load_settings
     from deskctl.sla.policy import load_policy
 
-    rows = load_rows(desk)
-    bar.update(label=f"computing KPIs over {len(rows)} tickets")
     policy, surveys = load_policy(desk), load_settings(desk)
     fcr_rules = load_rules(desk, policy)
+    if not group and not by:
+        from deskctl.store import open_backend
+
+        backend = open_backend(desk)
+        add_up = getattr(backend, "kpi_report", None)  # a backend that adds the report up itself
+        if add_up is not None:
+            result = add_up(period=period, timezone=timezone, policy=policy, surveys=surveys, fcr_rules=fcr_rules,
+                            language=_language(desk), now=clock.now(), bar=bar)
+            result["group"] = None
+            return result
+    rows = load_rows(desk)
+    bar.update(label=f"computing KPIs over {len(rows)} tickets")
     surveys.prepare(rows)
     if group or by in ("group", "assignee"):
         from deskctl.store import open_store

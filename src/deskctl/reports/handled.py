@@ -9,7 +9,8 @@ from __future__ import annotations
 import statistics
 from datetime import datetime
 
-from deskctl.reports.kpi import DONE, Period, _handling, _ts, compute
+from deskctl.reports.facts import handling_seconds
+from deskctl.reports.kpi import DONE, Period, _ts, compute
 from deskctl.tickets.handling import handled_in, handling_summary
 
 DIMENSIONS = ("assignee", "group", "channel", "category", "type")
@@ -171,7 +172,7 @@ def time_per_type(rows: list[dict], *, policy, period: Period) -> dict:
         if row.get("status") not in DONE or not row.get("resolved_at"):
             continue
         resolve = max(0.0, _ts(row["resolved_at"]) - _ts(row["created_at"]))
-        handling = _handling(row, policy) if row.get("work_periods") else None
+        handling = handling_seconds(row, policy) if row.get("work_periods") else None
         for part, key in (("by_type", row.get("type")), ("by_category", row.get("category"))):
             slot = groups[part].setdefault(NONE if key is None else str(key), {"resolution": [], "handling": []})
             slot["resolution"].append(resolve)

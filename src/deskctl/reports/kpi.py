@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from deskctl.reports.fcr import FcrRules, is_first_contact
-from deskctl.sla.state import outcomes_at
+from deskctl.reports.facts import judged
+from deskctl.reports.fcr import FcrRules
 from deskctl.util import clock
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -78,18 +78,6 @@ class _WeekIndex:
             return self.names[i]
         local = datetime.fromtimestamp(stamp, self.tz)  # outside the prepared range: the slow way
         return (local - timedelta(days=local.weekday())).date().isoformat()
-
-
-def _handling(row: dict, policy) -> float:
-    """Business seconds (of the ticket's SLA calendar; wall clock without one) in progress."""
-    target = policy.target_for(row)
-    total = 0.0
-    for start, end in row["work_periods"]:
-        a, b = _ts(start), _ts(end)
-        if a is None or b is None or b <= a:
-            continue
-        total += target.calendar.elapsed(a, b) if target else b - a
-    return total
 
 
 def compute(rows: list[dict], *, policy, surveys, timezone: str, period: Period,
@@ -155,7 +143,8 @@ def compute(rows: list[dict], *, policy, surveys, timezone: str, period: Period,
         week = weeks[week_of(created)]
         week["created"] += 1
         reopens = int(row.get("reopen_count") or 0)
-        first_contact = is_first_contact(row, fcr_rules, policy)
+        first = _ts(row.get("first_response_at"))
+        first_contact, clocks, handling_seconds = judged(row, policy, fcr_rules, now_ts, created, resolved, closed, first)
         fcr += first_contact
         for key, (hits, seen) in fcr_by.items():
             seen[row.get(key)] += 1
@@ -166,19 +155,14 @@ def compute(rows: list[dict], *, policy, surveys, timezone: str, period: Period,
             ever_resolved += 1
         if reopens:
             reopened += 1
-        first = _ts(row.get("first_response_at"))
         if first is not None:
             response_times.append(max(0.0, first - created))
         if done and resolved is not None:
             resolve_times.append(max(0.0, resolved - created))
             if row.get("kb_articles"):
                 kb_resolved += 1
-            if row.get("work_periods"):
-                handling.append(_handling(row, policy))
-        finished = resolved if resolved is not None else closed
-        if done and finished is None:
-            finished = _ts(row.get("updated_at"))
-        clocks = outcomes_at(row, policy, now_ts, created, first, finished)
+            if handling_seconds is not None:
+                handling.append(handling_seconds)
         breached_clocks = []
         for name, verdict in clocks.items():
             sla_counts[name][verdict] += 1

@@ -119,6 +119,12 @@ class PostgresBackend:
 
         return archive(self, older_than, dry_run=dry_run)
 
+    def kpi_report(self, **options) -> dict:
+        """`report kpi` added up in SQL (see `deskctl.store.postgres.kpi`)."""
+        from deskctl.store.postgres.kpi import kpi_report
+
+        return kpi_report(self, **options)
+
     def bulk_insert(self, make, summarise) -> dict:
         from deskctl.store.postgres.bulk import bulk_insert
 

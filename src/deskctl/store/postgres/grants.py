@@ -8,7 +8,7 @@ from __future__ import annotations
 from deskctl.errors import BadInput
 
 MEMBER = "deskctl_member"  # the group role every account's login is granted
-READ_WRITE = ("tickets", "announcements", "runs", "attachments", "attachment_blobs", "host_locks", "cmdb_items")
+READ_WRITE = ("tickets", "ticket_facts", "announcements", "runs", "attachments", "attachment_blobs", "host_locks", "cmdb_items")
 APPEND_ONLY = ("notifications", "audit_log", "ticket_internal", "cmdb_history")  # members insert and read; never update or delete
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from deskctl.store.postgres.connection import query_all, query_one
-from deskctl.store.postgres.tickets import CHUNK, UPSERT, column_values, sequence_name, to_json
+from deskctl.store.postgres.tickets import CHUNK, sequence_name, to_json, write_row
 from deskctl.util import clock, jsoncodec
 from deskctl.util.durations import parse_duration
 from deskctl.util.progress import progress
@@ -23,12 +23,16 @@ def check(backend, summarise, repair: bool = False) -> dict:
     db, store = backend.db, backend.tickets
     problems: list[str] = []
     stale: list[str] = []
+    unjudged: list[str] = []  # finished tickets whose KPI facts are missing or of another policy
     blobs = dict(query_all(db, "SELECT sha256, size FROM attachment_blobs"))
     total = query_one(db, "SELECT count(*) FROM tickets")[0]
     with progress("checking tickets", int(total)) as bar:
-        count = _check_pages(db, summarise, blobs, stale, problems, bar)
+        count = _check_pages(db, summarise, blobs, stale, problems, bar, store.judge, unjudged)
     if stale:
         problems.append(f"{len(stale)} ticket summary row(s) out of date (first: {stale[0]})")
+    if unjudged:
+        problems.append(f"{len(unjudged)} ticket(s) without KPI facts under the current SLA policy "
+                        f"(first: {unjudged[0]}): `report kpi` judges them on every run")
     behind = []
     for prefix, top in query_all(db, "SELECT prefix, max(number) FROM tickets GROUP BY prefix ORDER BY prefix"):
         found = query_one(db, "SELECT to_regclass(%s)", (sequence_name(prefix),))
@@ -39,11 +43,12 @@ def check(backend, summarise, repair: bool = False) -> dict:
         problems.append("ticket number sequences are behind the stored tickets: "
                         + ", ".join(f"{p} (highest {n})" for p, n in behind))
     repaired = False
-    if repair and (stale or behind):
+    if repair and (stale or behind or unjudged):
+        rewrite = sorted(set(stale) | set(unjudged))
         with backend.write_transaction("the ticket store") as cur:
-            for start in range(0, len(stale), CHUNK):
-                for ticket in store.load(stale[start:start + CHUNK]):
-                    cur.execute(UPSERT, column_values(ticket, summarise(ticket), store.prefixes))
+            for start in range(0, len(rewrite), CHUNK):
+                for ticket in store.load(rewrite[start:start + CHUNK]):
+                    write_row(cur, store, ticket, summarise(ticket))
             for prefix, top in behind:
                 set_next(cur, prefix, top + 1)
         repaired = True
@@ -51,19 +56,28 @@ def check(backend, summarise, repair: bool = False) -> dict:
             "problems": problems, "repaired": repaired}
 
 
-def _check_pages(db, summarise, blobs: dict, stale: list[str], problems: list[str], bar) -> int:
-    """Every document against its row and attachments, in keyset pages (never all at once)."""
+def _check_pages(db, summarise, blobs: dict, stale: list[str], problems: list[str], bar, judge,
+                 unjudged: list[str]) -> int:
+    """Every document against its row and attachments, in keyset pages (never all at once);
+    `unjudged`: finished tickets whose kept KPI facts are not under the current policy."""
+    from deskctl.reports.facts import DONE, policy_key
+
+    key = policy_key(judge.desk)
     count, last = 0, ""
     while True:
-        page = query_all(db, "SELECT id, doc::text, summary::text, status, archived FROM tickets "
-                         "WHERE id > %s ORDER BY id LIMIT %s", (last, CHUNK))
-        for tid, doc_text, summary_text, status, archived in page:
+        page = query_all(db, "SELECT t.id, t.doc::text, t.summary::text, t.status, t.archived, f.key, f.id IS NOT NULL "
+                         "FROM tickets t LEFT JOIN ticket_facts f ON f.id = t.id "
+                         "WHERE t.id > %s ORDER BY t.id LIMIT %s", (last, CHUNK))
+        for tid, doc_text, summary_text, status, archived, kept_key, has_facts in page:
             count += 1
             last = tid
             doc = jsoncodec.loads(doc_text)
-            if (_normal(summarise(doc)) != jsoncodec.loads(summary_text) or status != doc.get("status")
+            row = summarise(doc)
+            if (_normal(row) != jsoncodec.loads(summary_text) or status != doc.get("status")
                     or archived != bool(doc.get("archived"))):
                 stale.append(tid)
+            elif not has_facts or (kept_key != key and doc.get("status") in DONE and judge(row) is not None):
+                unjudged.append(tid)
             for info in doc.get("attachments") or []:
                 if blobs.get(info.get("sha256")) != info.get("size"):
                     problems.append(f"attachment {info.get('name')!r} of {tid} is missing or has another size; "

@@ -152,6 +152,28 @@ CREATE TABLE cmdb_history (
 );
 """
 
+# `report kpi` adds up what it needs of each ticket here, in SQL (deskctl.reports.facts, written
+# with the ticket): `key` names the SLA policy a finished ticket was judged by; NULL (an open
+# ticket, a clock still running, a row from before this version) is judged when the report runs.
+# Instants are epoch seconds; held_*: one element per group that held the ticket.
+FACTS = """
+CREATE TABLE ticket_facts (
+    id text PRIMARY KEY REFERENCES tickets (id),
+    key text,
+    created float8, resolved float8, closed float8, status text, done boolean,
+    type text, category text, priority text, channel text, grp text, reopens integer,
+    escalated boolean, first_response float8, kb boolean, handling float8, fcr boolean,
+    response text, resolution text, surveyed boolean, survey jsonb, score integer,
+    requester text, bucket integer, consent jsonb, has_handling boolean,
+    held_by text[], held_from float8[], held_to float8[], held_flags integer[]
+);
+INSERT INTO ticket_facts (id) SELECT id FROM tickets;
+ALTER TABLE ticket_facts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY deskctl_read_scope ON ticket_facts
+    USING (deskctl_me() IS NULL OR EXISTS (SELECT 1 FROM tickets t WHERE t.id = ticket_facts.id))
+    WITH CHECK (true);
+"""
+
 MIGRATIONS = (
     Migration(1, "tickets, announcements, runs, attachments, notifications, host locks", INITIAL),
     Migration(2, "trigram index for ticket search (where pg_trgm is available)", TRIGRAM),
@@ -162,6 +184,7 @@ MIGRATIONS = (
     # the open queue (`status = ANY(open statuses)`): the partial indexes above are not used for
     # it (the planner cannot see that the list excludes 'closed') and a 1M-row table was scanned
     Migration(7, "index on status for the open queue", "CREATE INDEX IF NOT EXISTS tickets_by_status ON tickets (status, created_at);"),
+    Migration(8, "KPI facts of finished tickets, for reports in SQL (then: store check --repair)", FACTS),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 MIGRATE_LOCK = 0x6465736B  # advisory lock key: one migrate at a time ("desk")

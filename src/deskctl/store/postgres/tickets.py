@@ -9,6 +9,7 @@ once serialise and neither loses an event.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from functools import cached_property
 from typing import Any
 
 from deskctl.store.interface import RowQuery
@@ -19,6 +20,12 @@ COLUMNS = ("id", "prefix", "number", "status", "archived", "type", "priority", "
            "assignee", "dedup_key", "requester_text", "tags", "created_at", "updated_at", "closed_at",
            "search_text", "summary", "doc")
 JSON_COLUMNS = {"tags", "summary", "doc"}
+# the KPI facts kept beside each ticket (schema 8, `deskctl.reports.facts`)
+FACT_COLUMNS = ("id", "key", "created", "resolved", "closed", "status", "done", "type", "category", "priority",
+                "channel", "grp", "reopens", "escalated", "first_response", "kb", "handling", "fcr", "response",
+                "resolution", "surveyed", "survey", "score", "requester", "bucket", "consent", "has_handling",
+                "held_by", "held_from", "held_to", "held_flags")
+FACT_JSON = {"survey", "consent"}
 EQUALS_COLUMNS = {"type": "type", "priority": "priority", "category": "category", "service": "service",
                   "group": "grp", "status": "status"}
 CHUNK = 500
@@ -91,6 +98,26 @@ def column_values(ticket: dict, row: dict, prefixes: dict[str, str]) -> dict[str
     }
 
 
+def fact_values(ticket_id: str, facts: dict | None) -> dict[str, Any]:
+    """The `ticket_facts` row of a ticket: its kept facts, or only its id (judged when reported)."""
+    values: dict[str, Any] = dict.fromkeys(FACT_COLUMNS)
+    values["id"] = ticket_id
+    if facts is None:
+        return values
+    for column in FACT_COLUMNS[1:-4]:
+        value = facts[column]
+        values[column] = to_json(value) if column in FACT_JSON and value is not None else value
+    held = facts["held"]
+    values.update(held_by=[h[0] for h in held], held_from=[h[1] for h in held], held_to=[h[2] for h in held],
+                  held_flags=[h[3] for h in held])
+    return values
+
+
+def judged_facts(store, row: dict) -> dict | None:
+    # an open ticket keeps no facts (its clocks run): no policy is loaded for it
+    return store.judge(row) if row.get("status") in ("resolved", "closed") else None
+
+
 def put_notes(cur, ticket_id: str, notes: list[tuple[int, str]]) -> None:
     """Internal comments' texts, each written once (an event's text never changes)."""
     for n, note in notes:
@@ -114,6 +141,22 @@ UPSERT = (
     f"ON CONFLICT (id) DO UPDATE SET "
     + ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS if c != "id")
 )
+
+FACTS_UPSERT = (
+    f"INSERT INTO ticket_facts ({', '.join(FACT_COLUMNS)}) VALUES "
+    f"({', '.join('%(' + c + ')s' + ('::jsonb' if c in FACT_JSON else '') for c in FACT_COLUMNS)}) "
+    f"ON CONFLICT (id) DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in FACT_COLUMNS if c != "id")
+)
+
+
+def write_row(cur, store, ticket: dict, row: dict) -> None:
+    """The ticket's row, its internal comments' texts and its KPI facts (one round trip for
+    the row and the facts)."""
+    values = column_values(ticket, row, store.prefixes)
+    statement = cur.mogrify(UPSERT, values) + b"; " + cur.mogrify(
+        FACTS_UPSERT, fact_values(ticket["id"], judged_facts(store, row)))
+    cur.execute(statement)
+    put_notes(cur, ticket["id"], values["_notes"])
 
 
 def _like(word: str) -> str:
@@ -158,9 +201,7 @@ class PgTx:
         return unseal(_parse(found[0]), dict(self.cur.fetchall()))
 
     def put(self, ticket: dict, row: dict) -> None:
-        values = column_values(ticket, row, self.store.prefixes)
-        self.cur.execute(UPSERT, values)
-        put_notes(self.cur, ticket["id"], values["_notes"])
+        write_row(self.cur, self.store, ticket, row)
 
     def find_by_dedup_key(self, key: str, *, any_status: bool = False) -> dict | None:
         # two creates with one key at once: the second waits here for the first to commit
@@ -187,6 +228,13 @@ class PgTicketStore:
         self.backend = backend
         self.db = backend.db
         self.prefixes: dict[str, str] = dict(backend.desk.setting("tickets", "types", default={}))
+
+    @cached_property
+    def judge(self):
+        """The KPI facts kept with a finished ticket's row (`deskctl.reports.facts`)."""
+        from deskctl.reports.facts import Keeper
+
+        return Keeper(self.backend.desk)
 
     # -- writing
     @contextmanager

@@ -1,0 +1,419 @@
+"""`report kpi` in SQL: the report of `deskctl.reports.kpi.compute` (with the work per group,
+time per type and satisfaction sections) added up by PostgreSQL, not by loading a million
+summary rows into Python.
+
+A finished ticket's facts were judged when it was written (`deskctl.reports.facts.kept`, under
+the policy `key`); the open tickets, and any judged under another policy, are judged here by the
+same Python code and copied into the same temporary table, over which every figure is one
+query. Definitions: docs/kpis.md; the file store computes the same document in Python.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+
+from deskctl.reports.facts import DONE, ESCALATED, REASSIGNED, RESOLVED, of_row, policy_key
+from deskctl.reports.kpi import AGE_BUCKETS, WEEKDAYS, Period, _count, _rate
+from deskctl.store.postgres.bulk import _field
+from deskctl.store.postgres.tickets import FACT_COLUMNS, fact_values
+from deskctl.util import jsoncodec
+
+# the tickets judged as the report runs (open ones, and any kept under another policy)
+LIVE_TABLE = "CREATE TEMPORARY TABLE kpi_live (LIKE ticket_facts) ON COMMIT DROP"
+# every ticket's facts: those kept under this policy, and those just judged
+ALL_FACTS = ("CREATE OR REPLACE TEMPORARY VIEW kpi_rows AS SELECT * FROM ticket_facts WHERE key = %(key)s "
+             "UNION ALL SELECT * FROM kpi_live")
+TO_JUDGE = ("SELECT t.summary::text FROM ticket_facts f JOIN tickets t ON t.id = f.id "
+            "WHERE f.key IS DISTINCT FROM %s")
+
+COHORT = "(%(since)s::float8 IS NULL OR created >= %(since)s) AND created < %(until)s"
+AGE = "greatest(0, {0} - created)"
+
+
+def kpi_report(backend, *, period: Period, timezone: str, policy, surveys, fcr_rules, language: str,
+               now: datetime, bar=None) -> dict:
+    """The document `reports.data.kpi_report` returns without --group or --by."""
+    db = backend.db
+    backend.ready()
+    key = policy_key(backend.desk)
+    now_ts = now.timestamp()
+    until_ts = period.until.timestamp()
+    params = {"since": period.since.timestamp() if period.since else None, "until": until_ts,
+              "as_of": min(until_ts, now_ts), "tz": timezone, "key": key}
+    with db.transaction("the ticket store") as cur:
+        # compiling these queries (JIT, on by default since PostgreSQL 12) took longer than running
+        # them: about a second each at 1M tickets, measured with EXPLAIN ANALYZE
+        cur.execute("SET LOCAL jit = off")
+        # the medians sort a million values: in memory, not in temporary files (this transaction only)
+        cur.execute("SET LOCAL work_mem = '128MB'")
+        cur.execute(LIVE_TABLE)
+        _judge_the_rest(backend, cur, key, policy, fcr_rules, now_ts)
+        cur.execute(ALL_FACTS, params)
+        if bar is not None:
+            bar.update(label="adding up the KPIs in PostgreSQL")
+        result = _main(cur, params, period, timezone, surveys, fcr_rules)
+        result["work_by_group"] = _work_by_group(cur, params)
+        cur.execute("SELECT count(*) FILTER (WHERE NOT has_handling) FROM kpi_rows")
+        result["handling_missing"] = cur.fetchone()[0]
+        result["time_per_type"] = _time_per_type(cur, params)
+        result["satisfaction"] = _satisfaction(cur, params, surveys, language)
+    return result
+
+
+def _judge_the_rest(backend, cur, key: str, policy, fcr_rules, now_ts: float) -> int:
+    """Open tickets and rows without facts under this policy: judged in Python, copied in."""
+    from deskctl.tickets.model import summary_row
+
+    jsoncodec.use_orjson()
+    cur.execute(TO_JUDGE, (key,))
+    rows = [jsoncodec.loads(text) for (text,) in cur.fetchall()]
+    # rows from before the SLA fields were kept: rebuilt from their tickets (as reports.data does)
+    stale = [r["id"] for r in rows if "pending_periods" not in r or "first_contact_facts" not in r]
+    if stale:
+        fresh = {t["id"]: summary_row(t) for t in backend.tickets.load(stale)}
+        rows = [fresh.get(r["id"], r) for r in rows]
+    buffer = io.StringIO()
+    for row in rows:
+        facts = of_row(row, policy, fcr_rules, now_ts)
+        if facts is None:
+            continue
+        values = fact_values(row["id"], {"key": key, **facts})
+        buffer.write("\t".join(_field(values[c]) for c in FACT_COLUMNS) + "\n")
+    buffer.seek(0)
+    cur.copy_expert(f"COPY kpi_live ({', '.join(FACT_COLUMNS)}) FROM STDIN", buffer)
+    return len(rows)
+
+
+def _all(cur, sql: str, params: dict) -> list:
+    cur.execute(sql, params)
+    return cur.fetchall()
+
+
+def _stats(count: int, mean, median) -> dict:
+    if not count:
+        return {"count": 0, "mean_seconds": None, "median_seconds": None}
+    return {"count": count, "mean_seconds": round(mean, 1), "median_seconds": round(median, 1)}
+
+
+def _median_sql(value: str, condition: str) -> str:
+    return (f"count(*) FILTER (WHERE {condition}), avg({value}) FILTER (WHERE {condition}), "
+            f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {value}) FILTER (WHERE {condition})")
+
+
+WAS_RESOLVED = "done AND resolved IS NOT NULL"
+BREACHED = "(response = 'breached' OR resolution = 'breached')"
+
+
+def _main(cur, params: dict, period: Period, timezone: str, surveys, fcr_rules) -> dict:
+    (total, fcr, esc, ever_resolved, reopened, kb_resolved, *rest) = _all(cur, f"""
+        SELECT count(*), count(*) FILTER (WHERE fcr), count(*) FILTER (WHERE escalated),
+               count(*) FILTER (WHERE done OR reopens > 0), count(*) FILTER (WHERE reopens > 0),
+               count(*) FILTER (WHERE {WAS_RESOLVED} AND kb),
+               {_median_sql(AGE.format('first_response'), 'first_response IS NOT NULL')},
+               {_median_sql(AGE.format('resolved'), WAS_RESOLVED)},
+               {_median_sql("handling", WAS_RESOLVED + ' AND handling IS NOT NULL')},
+               count(*) FILTER (WHERE response = 'met'), count(*) FILTER (WHERE response = 'breached'),
+               count(*) FILTER (WHERE response = 'running'),
+               count(*) FILTER (WHERE resolution = 'met'), count(*) FILTER (WHERE resolution = 'breached'),
+               count(*) FILTER (WHERE resolution = 'running'),
+               avg(score)::float8, count(score), {', '.join(f'count(*) FILTER (WHERE score = {s})' for s in range(1, 6))},
+               count(*) FILTER (WHERE {BREACHED})
+        FROM kpi_rows WHERE {COHORT}""", params)[0]
+    response_times, resolve_times, handling = rest[0:3], rest[3:6], rest[6:9]
+    response_sla, resolution_sla = rest[9:12], rest[12:15]
+    score_mean, score_count, *score_counts = rest[15:22]
+    breaches_total = rest[22]
+
+    volume = {key: {} for key in ("type", "category", "priority", "channel")}
+    fcr_by = {"channel": [], "group": []}
+    for column, value, n, hits in _all(cur, """
+        SELECT CASE GROUPING(type, category, priority, channel, grp)
+                    WHEN 15 THEN 'type' WHEN 23 THEN 'category' WHEN 27 THEN 'priority'
+                    WHEN 29 THEN 'channel' ELSE 'group' END,
+               COALESCE(type, category, priority, channel, grp), count(*), count(*) FILTER (WHERE fcr)
+        FROM kpi_rows WHERE """ + COHORT + """
+        GROUP BY GROUPING SETS ((type), (category), (priority), (channel), (grp))""", params):
+        if column in volume:
+            volume[column][value] = n
+        if column in fcr_by:
+            fcr_by[column].append((value, hits, n))
+
+    # arrivals by local weekday x hour and per local week: counted per 15-minute slot in SQL
+    # (every zone offset is a multiple of 15 minutes), each slot placed in the desk's zone here
+    local = _LocalSlots(timezone)
+    heat = [[0] * 24 for _ in range(7)]
+    weeks: dict[str, dict[str, int]] = {}
+    for slot, created, breached in _all(cur, f"""
+        SELECT floor(created / 900)::bigint, count(*), count(*) FILTER (WHERE {BREACHED})
+        FROM kpi_rows WHERE {COHORT} GROUP BY 1""", params):
+        week, weekday, hour = local(slot)
+        heat[weekday][hour] += created
+        found = weeks.setdefault(week, {"created": 0, "resolved": 0, "sla_breached": 0})
+        found["created"] += created
+        found["sla_breached"] += breached
+    for slot, resolved in _all(cur, f"""
+        SELECT floor(resolved / 900)::bigint, count(*) FROM kpi_rows
+        WHERE {WAS_RESOLVED} AND (%(since)s::float8 IS NULL OR resolved >= %(since)s) AND resolved < %(until)s
+        GROUP BY 1""", params):
+        weeks.setdefault(local(slot)[0], {"created": 0, "resolved": 0, "sla_breached": 0})["resolved"] += resolved
+
+    backlog = dict.fromkeys((name for name, _ in AGE_BUCKETS), 0)
+    open_at_end = ("created <= %(as_of)s AND NOT (done AND resolved IS NULL AND closed IS NULL) "
+                   "AND NOT COALESCE(least(resolved, closed) <= %(as_of)s, false)")
+    bucket = "CASE " + " ".join(f"WHEN %(as_of)s - created < {limit} THEN '{name}'" for name, limit in AGE_BUCKETS
+                                if limit is not None) + f" ELSE '{AGE_BUCKETS[-1][0]}' END"
+    for name, n in _all(cur, f"SELECT {bucket}, count(*) FROM kpi_rows WHERE {open_at_end} GROUP BY 1", params):
+        backlog[name] = n
+    oldest = _all(cur, f"""SELECT id, created FROM kpi_rows WHERE {open_at_end}
+                          ORDER BY created, id COLLATE "C" LIMIT 20""", params)
+    breaches = _all(cur, f"""SELECT id, response, resolution FROM kpi_rows WHERE {COHORT} AND {BREACHED}
+                            ORDER BY done, created, id COLLATE "C" LIMIT 50""", params)
+    shown = _summaries(cur, [i for i, _ in oldest] + [i for i, *_ in breaches])
+    asked, answered = _asked(cur, params, surveys)
+
+    def sla_rate(met: int, breached: int, running: int) -> dict:
+        return {**_rate(met, met + breached), "met": met, "breached": breached, "running": running}
+
+    as_of = params["as_of"]
+    return {
+        "period": period.to_dict(), "group": None, "timezone": timezone,
+        "volume": {"total": total, **{f"by_{key}": _count(_counter(counts)) for key, counts in volume.items()}},
+        "first_contact_resolution": {
+            **_rate(fcr, total), "definition": fcr_rules.to_dict(),
+            **{f"by_{key}": {("(none)" if value is None else str(value)): _rate(hits, n)
+                             for value, hits, n in sorted(found, key=lambda v: (-v[2], str(v[0])))}
+               for key, found in fcr_by.items()}},
+        "response_sla": sla_rate(*response_sla),
+        "resolution_sla": sla_rate(*resolution_sla),
+        "time_to_first_response": _stats(*response_times),
+        "time_to_resolve": _stats(*resolve_times),
+        "handling_time": _stats(*handling),
+        "reopen_rate": _rate(reopened, ever_resolved),
+        "escalation_rate": _rate(esc, total),
+        "kb_resolution_rate": _rate(kb_resolved, resolve_times[0]),
+        "csat": {"average": round(score_mean, 2) if score_count else None, "responses": score_count,
+                 "scores": {str(s): n for s, n in zip(range(1, 6), score_counts, strict=True)},
+                 "response_rate": _rate(answered, asked)},
+        "backlog": {"as_of": datetime.fromtimestamp(as_of, UTC).isoformat(timespec="seconds"),
+                    "total": sum(backlog.values()), "by_age": backlog},
+        "arrivals": {"weekdays": list(WEEKDAYS), "by_weekday_hour": heat,
+                     "by_weekday": {WEEKDAYS[i]: sum(heat[i]) for i in range(7)},
+                     "by_hour": [sum(heat[d][h] for d in range(7)) for h in range(24)]},
+        "weekly": [{"week": w, **c} for w, c in sorted(weeks.items())],
+        "oldest_open": [{"id": tid, **_brief(shown.get(tid, {})), "age_seconds": int(as_of - created)}
+                        for tid, created in oldest],
+        "sla_breaches": [{"id": tid, **_brief(shown.get(tid, {}), with_status=False),
+                          "status": shown.get(tid, {}).get("status"),
+                          "clocks": [name for name, v in (("response", response), ("resolution", resolution))
+                                     if v == "breached"],
+                          "created_at": shown.get(tid, {}).get("created_at"),
+                          "open": shown.get(tid, {}).get("status") not in DONE}
+                         for tid, response, resolution in breaches],
+        "sla_breaches_total": breaches_total,
+    }
+
+
+class _LocalSlots:
+    """A 15-minute slot (epoch seconds // 900) -> (its local week's Monday, weekday, hour)."""
+
+    def __init__(self, timezone: str):
+        from zoneinfo import ZoneInfo
+
+        self.tz = ZoneInfo(timezone)
+        self.seen: dict[int, tuple[str, int, int]] = {}
+
+    def __call__(self, slot: int) -> tuple[str, int, int]:
+        found = self.seen.get(slot)
+        if found is None:
+            moment = datetime.fromtimestamp(slot * 900, self.tz)
+            monday = (moment - timedelta(days=moment.weekday())).date().isoformat()
+            found = self.seen[slot] = (monday, moment.weekday(), moment.hour)
+        return found
+
+
+def _counter(counts: dict):
+    from collections import Counter
+
+    return Counter(counts)
+
+
+def _brief(row: dict, with_status: bool = True) -> dict:
+    found = {"title": row.get("title"), "priority": row.get("priority")}
+    if with_status:
+        return {**found, "status": row.get("status"), "group": row.get("group"), "created_at": row.get("created_at")}
+    return {**found, "group": row.get("group")}
+
+
+def _summaries(cur, ids: list[str]) -> dict[str, dict]:
+    if not ids:
+        return {}
+    cur.execute("SELECT id, summary->>'title', priority, status, grp, summary->>'created_at' FROM tickets "
+                "WHERE id = ANY(%s)", (ids,))
+    return {tid: {"title": title, "priority": priority, "status": status, "group": grp, "created_at": created}
+            for tid, title, priority, status, grp, created in cur.fetchall()}
+
+
+def _asked(cur, params: dict, surveys) -> tuple[int, int]:
+    """Closed tickets of the cohort chosen for a survey (`SurveySettings.sampled`), and answered."""
+    from deskctl.reports.surveys import declined_requesters
+
+    consents = [{"id": tid, "requester": requester, "survey_consent": consent}
+                for tid, requester, consent in _all(cur, "SELECT id, requester, consent FROM kpi_rows "
+                                                    "WHERE consent IS NOT NULL", params)]
+    args = {**params, "declined": sorted(declined_requesters(consents)), "types": list(surveys.types),
+            "every": max(1, int(surveys.every)), "share": round(surveys.sample * 10000)}
+    eligible = "(cardinality(%(types)s::text[]) = 0 OR type = ANY(%(types)s)) AND requester <> ALL(%(declined)s::text[])"
+    share = "true" if surveys.sample >= 1 else "bucket < %(share)s"
+    if surveys.every > 1:  # every Nth closed ticket, in closing order, over the whole store
+        source = f"""(SELECT *, row_number() OVER (ORDER BY closed, id COLLATE "C") AS place FROM kpi_rows
+                      WHERE status = 'closed' AND closed IS NOT NULL AND {eligible}) AS c
+                     WHERE place %% %(every)s = 0 AND"""
+    else:
+        source = f"kpi_rows WHERE status = 'closed' AND {eligible} AND"
+    return _all(cur, f"SELECT count(*), count(*) FILTER (WHERE surveyed) FROM {source} {share} AND {COHORT}",
+                args)[0]
+
+
+# one row per (ticket, group that held it); most tickets were held by one group, read without
+# expanding the arrays (a quarter of the time of unnest over a million rows)
+HELD = """
+    SELECT held_by[1] AS name, held_from[1] AS held_from, held_to[1] AS held_to, held_flags[1] AS flags, grp, resolved
+    FROM kpi_rows WHERE cardinality(held_by) = 1
+    UNION ALL
+    SELECT held_by[i], held_from[i], held_to[i], held_flags[i], grp, resolved
+    FROM kpi_rows, generate_subscripts(held_by, 1) AS i WHERE cardinality(held_by) > 1
+"""
+
+
+def _work_by_group(cur, params: dict) -> list[dict]:
+    """`reports.handled.work_by_group`: what each group did in the period."""
+    in_period = "({0} IS NOT NULL AND (%(since)s::float8 IS NULL OR {0} >= %(since)s) AND {0} < %(until)s)"
+    touched = "(h.held_from IS NOT NULL AND h.held_from < %(until)s AND NOT COALESCE(h.held_to < %(since)s, false))"
+    away = f"(h.held_to IS NULL OR {in_period.format('h.held_to')})"
+    escalated = f"(h.flags & {ESCALATED} <> 0 AND {away})"
+    rows = _all(cur, f"""
+        SELECT h.name, count(*), count(*) FILTER (WHERE {escalated}),
+               count(*) FILTER (WHERE NOT {escalated} AND h.flags & {REASSIGNED} <> 0 AND {away}),
+               count(*) FILTER (WHERE h.flags & {RESOLVED} <> 0 AND grp = h.name AND {in_period.format('resolved')})
+        FROM ({HELD}) AS h WHERE {touched} GROUP BY h.name""", params)
+    work = [{"group": g, "touched": t, "escalated_onward": e, "reassigned_onward": r, "resolved": s}
+            for g, t, e, r, s in rows]
+    return sorted(work, key=lambda w: (-w["touched"], w["group"]))
+
+
+def _time_per_type(cur, params: dict) -> dict:
+    """`reports.handled.time_per_type`: median resolution and handling per type and category."""
+    found: dict[str, list] = {"by_type": [], "by_category": []}
+    for part, key, resolved, median_resolution, handled, median_handling in _all(cur, f"""
+        SELECT CASE GROUPING(type, category) WHEN 1 THEN 'by_type' ELSE 'by_category' END,
+               COALESCE(type, category), count(*),
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY {AGE.format('resolved')}),
+               count(handling), percentile_cont(0.5) WITHIN GROUP (ORDER BY handling)
+        FROM kpi_rows WHERE {COHORT} AND {WAS_RESOLVED}
+        GROUP BY GROUPING SETS ((type), (category))""", params):
+        found[part].append(("(none)" if key is None else str(key), {
+            "resolved": resolved, "median_resolution_seconds": _round(median_resolution),
+            "handled": handled, "median_handling_seconds": _round(median_handling) if handled else None}))
+    return {part: dict(sorted(items, key=lambda kv: (-kv[1]["resolved"], kv[0]))) for part, items in found.items()}
+
+
+def _round(value, digits: int = 1):
+    return round(value, digits) if value is not None else None
+
+
+def _satisfaction(cur, params: dict, settings, language: str) -> dict:
+    """`reports.satisfaction.compute` over the cohort's survey answers."""
+    from deskctl.reports.satisfaction import DIMENSIONS, LOWEST, OVERALL
+
+    questions = {q.id: q for q in settings.questions}
+    scales = {qid: q.scale for qid, q in questions.items() if q.kind == "scale"}
+    # the cohort's answers once, then every rated answer once: the figures below read only these
+    cur.execute(f"""CREATE TEMPORARY TABLE kpi_surveys ON COMMIT DROP AS
+                    SELECT id, grp, category, channel, score, survey FROM kpi_rows
+                    WHERE {COHORT} AND jsonb_typeof(survey) = 'object'""", params)
+    answered = "kpi_surveys WHERE true"
+    each_answer = ("kpi_surveys, jsonb_each(CASE jsonb_typeof(survey->'answers') WHEN 'object' "
+                   "THEN survey->'answers' ELSE '{}' END) AS a WHERE true")
+    whole = r"jsonb_typeof(a.value) = 'number' AND a.value::text ~ '^-?[0-9]+$'"
+    cur.execute(f"""CREATE TEMPORARY TABLE kpi_given ON COMMIT DROP AS
+                    SELECT id, grp, category, channel, '{OVERALL}' AS qid, score AS value FROM kpi_surveys
+                    WHERE score IS NOT NULL
+                    UNION ALL
+                    SELECT id, grp, category, channel, a.key, a.value::text::int FROM {each_answer} AND {whole}""")
+    counted: dict[str, dict] = {"": {}, "method": {}, **{dim: {} for dim in DIMENSIONS}}
+    for part, value, n in _all(cur, """
+        SELECT CASE GROUPING(method, grp, category, channel) WHEN 15 THEN '' WHEN 7 THEN 'method'
+                    WHEN 11 THEN 'group' WHEN 13 THEN 'category' ELSE 'channel' END,
+               COALESCE(method, grp, category, channel), count(*)
+        FROM (SELECT COALESCE(NULLIF(survey->>'method', ''), '(not recorded)') AS method, grp, category, channel
+              FROM kpi_surveys) AS s
+        GROUP BY GROUPING SETS ((), (method), (grp), (category), (channel))""", params):
+        counted[part][value] = n
+    responses = counted[""].get(None, 0)
+    methods = counted["method"]
+    ratings: dict[str, dict[int, int]] = {}
+    for qid, value, n in _all(cur, "SELECT qid, value, count(*) FROM kpi_given GROUP BY 1, 2", params):
+        ratings.setdefault(qid, {})[value] = n
+    picked: dict[str, dict[str, int]] = {}
+    for qid, value, n in _all(cur, f"""
+        SELECT a.key, CASE jsonb_typeof(a.value) WHEN 'string' THEN a.value #>> '{{}}' WHEN 'null' THEN 'None'
+                      WHEN 'boolean' THEN initcap(a.value::text) ELSE a.value::text END, count(*)
+        FROM {each_answer} AND NOT ({whole}) GROUP BY 1, 2""", params):
+        picked.setdefault(qid, {})[value] = n
+    for qid in ratings:
+        scales.setdefault(qid, 5)
+    scales[OVERALL] = 5
+
+    order = [OVERALL, *questions, *sorted((set(ratings) | set(picked)) - set(questions) - {OVERALL})]
+    listed = []
+    for qid in dict.fromkeys(order):
+        q = questions.get(qid)
+        entry = {"id": qid, "text": "Overall satisfaction" if qid == OVERALL else (q.text_in(language) if q else qid),
+                 "kind": q.kind if q else ("scale" if qid in ratings else "choice")}
+        if entry["kind"] == "scale":
+            counts = ratings.get(qid, {})
+            scale = scales.get(qid, 5)
+            n = sum(counts.values())
+            entry.update({"scale": scale, "responses": n,
+                          "mean": round(sum(v * c for v, c in counts.items()) / n, 2) if n else None,
+                          "answers": {str(s): counts.get(s, 0) for s in range(1, scale + 1)}})
+        else:
+            counts = picked.get(qid, {})
+            choices = list(q.choices) if q else []
+            entry.update({"responses": sum(counts.values()),
+                          "answers": {c: counts.get(c, 0) for c in [*choices, *sorted(set(counts) - set(choices))]}})
+        listed.append(entry)
+    rated = [e["id"] for e in listed if e["kind"] == "scale"]
+
+    breakdowns = {}
+    for dim in DIMENSIONS:
+        column = "grp" if dim == "group" else dim
+        table: dict[str, dict] = {}
+        for value, n in counted[dim].items():
+            table["(none)" if value is None else str(value)] = {"responses": n, "means": dict.fromkeys(rated)}
+        for value, qid, total, n in _all(cur, f"SELECT {column}, qid, sum(value), count(*) FROM kpi_given "
+                                              "GROUP BY 1, 2", params):
+            slot = table["(none)" if value is None else str(value)]["means"]
+            if qid in slot:
+                slot[qid] = round(total / n, 2)
+        breakdowns[f"by_{dim}"] = dict(sorted(table.items(), key=lambda kv: (-kv[1]["responses"], kv[0])))
+
+    qids, qscales = list(scales), [scales[q] for q in scales]
+    lowest = []
+    for tid, rank, survey, grp, category, channel in _all(cur, f"""
+        SELECT k.id, r.rank, k.survey, k.grp, k.category, k.channel FROM (
+            SELECT g.id, CASE WHEN bool_or(g.qid = '{OVERALL}') THEN max(g.value) FILTER (WHERE g.qid = '{OVERALL}')
+                              ELSE avg(1 + 4.0 * (g.value - 1) / (s.scale - 1)) END::numeric AS rank
+            FROM kpi_given AS g JOIN unnest(%(qids)s::text[], %(scales)s::int[]) AS s(qid, scale) USING (qid)
+            GROUP BY g.id) AS r
+        RIGHT JOIN (SELECT * FROM {answered} AND COALESCE(survey->>'comment', '') ~ '[^[:space:]]') AS k USING (id)
+        ORDER BY COALESCE(round(r.rank, 2), 6), COALESCE(k.survey->>'at', '') COLLATE "C", k.id COLLATE "C"
+        LIMIT {LOWEST}
+        """, {**params, "qids": qids, "scales": qscales}):
+        lowest.append({"id": tid, "score": round(float(rank), 2) if rank is not None else None,
+                       "comment": str(survey["comment"]), "method": survey.get("method"), "group": grp,
+                       "category": category, "channel": channel, "at": survey.get("at")})
+    return {"responses": responses, "questions": listed, **breakdowns,
+            "by_method": dict(sorted(methods.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "lowest_comments": lowest}
