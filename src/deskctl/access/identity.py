@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from contextvars import ContextVar
-from dataclasses import dataclass
 
 from deskctl.access.permissions import accounts, check, roles_of
 from deskctl.errors import NotPermitted
@@ -18,13 +17,21 @@ from deskctl.errors import NotPermitted
 ON_BEHALF: ContextVar[str | None] = ContextVar("deskctl_on_behalf", default=None)
 
 
-@dataclass(frozen=True)
 class Identity:
-    account: str  # who acts (recorded as `actor`)
-    on_behalf_of: str | None  # for whom, when an account with act-as names someone else
-    how: str  # how the identity was found
-    login: str | None = None
-    managed: bool = True
+    """Who acts, and how that was found (a plain class: see `permissions.Decision`)."""
+
+    __slots__ = ("account", "on_behalf_of", "how", "login", "managed")
+
+    def __init__(self, account: str, on_behalf_of: str | None, how: str, login: str | None = None,
+                 managed: bool = True):
+        self.account = account  # who acts (recorded as `actor`)
+        self.on_behalf_of = on_behalf_of  # for whom, when an account with act-as names someone else
+        self.how = how  # how the identity was found
+        self.login = login
+        self.managed = managed
+
+    def __repr__(self) -> str:
+        return f"Identity({self.account!r}, {self.on_behalf_of!r}, {self.how!r})"
 
 
 def os_login() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from deskctl.audit.chain import verify as verify_chain
+from deskctl.audit.verify import verify as verify_chain
 
 
 def _log(desk):

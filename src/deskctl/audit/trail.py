@@ -7,7 +7,6 @@ so no secret ever reaches the trail.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 MAX_TARGETS = 50  # a bulk command (demo seed, archive) keeps the first ones and a total
@@ -15,15 +14,17 @@ READ_ONLY = frozenset({"read-internal", "read-audit"})  # permissions checked to
 OUTCOMES = {0: "ok", 1: "failed", 2: "bad-input", 3: "refused", 4: "busy", 130: "interrupted", 143: "interrupted"}
 
 
-@dataclass
 class _Command:
-    name: str = ""
-    options: list[str] = field(default_factory=list)
-    targets: list[str] = field(default_factory=list)
-    targets_total: int = 0
-    operations: list[str] = field(default_factory=list)
-    account: str | None = None  # who, once known (also when the identity check refused)
-    on_behalf_of: str | None = None
+    """(A plain class: generating a dataclass would cost every command half a millisecond.)"""
+
+    def __init__(self) -> None:
+        self.name = ""
+        self.options: list[str] = []
+        self.targets: list[str] = []
+        self.targets_total = 0
+        self.operations: list[str] = []
+        self.account: str | None = None  # who, once known (also when the identity check refused)
+        self.on_behalf_of: str | None = None
 
 
 _current = _Command()
@@ -70,14 +71,14 @@ def record_fields(*, account: str, exit_code: int, argv_command: str) -> dict[st
     """The audit record of the command that just ended (before sealing); `account`: who, if
     the identity was never looked up."""
     import os
-    import socket  # here: every command imports this module, few write a record
+    import platform  # (click has loaded it already)
     from datetime import UTC, datetime
 
     fields: dict[str, Any] = {
         "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "account": _current.account or account,
         "on_behalf_of": _current.on_behalf_of,
-        "host": socket.gethostname(),
+        "host": platform.node(),
         "pid": os.getpid(),
         "command": _current.name or argv_command,
         "options": _current.options,

@@ -6,19 +6,21 @@ The one reader of these options outside click; every path that needs them uses i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 VALUE_OPTIONS = {"--desk": "desk", "--actor": "actor"}
 FLAGS = {"--debug": "debug", "-q": "quiet", "--quiet": "quiet"}
 
 
-@dataclass
 class RootOptions:
-    desk: str | None = None
-    actor: str | None = None
-    debug: bool = False
-    quiet: bool = False
-    rest: list[str] = field(default_factory=list)  # from the command's name on
+    """(A plain class: generating a dataclass would cost every command half a millisecond.)"""
+
+    __slots__ = ("desk", "actor", "debug", "quiet", "rest")
+
+    def __init__(self) -> None:
+        self.desk: str | None = None
+        self.actor: str | None = None
+        self.debug = False
+        self.quiet = False
+        self.rest: list[str] = []  # from the command's name on
 
     @property
     def command(self) -> str | None:

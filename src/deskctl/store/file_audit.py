@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from deskctl.audit.chain import GENESIS, Entry, seal
+from deskctl.audit.chain import GENESIS, seal
 from deskctl.util.fileio import atomic_write
 from deskctl.util.locking import FileLock
 
@@ -102,7 +102,9 @@ class FileAuditLog:
     def head_where(self) -> str:
         return self.rel(self.head_file)
 
-    def entries(self) -> Iterator[Entry]:
+    def entries(self) -> Iterator[Any]:
+        from deskctl.audit.verify import Entry  # reading back is rare: not on the writing path
+
         where = self.rel(self.log)
         try:
             fh = open(self.log, "rb")  # noqa: SIM115 - closed below, also when the reader stops early

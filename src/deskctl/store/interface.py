@@ -13,19 +13,19 @@ Errors stay backend-neutral: `deskctl.errors.BadInput` for damaged data (exit 2)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from types import MappingProxyType
+from typing import Any, NamedTuple, Protocol
 
 
-@dataclass(frozen=True)
-class RowQuery:
+class RowQuery(NamedTuple):
     """Which summary rows `TicketStore.select` returns: filters, text search, sort and limit,
-    all of which a backend may run itself (SQL) instead of returning every row."""
+    all of which a backend may run itself (SQL) instead of returning every row. (A named
+    tuple, not a dataclass: made by every `ticket list`, and a dataclass costs more to make.)"""
 
     statuses: frozenset[str] | None = None  # None: any status, archived tickets included
-    equals: dict[str, frozenset[str]] = field(default_factory=dict)  # field -> allowed values
+    equals: Mapping[str, frozenset[str]] = MappingProxyType({})  # field -> allowed values
     assignee: str | None = None
     requester: str | None = None  # a case-insensitive part of the requester's e-mail or name
     tags: frozenset[str] = frozenset()  # every one of them

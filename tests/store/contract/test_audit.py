@@ -3,7 +3,8 @@ on every backend (each tampered with by its own means: a file edited, a row chan
 
 from __future__ import annotations
 
-from deskctl.audit.chain import GENESIS, verify
+from deskctl.audit.chain import GENESIS
+from deskctl.audit.verify import verify
 
 
 def _append(backend, n: int) -> list[dict]:

@@ -56,9 +56,9 @@ class PostgresBackend:
 
     @contextmanager
     def write_transaction(self, waiting_for: str):
-        with self.db.transaction(waiting_for) as cur:
-            if not self.store_locked:  # a backup or copy holding the whole store: changes wait
-                cur.execute("SELECT pg_advisory_xact_lock_shared(hashtext('deskctl store'), hashtext('all'))")
+        # a backup or copy holding the whole store: changes wait
+        wait = "" if self.store_locked else "SELECT pg_advisory_xact_lock_shared(hashtext('deskctl store'), hashtext('all'))"
+        with self.db.transaction(waiting_for, first=wait) as cur:
             yield cur
 
     @cached_property

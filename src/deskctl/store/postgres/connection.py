@@ -169,12 +169,13 @@ class Database:
             raise mapped from None
 
     @contextmanager
-    def transaction(self, waiting_for: str = "the ticket store"):
-        """BEGIN ... COMMIT (ROLLBACK on any exception); nested calls share the outer one."""
+    def transaction(self, waiting_for: str = "the ticket store", first: str = ""):
+        """BEGIN ... COMMIT (ROLLBACK on any exception); nested calls share the outer one.
+        `first`: SQL sent with the BEGIN (one round trip: each is paid on every command)."""
         with self._mutex:
-            yield from self._transaction(waiting_for)
+            yield from self._transaction(waiting_for, first)
 
-    def _transaction(self, waiting_for: str):
+    def _transaction(self, waiting_for: str, first: str):
         if self._depth:
             self._depth += 1
             try:
@@ -188,12 +189,13 @@ class Database:
         self._depth = 1
         try:
             with self.cursor(waiting_for) as cur:
-                cur.execute("BEGIN")
-                cur.execute("SELECT set_config('lock_timeout', %s, true)", (f"{int(self.lock_timeout * 1000)}ms",))
+                begin = "BEGIN; SELECT set_config('lock_timeout', %(lock)s, true)"
                 if self.statement_timeout:
-                    cur.execute("SELECT set_config('statement_timeout', %s, true)",
-                                (f"{int(self.statement_timeout * 1000)}ms",))
+                    begin += "; SELECT set_config('statement_timeout', %(statement)s, true)"
                 try:
+                    cur.execute(begin + (f"; {first}" if first else ""), {
+                        "lock": f"{int(self.lock_timeout * 1000)}ms",
+                        "statement": f"{int((self.statement_timeout or 0) * 1000)}ms"})
                     yield cur
                 except BaseException:
                     if not conn.closed:

@@ -8,14 +8,13 @@ the database needs; a database with no schema (or an older one) is brought up to
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from deskctl.errors import BadInput
 from deskctl.store.postgres.access_sql import ACCESS, INTERNAL
 
 
-@dataclass(frozen=True)
-class Migration:
+class Migration(NamedTuple):  # (not a dataclass: every command imports this module)
     version: int
     description: str
     sql: str

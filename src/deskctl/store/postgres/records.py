@@ -294,13 +294,13 @@ class PgAuditLog:
 
         self.backend.ready(writing=True)
         with self.backend.write_transaction("the audit trail") as cur:
-            cur.execute("INSERT INTO audit_head (seq, hash) VALUES (0, %s) ON CONFLICT DO NOTHING", (GENESIS,))
-            cur.execute("SELECT seq, hash FROM audit_head FOR UPDATE")
+            cur.execute("INSERT INTO audit_head (seq, hash) VALUES (0, %s) ON CONFLICT DO NOTHING; "
+                        "SELECT seq, hash FROM audit_head FOR UPDATE", (GENESIS,))
             seq, prev = cur.fetchone()
             record = seal(fields, seq=seq + 1, prev=prev)
-            cur.execute("INSERT INTO audit_log (seq, at, account, record) VALUES (%s, %s, %s, %s::jsonb)",
-                        (record["seq"], record["at"], record["account"], to_json(record)))
-            cur.execute("UPDATE audit_head SET seq = %s, hash = %s", (record["seq"], record["hash"]))
+            cur.execute("INSERT INTO audit_log (seq, at, account, record) VALUES (%s, %s, %s, %s::jsonb); "
+                        "UPDATE audit_head SET seq = %s, hash = %s",
+                        (record["seq"], record["at"], record["account"], to_json(record), record["seq"], record["hash"]))
         return record
 
     def head(self) -> dict[str, Any] | None:
@@ -317,7 +317,7 @@ class PgAuditLog:
         return f"audit_head at {self.db.where}"
 
     def entries(self):
-        from deskctl.audit.chain import Entry
+        from deskctl.audit.verify import Entry
         from deskctl.store.postgres.connection import query_all
 
         self.backend.ready()

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from deskctl.store.interface import RowQuery
 from deskctl.tickets.ids import parse_id
 from deskctl.util import jsoncodec
+
+if TYPE_CHECKING:  # the seam's dataclass: not made by a command that only writes
+    from deskctl.store.interface import RowQuery
 
 COLUMNS = ("id", "prefix", "number", "status", "archived", "type", "priority", "category", "service", "grp",
            "assignee", "dedup_key", "requester_text", "tags", "created_at", "updated_at", "closed_at",
@@ -118,11 +120,7 @@ def judged_facts(store, row: dict) -> dict | None:
     return store.judge(row) if row.get("status") in ("resolved", "closed") else None
 
 
-def put_notes(cur, ticket_id: str, notes: list[tuple[int, str]]) -> None:
-    """Internal comments' texts, each written once (an event's text never changes)."""
-    for n, note in notes:
-        cur.execute("INSERT INTO ticket_internal (ticket_id, n, note) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                    (ticket_id, n, note))
+NOTE_INSERT = "INSERT INTO ticket_internal (ticket_id, n, note) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING"
 
 
 def notes_of(db, ids: list[str]) -> dict[str, dict[int, str]]:
@@ -153,10 +151,10 @@ def write_row(cur, store, ticket: dict, row: dict) -> None:
     """The ticket's row, its internal comments' texts and its KPI facts (one round trip for
     the row and the facts)."""
     values = column_values(ticket, row, store.prefixes)
-    statement = cur.mogrify(UPSERT, values) + b"; " + cur.mogrify(
-        FACTS_UPSERT, fact_values(ticket["id"], judged_facts(store, row)))
-    cur.execute(statement)
-    put_notes(cur, ticket["id"], values["_notes"])
+    statements = [cur.mogrify(UPSERT, values), cur.mogrify(FACTS_UPSERT, fact_values(ticket["id"], judged_facts(store, row)))]
+    # internal comments' texts, each written once (an event's text never changes)
+    statements += [cur.mogrify(NOTE_INSERT, (ticket["id"], n, note)) for n, note in values["_notes"]]
+    cur.execute(b"; ".join(statements))
 
 
 def _like(word: str) -> str:
@@ -177,28 +175,24 @@ class PgTx:
     def next_number(self, prefix: str) -> int:
         cur = self.cur
         name = sequence_name(prefix)
-        cur.execute("SAVEPOINT next_number")
-        try:
-            cur.execute(f"SELECT nextval('{name}')")
-        except Exception as exc:
-            if getattr(exc, "pgcode", None) != "42P01":  # the first ticket of this prefix
-                raise
-            cur.execute("ROLLBACK TO SAVEPOINT next_number")
-            self.store.create_sequence(cur, prefix)
-            cur.execute(f"SELECT nextval('{name}')")
+        cur.execute("SELECT nextval(to_regclass(%s))", (name,))  # NULL: no sequence yet
         number = cur.fetchone()[0]
-        cur.execute("RELEASE SAVEPOINT next_number")
+        if number is None:  # the first ticket of this prefix
+            self.store.create_sequence(cur, prefix)
+            cur.execute("SELECT nextval(to_regclass(%s))", (name,))
+            number = cur.fetchone()[0]
         return int(number)
 
     def get(self, ticket_id: str) -> dict | None:
         # the row stays locked until the transaction ends: a concurrent change of this ticket waits
         self.store.db.waiting_for = f"ticket {ticket_id}"
-        self.cur.execute("SELECT doc::text FROM tickets WHERE id = %s FOR UPDATE", (ticket_id,))
+        self.cur.execute("SELECT doc::text, (SELECT json_object_agg(n, note)::text FROM ticket_internal "
+                         "WHERE ticket_id = %(id)s) FROM tickets WHERE id = %(id)s FOR UPDATE", {"id": ticket_id})
         found = self.cur.fetchone()
         if not found:
             return None
-        self.cur.execute("SELECT n, note FROM ticket_internal WHERE ticket_id = %s", (ticket_id,))
-        return unseal(_parse(found[0]), dict(self.cur.fetchall()))
+        notes = {int(n): note for n, note in _parse(found[1]).items()} if found[1] else {}
+        return unseal(_parse(found[0]), notes)
 
     def put(self, ticket: dict, row: dict) -> None:
         write_row(self.cur, self.store, ticket, row)
