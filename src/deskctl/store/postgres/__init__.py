@@ -55,10 +55,23 @@ class PostgresBackend:
         self._checked = writing
 
     @contextmanager
-    def write_transaction(self, waiting_for: str):
-        # a backup or copy holding the whole store: changes wait
-        wait = "" if self.store_locked else "SELECT pg_advisory_xact_lock_shared(hashtext('deskctl store'), hashtext('all'))"
-        with self.db.transaction(waiting_for, first=wait) as cur:
+    def write_transaction(self, waiting_for: str, then: str = ""):
+        """A change: BEGIN, the store lock shared (a backup or copy holding the whole store makes
+        changes wait), `then` (its last result is the cursor's), and the schema check on the
+        first change, all in one round trip."""
+        from deskctl.store.postgres.migrations import SCHEMA_QUERY, check_schema
+
+        first = [] if self.store_locked else ["SELECT pg_advisory_xact_lock_shared(hashtext('deskctl store'), hashtext('all'))"]
+        if then:
+            self.ready(writing=True)  # the cursor's result is `then`'s: the schema is checked apart
+            first.append(then)
+        checking = self._checked is not True
+        if checking:
+            first.append(SCHEMA_QUERY)
+        with self.db.transaction(waiting_for, first="; ".join(first)) as cur:
+            if checking:
+                check_schema(self.db, cur.fetchone(), writing=True)
+                self._checked = True
             yield cur
 
     @cached_property

@@ -237,13 +237,20 @@ def too_new(db, version: int, applied_by: str | None) -> BadInput:
         f"upgrade deskctl to {applied_by or 'the newer version'} or later")
 
 
+SCHEMA_QUERY = "SELECT version, deskctl FROM deskctl_schema ORDER BY version DESC LIMIT 1"
+
+
 def require_current(db, *, writing: bool) -> None:
     """Refuse to work on a database without the schema, and to write to a newer one (one
     query: it runs on every command)."""
     from deskctl.store.postgres.connection import query_one
 
-    row = query_one(db, "SELECT version, deskctl FROM deskctl_schema ORDER BY version DESC LIMIT 1",
-                    waiting_for="the schema")  # no table: "holds no deskctl schema", run migrate
+    # no table: "holds no deskctl schema", run migrate
+    check_schema(db, query_one(db, SCHEMA_QUERY, waiting_for="the schema"), writing=writing)
+
+
+def check_schema(db, row: tuple | None, *, writing: bool) -> None:
+    """`require_current` on the row of SCHEMA_QUERY (sent with a change's BEGIN: one round trip)."""
     version, applied_by = row if row else (0, None)
     if writing and version > SCHEMA_VERSION:
         raise too_new(db, version, applied_by)

@@ -292,10 +292,9 @@ class PgAuditLog:
     def append(self, fields: dict[str, Any]) -> dict[str, Any]:
         from deskctl.audit.chain import GENESIS, seal
 
-        self.backend.ready(writing=True)
-        with self.backend.write_transaction("the audit trail") as cur:
-            cur.execute("INSERT INTO audit_head (seq, hash) VALUES (0, %s) ON CONFLICT DO NOTHING; "
-                        "SELECT seq, hash FROM audit_head FOR UPDATE", (GENESIS,))
+        head = (f"INSERT INTO audit_head (seq, hash) VALUES (0, '{GENESIS}') ON CONFLICT DO NOTHING; "
+                "SELECT seq, hash FROM audit_head FOR UPDATE")
+        with self.backend.write_transaction("the audit trail", then=head) as cur:
             seq, prev = cur.fetchone()
             record = seal(fields, seq=seq + 1, prev=prev)
             cur.execute("INSERT INTO audit_log (seq, at, account, record) VALUES (%s, %s, %s, %s::jsonb); "

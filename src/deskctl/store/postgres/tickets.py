@@ -233,8 +233,7 @@ class PgTicketStore:
     # -- writing
     @contextmanager
     def transaction(self):
-        self.backend.ready(writing=True)
-        with self.backend.write_transaction("the ticket store") as cur:
+        with self.backend.write_transaction("the ticket store") as cur:  # (the schema checked in it)
             yield PgTx(self, cur)
 
     @staticmethod
