@@ -89,9 +89,14 @@ class Desk:
     def config(self) -> dict:
         """The effective configuration: defaults with the desk's file on top, after the file
         passed the schema (`config_schema`): a wrong value stops here with `file:line`."""
-        from deskctl.desk import config_schema
+        if self.schema is None:  # deskctl's own sections: the answer is remembered per file content
+            from deskctl.desk.config_cache import validated
 
-        clean, issues = config_schema.validate(self.file_config, self.schema or config_schema.SCHEMA)
+            clean, issues = validated(self.file_config, str(self.config_file))
+        else:  # with the plugins' sections (config check): checked afresh
+            from deskctl.desk import config_schema
+
+            clean, issues = config_schema.validate(self.file_config, self.schema)
         self.config_issues = issues
         self.checked_file_config = clean  # the file without its wrong values
         if not self.lenient:
