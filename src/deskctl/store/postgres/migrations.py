@@ -171,6 +171,14 @@ ALTER TABLE ticket_facts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY deskctl_read_scope ON ticket_facts
     USING (deskctl_me() IS NULL OR EXISTS (SELECT 1 FROM tickets t WHERE t.id = ticket_facts.id))
     WITH CHECK (true);
+-- a desk whose accounts were granted before this version (`store grant`): they write facts too
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'deskctl_member') THEN
+        GRANT SELECT, INSERT, UPDATE ON ticket_facts TO deskctl_member;
+    END IF;
+END
+$$;
 """
 
 MIGRATIONS = (
