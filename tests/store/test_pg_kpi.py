@@ -121,3 +121,31 @@ def test_facts_kept_under_another_policy_are_judged_again(twin_desks, run, pg_cl
     after = reports(run, (files, team), env)
     assert after[1] == after[0] == before[0]
     assert json.dumps(after[1]["resolution_sla"]) != "{}"
+
+
+def test_a_desk_upgraded_to_kept_facts_is_told_to_repair_once(run, tmp_path, pg_cluster):
+    import psycopg2
+
+    from deskctl.store.postgres.migrations import MIGRATIONS
+
+    dsn = new_database(pg_cluster)
+    desk = tmp_path / "desk"
+    assert run("init", str(desk)).code == 0
+    point_at(desk, dsn)
+    conn = psycopg2.connect(dsn)  # the schema as the deskctl before facts left it (version 7)
+    try:
+        with conn, conn.cursor() as cur:
+            for migration in MIGRATIONS:
+                if migration.version < 8:
+                    cur.execute(migration.sql)
+                    cur.execute("INSERT INTO deskctl_schema (version, description, deskctl) VALUES (%s, %s, %s)",
+                                (migration.version, migration.description, "0.0.7"))
+    finally:
+        conn.close()
+    migrated = run("store", "migrate", cwd=desk)
+    assert migrated.code == 0, migrated
+    assert "from version 7 to 8" in migrated.stderr and "next: run `deskctl store check --repair` once" in migrated.stderr
+    fresh = tmp_path / "fresh"  # a new database is told nothing more
+    assert run("init", str(fresh)).code == 0
+    point_at(fresh, new_database(pg_cluster))
+    assert "next:" not in run("store", "migrate", cwd=fresh).stderr

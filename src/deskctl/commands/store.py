@@ -146,6 +146,8 @@ def migrate(app, dry_run, as_json) -> None:
         output.info(f"{len(report['migrations'])} migration(s) pending; nothing was changed")
     elif report["migrations"]:
         output.info(f"schema migrated from version {report['from']} to {report['to']}")
+        for step in report["next"]:
+            output.info(f"next: {step}")
     else:
         output.info(f"schema is up to date (version {report['to']})")
 

@@ -18,6 +18,7 @@ class Migration(NamedTuple):  # (not a dataclass: every command imports this mod
     version: int
     description: str
     sql: str
+    upgraded: str = ""  # what to do next when it upgraded a schema that already held data
 
 
 # Indexes serve the real queries: the open queue oldest first (by group, assignee,
@@ -191,7 +192,9 @@ MIGRATIONS = (
     # the open queue (`status = ANY(open statuses)`): the partial indexes above are not used for
     # it (the planner cannot see that the list excludes 'closed') and a 1M-row table was scanned
     Migration(7, "index on status for the open queue", "CREATE INDEX IF NOT EXISTS tickets_by_status ON tickets (status, created_at);"),
-    Migration(8, "KPI facts of finished tickets, for reports in SQL (then: store check --repair)", FACTS),
+    Migration(8, "KPI facts of finished tickets, for reports in SQL", FACTS,
+              "run `deskctl store check --repair` once: until then `report kpi` judges every finished ticket "
+              "as it runs (slow on a large desk)"),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 MIGRATE_LOCK = 0x6465736B  # advisory lock key: one migrate at a time ("desk")
@@ -235,7 +238,8 @@ def migrate(db, deskctl_version: str, dry_run: bool = False) -> dict:
                             (migration.version, migration.description, deskctl_version))
     return {"from": version, "to": SCHEMA_VERSION if todo else version, "dry_run": dry_run,
             "migrations": [{"version": m.version, "description": m.description, "sql": m.sql.strip()}
-                           for m in todo]}
+                           for m in todo],
+            "next": [m.upgraded for m in todo if m.upgraded and version > 0]}
 
 
 def too_new(db, version: int, applied_by: str | None) -> BadInput:
