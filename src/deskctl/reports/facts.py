@@ -63,12 +63,6 @@ def handling_seconds(row: dict, policy) -> float:
     return total
 
 
-def survey_bucket(ticket_id: str) -> int:
-    """The ticket's place (0-9999) in the survey sampling share (`SurveySettings.sampled`)."""
-    digest = hashlib.sha1(str(ticket_id).encode()).digest()
-    return int.from_bytes(digest[:4], "big") % 10000
-
-
 def of_row(row: dict, policy, fcr_rules, now: float) -> dict | None:
     """Every fact the report adds up for one ticket, judged at `now` (None: no creation time).
     Instants are epoch seconds; `held`: (group, from, to, flags) per group that held it, flags
@@ -78,7 +72,7 @@ def of_row(row: dict, policy, fcr_rules, now: float) -> dict | None:
         return None
     resolved, closed, first = _ts(row.get("resolved_at")), _ts(row.get("closed_at")), _ts(row.get("first_response_at"))
     fcr, clocks, handling = judged(row, policy, fcr_rules, now, created, resolved, closed, first)
-    from deskctl.reports.surveys import requester_key
+    from deskctl.reports.surveys import requester_key, sample_bucket
 
     survey = row.get("survey")
     consent = row.get("survey_consent")
@@ -92,7 +86,7 @@ def of_row(row: dict, policy, fcr_rules, now: float) -> dict | None:
         "response": clocks.get("response"), "resolution": clocks.get("resolution"),
         "surveyed": bool(survey), "survey": survey if isinstance(survey, dict) else None,
         "score": survey["score"] if isinstance(survey, dict) and isinstance(survey.get("score"), int) else None,
-        "requester": requester_key(row.get("requester")), "bucket": survey_bucket(row["id"]),
+        "requester": requester_key(row.get("requester")), "bucket": sample_bucket(row["id"]),
         "consent": consent if isinstance(consent, dict) else None, "has_handling": "handling" in row,
         "held": held(row),
     }

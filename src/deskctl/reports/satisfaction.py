@@ -26,6 +26,33 @@ def _normalised(value: int, scale: int) -> float:
     return 1 + 4 * (value - 1) / (scale - 1)
 
 
+def question_figures(questions: dict, scales: dict[str, int], ratings: dict[str, dict[int, int]],
+                     picked: dict[str, dict[str, int]], language: str) -> list[dict]:
+    """One entry per question, the overall score first: its responses and, for a rating, the
+    mean and the count per value (`ratings`: question -> value -> count; `picked`: the same
+    for choices). The PostgreSQL report counts in SQL and lists them here too."""
+    order = [OVERALL, *questions, *sorted((set(ratings) | set(picked)) - set(questions) - {OVERALL})]
+    listed = []
+    for qid in dict.fromkeys(order):
+        q = questions.get(qid)
+        entry = {"id": qid, "text": "Overall satisfaction" if qid == OVERALL else (q.text_in(language) if q else qid),
+                 "kind": q.kind if q else ("scale" if qid in ratings else "choice")}
+        if entry["kind"] == "scale":
+            counts = ratings.get(qid, {})
+            scale = scales.get(qid, 5)
+            n = sum(counts.values())
+            entry.update({"scale": scale, "responses": n,
+                          "mean": round(sum(v * c for v, c in counts.items()) / n, 2) if n else None,
+                          "answers": {str(s): counts.get(s, 0) for s in range(1, scale + 1)}})
+        else:
+            counts = picked.get(qid, {})
+            choices = list(q.choices) if q else []
+            entry.update({"responses": sum(counts.values()),
+                          "answers": {c: counts.get(c, 0) for c in [*choices, *sorted(set(counts) - set(choices))]}})
+        listed.append(entry)
+    return listed
+
+
 def compute(rows: list[dict], settings, period, *, language: str = "en") -> dict:
     """The section for the cohort's survey answers (rows: summary rows, archived ones included)."""
     since_ts = period.since.timestamp() if period.since else None
@@ -74,23 +101,8 @@ def compute(rows: list[dict], settings, period, *, language: str = "en") -> dict
                               "group": row.get("group"), "category": row.get("category"),
                               "channel": row.get("channel"), "at": survey.get("at")})
 
-    order = [OVERALL, *questions, *sorted((set(ratings) | set(picked)) - set(questions) - {OVERALL})]
-    listed = []
-    for qid in dict.fromkeys(order):
-        q = questions.get(qid)
-        entry = {"id": qid, "text": "Overall satisfaction" if qid == OVERALL else (q.text_in(language) if q else qid),
-                 "kind": q.kind if q else ("scale" if qid in ratings else "choice")}
-        if entry["kind"] == "scale":
-            values = ratings.get(qid, [])
-            scale = scales.get(qid, 5)
-            entry.update({"scale": scale, "responses": len(values), "mean": _mean(values),
-                          "answers": {str(s): values.count(s) for s in range(1, scale + 1)}})
-        else:
-            counts = picked.get(qid, Counter())
-            choices = list(q.choices) if q else []
-            entry.update({"responses": sum(counts.values()),
-                          "answers": {c: counts.get(c, 0) for c in [*choices, *sorted(set(counts) - set(choices))]}})
-        listed.append(entry)
+    listed = question_figures(questions, scales, {qid: Counter(values) for qid, values in ratings.items()},
+                              picked, language)
     rated = [e["id"] for e in listed if e["kind"] == "scale"]
     breakdowns = {}
     for dim in DIMENSIONS:

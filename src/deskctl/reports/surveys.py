@@ -101,8 +101,7 @@ class SurveySettings:
             return False
         if self.sample >= 1:
             return True
-        digest = hashlib.sha1(str(row["id"]).encode()).digest()
-        return int.from_bytes(digest[:4], "big") % 10000 < round(self.sample * 10000)
+        return sample_bucket(row["id"]) < round(self.sample * 10000)
 
     def question(self, qid: str) -> Question:
         for q in self.questions:
@@ -117,6 +116,12 @@ class SurveySettings:
         close = difflib.get_close_matches(qid, ids, n=1, cutoff=0.6)
         raise BadInput(f"--answer {qid}=...: no such question",
                        (f"did you mean {close[0]!r}? " if close else "") + f"the questions are: {', '.join(ids)}")
+
+
+def sample_bucket(ticket_id) -> int:
+    """The ticket's place (0-9999) in the sampling share: the same on every run and machine."""
+    digest = hashlib.sha1(str(ticket_id).encode()).digest()
+    return int.from_bytes(digest[:4], "big") % 10000
 
 
 def requester_key(requester) -> str:

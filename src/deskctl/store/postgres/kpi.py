@@ -11,6 +11,7 @@ query. Definitions: docs/kpis.md; the file store computes the same document in P
 from __future__ import annotations
 
 import io
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from deskctl.reports.facts import DONE, ESCALATED, REASSIGNED, RESOLVED, of_row, policy_key
@@ -178,7 +179,7 @@ def _main(cur, params: dict, period: Period, timezone: str, surveys, fcr_rules) 
     as_of = params["as_of"]
     return {
         "period": period.to_dict(), "group": None, "timezone": timezone,
-        "volume": {"total": total, **{f"by_{key}": _count(_counter(counts)) for key, counts in volume.items()}},
+        "volume": {"total": total, **{f"by_{key}": _count(Counter(counts)) for key, counts in volume.items()}},
         "first_contact_resolution": {
             **_rate(fcr, total), "definition": fcr_rules.to_dict(),
             **{f"by_{key}": {("(none)" if value is None else str(value)): _rate(hits, n)
@@ -230,12 +231,6 @@ class _LocalSlots:
             monday = (moment - timedelta(days=moment.weekday())).date().isoformat()
             found = self.seen[slot] = (monday, moment.weekday(), moment.hour)
         return found
-
-
-def _counter(counts: dict):
-    from collections import Counter
-
-    return Counter(counts)
 
 
 def _brief(row: dict, with_status: bool = True) -> dict:
@@ -324,7 +319,7 @@ def _round(value, digits: int = 1):
 
 def _satisfaction(cur, params: dict, settings, language: str) -> dict:
     """`reports.satisfaction.compute` over the cohort's survey answers."""
-    from deskctl.reports.satisfaction import DIMENSIONS, LOWEST, OVERALL
+    from deskctl.reports.satisfaction import DIMENSIONS, LOWEST, OVERALL, question_figures
 
     questions = {q.id: q for q in settings.questions}
     scales = {qid: q.scale for qid, q in questions.items() if q.kind == "scale"}
@@ -365,25 +360,7 @@ def _satisfaction(cur, params: dict, settings, language: str) -> dict:
         scales.setdefault(qid, 5)
     scales[OVERALL] = 5
 
-    order = [OVERALL, *questions, *sorted((set(ratings) | set(picked)) - set(questions) - {OVERALL})]
-    listed = []
-    for qid in dict.fromkeys(order):
-        q = questions.get(qid)
-        entry = {"id": qid, "text": "Overall satisfaction" if qid == OVERALL else (q.text_in(language) if q else qid),
-                 "kind": q.kind if q else ("scale" if qid in ratings else "choice")}
-        if entry["kind"] == "scale":
-            counts = ratings.get(qid, {})
-            scale = scales.get(qid, 5)
-            n = sum(counts.values())
-            entry.update({"scale": scale, "responses": n,
-                          "mean": round(sum(v * c for v, c in counts.items()) / n, 2) if n else None,
-                          "answers": {str(s): counts.get(s, 0) for s in range(1, scale + 1)}})
-        else:
-            counts = picked.get(qid, {})
-            choices = list(q.choices) if q else []
-            entry.update({"responses": sum(counts.values()),
-                          "answers": {c: counts.get(c, 0) for c in [*choices, *sorted(set(counts) - set(choices))]}})
-        listed.append(entry)
+    listed = question_figures(questions, scales, ratings, picked, language)
     rated = [e["id"] for e in listed if e["kind"] == "scale"]
 
     breakdowns = {}
