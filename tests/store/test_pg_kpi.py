@@ -10,6 +10,7 @@ import shutil
 
 import pytest
 
+from deskctl.store.postgres.migrations import SCHEMA_VERSION
 from tests.store.test_postgresql import point_at
 from tests.support.postgres import new_database
 
@@ -144,7 +145,7 @@ def test_a_desk_upgraded_to_kept_facts_is_told_to_repair_once(run, tmp_path, pg_
         conn.close()
     migrated = run("store", "migrate", cwd=desk)
     assert migrated.code == 0, migrated
-    assert "from version 7 to 8" in migrated.stderr and "next: run `deskctl store check --repair` once" in migrated.stderr
+    assert f"from version 7 to {SCHEMA_VERSION}" in migrated.stderr and "next: run `deskctl store check --repair` once" in migrated.stderr
     fresh = tmp_path / "fresh"  # a new database is told nothing more
     assert run("init", str(fresh)).code == 0
     point_at(fresh, new_database(pg_cluster))

@@ -8,17 +8,38 @@ the `hash` field itself. Reading the chain back and verifying it: `deskctl.audit
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
 GENESIS = "0" * 64  # the `prev` of the first record
 
 
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def digest(record: dict[str, Any]) -> str:
+    import hashlib  # here: a PostgreSQL desk's records are hashed by the server (canonical_parts)
+
     body = {k: v for k, v in record.items() if k != "hash"}
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical(body).encode("utf-8")).hexdigest()
+
+
+def canonical_parts(fields: dict[str, Any]) -> tuple[str, str, str]:
+    """The canonical JSON of the record `fields` are sealed as, cut where the values of `prev`
+    and `seq` go: for whoever knows the head (the database) to complete and hash, as
+    `before + json(prev) + between + str(seq) + after`."""
+    body = {k: v for k, v in fields.items() if k not in ("seq", "prev", "hash")}
+    cuts, text = [], "{"
+    for i, key in enumerate(sorted([*body, "prev", "seq"])):
+        text += ("," if i else "") + canonical(key) + ":"
+        if key in ("prev", "seq"):
+            cuts.append(text)
+            text = ""
+        else:
+            text += canonical(body[key])
+    before, between = cuts
+    return before, between, text + "}"
 
 
 def seal(fields: dict[str, Any], *, seq: int, prev: str) -> dict[str, Any]:

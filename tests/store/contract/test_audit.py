@@ -60,3 +60,24 @@ def test_a_cut_tail_is_named_and_the_next_append_leaves_the_gap(backend, desk, b
     _append(backend, 1)  # appending does not heal the cut: record 3 stays missing
     _, problem = _check(backend)
     assert problem is not None and problem.seq == 3
+
+
+AWKWARD = {"at": "2026-12-03T10:00:00+00:00", "account": "łukasz \"o'neil\" \\ \u2028 ☃", "command": "ticket create",
+           "options": ["--title", "a\tb\nc"], "targets": ["INC-1"], "outcome": "ok", "exit_code": 0, "pid": 2**40,
+           "on_behalf_of": None, "pr": {"z": [1, 2.5, True], "a": {}}, "prevx": "", "r": "between", "se": "x", "seqs": [], "zz": "é"}
+
+
+def test_the_canonical_text_cut_around_prev_and_seq_is_the_one_hashed():
+    from deskctl.audit.chain import canonical, canonical_parts, seal
+
+    record = seal(AWKWARD, seq=12345, prev="ab" * 32)
+    before, between, after = canonical_parts(AWKWARD)
+    body = {k: v for k, v in record.items() if k != "hash"}
+    assert before + canonical("ab" * 32) + between + "12345" + after == canonical(body)
+
+
+def test_records_of_any_text_verify(backend):
+    sealed = [backend.audit.append(AWKWARD), backend.audit.append({**AWKWARD, "account": "lena"})]
+    assert [e.record for e in backend.audit.entries()] == sealed
+    assert _check(backend) == (2, None)
+    assert backend.audit.head() == {"seq": 2, "hash": sealed[1]["hash"]}

@@ -34,7 +34,6 @@ class PostgresBackend:
         self.lock_timeout = float(env_timeout or desk.setting("lock_timeout", default=10))
         self.db = self.new_database()
         self.store_locked = False  # this process holds the whole-store lock (backup, restore, copy)
-        self._checked: bool | None = None  # None: schema not checked yet; else whether for writing
 
     def new_database(self, purpose: str = "data") -> Database:
         timeout = self.settings.get("statement_timeout")
@@ -47,31 +46,32 @@ class PostgresBackend:
 
     def ready(self, writing: bool = False) -> None:
         """The schema is there and not newer than this deskctl writes (checked once)."""
-        if self._checked is True or (self._checked is False and not writing):
+        checked = self.db.schema_checked
+        if checked is True or (checked is False and not writing):
             return
         from deskctl.store.postgres.migrations import require_current
 
         require_current(self.db, writing=writing)
-        self._checked = writing
+        self.db.schema_checked = writing
 
     @contextmanager
-    def write_transaction(self, waiting_for: str, then: str = ""):
+    def write_transaction(self, waiting_for: str, then: str = "", params: dict | None = None):
         """A change: BEGIN, the store lock shared (a backup or copy holding the whole store makes
-        changes wait), `then` (its last result is the cursor's), and the schema check on the
-        first change, all in one round trip."""
+        changes wait), `then` (with `params`; its last result is the cursor's), and the schema
+        check on the first change, all in one round trip."""
         from deskctl.store.postgres.migrations import SCHEMA_QUERY, check_schema
 
         first = [] if self.store_locked else ["SELECT pg_advisory_xact_lock_shared(hashtext('deskctl store'), hashtext('all'))"]
         if then:
             self.ready(writing=True)  # the cursor's result is `then`'s: the schema is checked apart
             first.append(then)
-        checking = self._checked is not True
+        checking = self.db.schema_checked is not True
         if checking:
             first.append(SCHEMA_QUERY)
-        with self.db.transaction(waiting_for, first="; ".join(first)) as cur:
+        with self.db.transaction(waiting_for, first="; ".join(first), params=params) as cur:
             if checking:
                 check_schema(self.db, cur.fetchone(), writing=True)
-                self._checked = True
+                self.db.schema_checked = True
             yield cur
 
     @cached_property

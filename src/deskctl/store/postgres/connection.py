@@ -103,6 +103,9 @@ class Database:
         # advisory locks are re-entrant for their session: a second holder in this process
         # (another thread's SOP run on the same host) must wait like another process does
         self.held_locks: set[tuple[str, str]] = set()
+        # the schema was checked on this connection: None not yet, else whether for writing
+        # (kept here, not per backend: a command opens the store several times)
+        self.schema_checked: bool | None = None
 
     @property
     def where(self) -> str:
@@ -169,13 +172,14 @@ class Database:
             raise mapped from None
 
     @contextmanager
-    def transaction(self, waiting_for: str = "the ticket store", first: str = ""):
+    def transaction(self, waiting_for: str = "the ticket store", first: str = "", params: dict | None = None):
         """BEGIN ... COMMIT (ROLLBACK on any exception); nested calls share the outer one.
-        `first`: SQL sent with the BEGIN (one round trip: each is paid on every command)."""
+        `first`: SQL sent with the BEGIN (one round trip: each is paid on every command), with
+        `params` (named)."""
         with self._mutex:
-            yield from self._transaction(waiting_for, first)
+            yield from self._transaction(waiting_for, first, params or {})
 
-    def _transaction(self, waiting_for: str, first: str):
+    def _transaction(self, waiting_for: str, first: str, params: dict):
         if self._depth:
             self._depth += 1
             try:
@@ -194,7 +198,7 @@ class Database:
                     begin += "; SELECT set_config('statement_timeout', %(statement)s, true)"
                 try:
                     cur.execute(begin + (f"; {first}" if first else ""), {
-                        "lock": f"{int(self.lock_timeout * 1000)}ms",
+                        **params, "lock": f"{int(self.lock_timeout * 1000)}ms",
                         "statement": f"{int((self.statement_timeout or 0) * 1000)}ms"})
                     yield cur
                 except BaseException:

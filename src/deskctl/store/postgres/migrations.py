@@ -182,6 +182,33 @@ END
 $$;
 """
 
+# Appending an audit record in one call, in the caller's transaction: the head locked, the
+# record numbered and chained after it, its hash (SHA-256 of its canonical JSON, which the
+# client sends cut where `prev` and `seq` go: deskctl.audit.chain.canonical_parts) computed
+# here, the record stored and the head moved. The same hash `deskctl audit verify` checks.
+AUDIT_APPEND = """
+CREATE FUNCTION deskctl_audit_append(before_prev text, before_seq text, after_seq text,
+                                     fields jsonb, recorded_at timestamptz, by_account text)
+RETURNS TABLE (new_seq bigint, prev_hash text, new_hash text) LANGUAGE plpgsql AS $$
+DECLARE
+    head_seq bigint;
+    head_hash text;
+BEGIN
+    INSERT INTO audit_head (seq, hash) VALUES (0, repeat('0', 64)) ON CONFLICT DO NOTHING;
+    SELECT h.seq, h.hash INTO head_seq, head_hash FROM audit_head h FOR UPDATE;
+    new_seq := head_seq + 1;
+    prev_hash := head_hash;
+    new_hash := encode(sha256(convert_to(
+        before_prev || to_json(head_hash)::text || before_seq || new_seq::text || after_seq, 'UTF8')), 'hex');
+    INSERT INTO audit_log (seq, at, account, record)
+        VALUES (new_seq, recorded_at, by_account,
+                fields || jsonb_build_object('seq', new_seq, 'prev', head_hash, 'hash', new_hash));
+    UPDATE audit_head SET seq = new_seq, hash = new_hash;
+    RETURN NEXT;
+END
+$$;
+"""
+
 MIGRATIONS = (
     Migration(1, "tickets, announcements, runs, attachments, notifications, host locks", INITIAL),
     Migration(2, "trigram index for ticket search (where pg_trgm is available)", TRIGRAM),
@@ -195,6 +222,7 @@ MIGRATIONS = (
     Migration(8, "KPI facts of finished tickets, for reports in SQL", FACTS,
               "run `deskctl store check --repair` once: until then `report kpi` judges every finished ticket "
               "as it runs (slow on a large desk)"),
+    Migration(9, "audit records appended and hashed in one call", AUDIT_APPEND),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 MIGRATE_LOCK = 0x6465736B  # advisory lock key: one migrate at a time ("desk")
@@ -219,6 +247,7 @@ def pending(db) -> list[Migration]:
 def migrate(db, deskctl_version: str, dry_run: bool = False) -> dict:
     """Apply every pending migration, each in its own transaction; returns what was (or, with
     `dry_run`, would be) applied, with the SQL."""
+    db.schema_checked = None  # checked again once migrated
     version, applied_by = current_version(db)
     if version > SCHEMA_VERSION:
         raise too_new(db, version, applied_by)

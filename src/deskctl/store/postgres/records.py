@@ -290,17 +290,17 @@ class PgAuditLog:
         self.db = backend.db
 
     def append(self, fields: dict[str, Any]) -> dict[str, Any]:
-        from deskctl.audit.chain import GENESIS, seal
+        from deskctl.audit.chain import canonical_parts
 
-        head = (f"INSERT INTO audit_head (seq, hash) VALUES (0, '{GENESIS}') ON CONFLICT DO NOTHING; "
-                "SELECT seq, hash FROM audit_head FOR UPDATE")
-        with self.backend.write_transaction("the audit trail", then=head) as cur:
-            seq, prev = cur.fetchone()
-            record = seal(fields, seq=seq + 1, prev=prev)
-            cur.execute("INSERT INTO audit_log (seq, at, account, record) VALUES (%s, %s, %s, %s::jsonb); "
-                        "UPDATE audit_head SET seq = %s, hash = %s",
-                        (record["seq"], record["at"], record["account"], to_json(record), record["seq"], record["hash"]))
-        return record
+        fields = {k: v for k, v in fields.items() if k not in ("seq", "prev", "hash")}
+        before_prev, before_seq, after_seq = canonical_parts(fields)
+        append = ("SELECT * FROM deskctl_audit_append(%(before_prev)s, %(before_seq)s, %(after_seq)s, "
+                  "%(fields)s::jsonb, %(at)s, %(account)s)")
+        with self.backend.write_transaction("the audit trail", then=append, params={
+                "before_prev": before_prev, "before_seq": before_seq, "after_seq": after_seq,
+                "fields": to_json(fields), "at": fields["at"], "account": fields["account"]}) as cur:
+            seq, prev, digest = cur.fetchone()
+        return {"seq": seq, **fields, "prev": prev, "hash": digest}
 
     def head(self) -> dict[str, Any] | None:
         from deskctl.store.postgres.connection import query_one
