@@ -49,7 +49,7 @@ class PostgresBackend:
         checked = self.db.schema_checked
         if checked is True or (checked is False and not writing):
             return
-        from deskctl.store.postgres.migrations import require_current
+        from deskctl.store.postgres.schema import require_current
 
         require_current(self.db, writing=writing)
         self.db.schema_checked = writing
@@ -59,7 +59,7 @@ class PostgresBackend:
         """A change: BEGIN, the store lock shared (a backup or copy holding the whole store makes
         changes wait), `then` (with `params`; its last result is the cursor's), and the schema
         check on the first change, all in one round trip."""
-        from deskctl.store.postgres.migrations import SCHEMA_QUERY, check_schema
+        from deskctl.store.postgres.schema import SCHEMA_QUERY, check_schema
 
         first = [] if self.store_locked else ["SELECT pg_advisory_xact_lock_shared(hashtext('deskctl store'), hashtext('all'))"]
         if then:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from deskctl.errors import BadInput
 from deskctl.store.postgres.access_sql import ACCESS, INTERNAL
+from deskctl.store.postgres.schema import SCHEMA_VERSION, too_new
 
 
-class Migration(NamedTuple):  # (not a dataclass: every command imports this module)
+class Migration(NamedTuple):
     version: int
     description: str
     sql: str
@@ -207,6 +207,16 @@ BEGIN
     RETURN NEXT;
 END
 $$;
+
+-- The ticket and announcement guards act on accounts' logins only (deskctl_me() is NULL for
+-- any other): for those the trigger is no longer even called, which spares every command's
+-- first change compiling it (a millisecond of each command's time, measured).
+DROP TRIGGER deskctl_guard_ticket ON tickets;
+CREATE TRIGGER deskctl_guard_ticket BEFORE INSERT OR UPDATE ON tickets
+    FOR EACH ROW WHEN (deskctl_me() IS NOT NULL) EXECUTE FUNCTION deskctl_guard_ticket();
+DROP TRIGGER deskctl_guard_announcement ON announcements;
+CREATE TRIGGER deskctl_guard_announcement BEFORE INSERT OR UPDATE ON announcements
+    FOR EACH ROW WHEN (deskctl_me() IS NOT NULL) EXECUTE FUNCTION deskctl_guard_announcement();
 """
 
 MIGRATIONS = (
@@ -222,9 +232,8 @@ MIGRATIONS = (
     Migration(8, "KPI facts of finished tickets, for reports in SQL", FACTS,
               "run `deskctl store check --repair` once: until then `report kpi` judges every finished ticket "
               "as it runs (slow on a large desk)"),
-    Migration(9, "audit records appended and hashed in one call", AUDIT_APPEND),
+    Migration(9, "audit records appended and hashed in one call; guards called for accounts' logins only", AUDIT_APPEND),
 )
-SCHEMA_VERSION = MIGRATIONS[-1].version
 MIGRATE_LOCK = 0x6465736B  # advisory lock key: one migrate at a time ("desk")
 
 
@@ -269,32 +278,3 @@ def migrate(db, deskctl_version: str, dry_run: bool = False) -> dict:
             "migrations": [{"version": m.version, "description": m.description, "sql": m.sql.strip()}
                            for m in todo],
             "next": [m.upgraded for m in todo if m.upgraded and version > 0]}
-
-
-def too_new(db, version: int, applied_by: str | None) -> BadInput:
-    return BadInput(
-        f"the database at {db.where} has schema version {version} (applied by deskctl "
-        f"{applied_by or '?'}); this deskctl knows up to version {SCHEMA_VERSION} and does not write to it",
-        f"upgrade deskctl to {applied_by or 'the newer version'} or later")
-
-
-SCHEMA_QUERY = "SELECT version, deskctl FROM deskctl_schema ORDER BY version DESC LIMIT 1"
-
-
-def require_current(db, *, writing: bool) -> None:
-    """Refuse to work on a database without the schema, and to write to a newer one (one
-    query: it runs on every command)."""
-    from deskctl.store.postgres.connection import query_one
-
-    # no table: "holds no deskctl schema", run migrate
-    check_schema(db, query_one(db, SCHEMA_QUERY, waiting_for="the schema"), writing=writing)
-
-
-def check_schema(db, row: tuple | None, *, writing: bool) -> None:
-    """`require_current` on the row of SCHEMA_QUERY (sent with a change's BEGIN: one round trip)."""
-    version, applied_by = row if row else (0, None)
-    if writing and version > SCHEMA_VERSION:
-        raise too_new(db, version, applied_by)
-    if version < SCHEMA_VERSION:
-        raise BadInput(f"the database at {db.where} has schema version {version}; this deskctl needs "
-                       f"version {SCHEMA_VERSION}", "run `deskctl store migrate`")
