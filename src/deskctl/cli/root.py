@@ -6,7 +6,6 @@ built-in groups are lazy: their module is imported only when that group runs.
 
 from __future__ import annotations
 
-import importlib
 import sys
 from typing import Any
 
@@ -15,50 +14,11 @@ import click
 from deskctl import __version__, output
 from deskctl.cli.boundary import guarded, print_error
 from deskctl.cli.context import AppContext, load_plugins_for
+from deskctl.cli.lazy_group import LazyGroup
 from deskctl.cli.root_options import parse_root_options
 from deskctl.errors import DeskError, ExitCode
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-class LazyGroup(click.Group):
-    """A click group whose subcommands can be named now and imported when used."""
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.lazy: dict[str, tuple[str, str]] = {}
-
-    def add_lazy_command(self, name: str, import_path: str, summary: str) -> None:
-        """Register `name` -> "package.module:attribute" with its one-line summary."""
-        self.lazy[name] = (import_path, summary)
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(self.commands) | set(self.lazy))
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name in self.commands:
-            return self.commands[name]
-        if name not in self.lazy:
-            return None
-        module_name, _, attr = self.lazy[name][0].partition(":")
-        command = getattr(importlib.import_module(module_name), attr)
-        self.commands[name] = command
-        return command
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        # Summaries of lazy commands come from the table: --help imports none of them.
-        rows = []
-        for name in self.list_commands(ctx):
-            if name in self.commands:
-                cmd = self.commands[name]
-                if cmd.hidden:
-                    continue
-                rows.append((name, cmd.get_short_help_str(limit=formatter.width - 20)))
-            else:
-                rows.append((name, self.lazy[name][1]))
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
 
 
 def _root_callback(ctx: click.Context, desk_option: str | None, actor: str | None, debug: bool, quiet: bool) -> None:

@@ -1,0 +1,22 @@
+"""`deskctl ticket start`: start work on a ticket (assigns it to you if unassigned)."""
+
+from __future__ import annotations
+
+import click
+
+from deskctl.commands import _completers as completers
+from deskctl.commands._common import json_option, pass_app
+from deskctl.commands.ticket._shared import show_result, summary_line
+
+
+@click.command()
+@click.argument("ticket_id", shell_complete=completers.ticket_id)
+@click.option("--note", default="", help="Note for the history.")
+@json_option
+@pass_app
+def start(app, ticket_id, note, as_json) -> None:
+    """Start work on a ticket (assigns it to you if unassigned)."""
+    from deskctl.tickets import operations
+
+    result = operations.start(app.desk, ticket_id, actor=app.actor, note=note)
+    show_result(result, as_json, f"start: {summary_line(result)}")
