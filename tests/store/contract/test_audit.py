@@ -76,6 +76,16 @@ def test_the_canonical_text_cut_around_prev_and_seq_is_the_one_hashed():
     assert before + canonical("ab" * 32) + between + "12345" + after == canonical(body)
 
 
+def test_the_digest_is_sha256_of_the_canonical_text():
+    import hashlib
+
+    from deskctl.audit.chain import canonical, digest, seal
+
+    record = seal(AWKWARD, seq=7, prev="cd" * 32)
+    body = {k: v for k, v in record.items() if k != "hash"}
+    assert record["hash"] == digest(record) == hashlib.sha256(canonical(body).encode("utf-8")).hexdigest()
+
+
 def test_records_of_any_text_verify(backend):
     sealed = [backend.audit.append(AWKWARD), backend.audit.append({**AWKWARD, "account": "lena"})]
     assert [e.record for e in backend.audit.entries()] == sealed
