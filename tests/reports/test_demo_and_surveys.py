@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from tests.sla.support import at, write_config
 
 NOW = "2026-11-23T10:30:00+01:00"
@@ -80,3 +82,32 @@ def test_survey_once_on_resolved_or_closed_and_pending_list(drun, desk):
     at(drun, NOW, "ticket", "close", u["id"])
     assert at(drun, "2026-12-20T09:00:00+01:00", "survey", "pending") == []
     assert [p["id"] for p in at(drun, "2026-12-20T09:00:00+01:00", "survey", "pending", "--all")] == [u["id"]]
+
+
+def test_ctrl_c_stops_demo_seed_with_exit_130_and_a_consistent_store(tmp_path, base_env, run):
+    import signal
+    import subprocess
+    import time
+
+    from tests.conftest import deskctl_executable
+
+    desk = tmp_path / "desk"
+    assert run("init", str(desk)).code == 0
+    proc = subprocess.Popen([deskctl_executable(), "demo", "seed", "--tickets", "200000"], cwd=desk, env=base_env,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        for _ in range(600):  # bounded: until the first batch of tickets is written
+            if (desk / "data" / "tickets" / "meta.json").exists():
+                break
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)  # as the terminal does
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "deskctl: error: interrupted" and "Traceback" not in err
+    checked = run("store", "check", cwd=desk)
+    assert checked.code == 0 and "ticket store ok" in checked.stderr, checked

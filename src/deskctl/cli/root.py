@@ -116,7 +116,10 @@ def _click_exit_code(exc: BaseException) -> int | None:
     if isinstance(exc, click.exceptions.Exit):
         return exc.exit_code
     if isinstance(exc, click.exceptions.Abort):
-        output.error("aborted")
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+            output.error("interrupted")
+            return int(ExitCode.INTERRUPTED)
+        output.error("aborted")  # Ctrl-D at a prompt
         return int(ExitCode.FAILED)
     if isinstance(exc, click.UsageError):
         # one line naming the problem and where to read more, as for every user mistake
