@@ -89,3 +89,15 @@ def test_broken_config_gives_one_line_error_in_other_commands(drun, desk):
 def test_repository_root_is_a_working_desk(run):
     result = run("config", "check", cwd=REPO)
     assert result.code == 0, result
+
+
+def test_config_show_in_a_pipe_pads_no_line_to_the_longest_value(drun, desk):
+    (desk / "config" / "deskctl.yaml").write_text(
+        "tickets:\n  categories: [" + ", ".join(f"category-{i}" for i in range(150)) + "]\n")
+    result = drun("config", "show", env={"COLUMNS": ""})  # a pipe: no width to fit
+    assert result.code == 0, result
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["KEY", "SOURCE", "VALUE"]
+    long_lines = [line for line in lines if len(line) > 200]
+    assert len(long_lines) == 1 and long_lines[0].startswith("tickets.categories ")
+    assert all(line == line.rstrip() for line in lines)

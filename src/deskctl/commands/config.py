@@ -28,7 +28,8 @@ def show(app, as_json: bool) -> None:
         )
         return
     output.info(f"desk: {desk.path}")
-    output.print_table(settings, [("key", "KEY"), ("value", "VALUE"), ("source", "SOURCE")])
+    # the value last: a long one (a list of categories) then makes its own line long, not every line
+    output.print_table(settings, [("key", "KEY"), ("source", "SOURCE"), ("value", "VALUE")])
 
 
 @config.command()
