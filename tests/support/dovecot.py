@@ -36,7 +36,6 @@ Notes that are easy to trip over:
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import dataclasses
 import glob
@@ -52,13 +51,14 @@ import signal
 import socket
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.support.live import LiveServers
 
 INSTALL_HINT = "Dovecot IMAP server not found: apt-get install -y dovecot-imapd"
 DOVECOT = "/usr/sbin/dovecot"
@@ -71,10 +71,8 @@ MAIL_USER = "dovecot"
 LOGIN_USER = "dovenull"
 """The unprivileged OS users Dovecot runs as when this process is root."""
 
-# Servers started by this process and not stopped yet: an atexit hook stops them,
-# so a crashed session leaves no Dovecot behind.
-_LIVE: dict[int, DovecotServer] = {}
-_LIVE_LOCK = threading.Lock()
+# Servers started by this process and not stopped yet (stopped at exit: tests.support.live)
+_LIVE = LiveServers()
 _ACCOUNTS = itertools.count(1)
 SPARE_ACCOUNTS = 200
 """Accounts written at start-up, handed out by add_account() without waiting."""
@@ -231,8 +229,7 @@ class DovecotServer:
         """Stop the master by its PID (SIGTERM, then SIGKILL of the process tree after ~5 s)
         and remove the server's directory. Idempotent."""
         proc, self._proc = self._proc, None
-        with _LIVE_LOCK:
-            _LIVE.pop(id(self), None)
+        _LIVE.discard(self)
         if proc is not None:
             _stop_process(proc, self.pid)
         shutil.rmtree(self.workdir, ignore_errors=True)
@@ -357,14 +354,12 @@ def _launch(
         workdir=workdir, config=config, log_file=log_file, tls_port=tls_port, ca_file=ca_file,
         _proc=proc, _mail_owner=mail_owner,
     )  # fmt: skip
-    with _LIVE_LOCK:
-        _LIVE[id(server)] = server
+    _LIVE.add(server)
     try:
         _wait_ready(server, proc, pid_file, timeout)
     except BaseException:
         # Keep the directory for a retry on another port; the caller removes it otherwise.
-        with _LIVE_LOCK:
-            _LIVE.pop(id(server), None)
+        _LIVE.discard(server)
         server._proc = None
         _stop_process(proc, proc.pid)
         raise
@@ -591,15 +586,3 @@ def _tail(path: Path, lines: int) -> str:
     return _tail_text(_read(path), lines)
 
 
-_OWNER_PID = os.getpid()
-
-
-@atexit.register
-def _stop_leftovers() -> None:
-    # A forked child (multiprocessing) must not tear down its parent's servers.
-    if os.getpid() != _OWNER_PID:
-        return
-    with _LIVE_LOCK:
-        leftovers = list(_LIVE.values())
-    for server in leftovers:
-        server.stop()

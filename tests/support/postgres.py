@@ -28,7 +28,6 @@ Notes that are easy to trip over:
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import glob
 import itertools
@@ -39,13 +38,14 @@ import signal
 import socket
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.support.live import LiveServers
 
 INSTALL_HINT = "PostgreSQL server not found: apt-get install -y postgresql"
 START_TIMEOUT = 30.0
@@ -55,10 +55,8 @@ _PORT_ATTEMPTS = 5
 SERVER_USER = "postgres"
 """The unprivileged OS user the cluster runs as when this process is root."""
 
-# Clusters started by this process and not stopped yet: an atexit hook stops
-# them, so a crashed session or a forgetful benchmark leaves no server behind.
-_LIVE: dict[int, PgCluster] = {}
-_LIVE_LOCK = threading.Lock()
+# Clusters started by this process and not stopped yet (stopped at exit: tests.support.live)
+_LIVE = LiveServers()
 
 
 def find_bindir() -> Path | None:
@@ -135,8 +133,7 @@ class PgCluster:
         if self._stopped:
             return
         self._stopped = True
-        with _LIVE_LOCK:
-            _LIVE.pop(id(self), None)
+        _LIVE.discard(self)
         if _alive(self.pid):
             children = _children(self.pid)
             with contextlib.suppress(subprocess.SubprocessError, OSError):
@@ -284,8 +281,7 @@ def _start(
             superuser=superuser, workdir=workdir, datadir=datadir, bindir=bindir,
             log_file=log_file, pid=pid, _run_as=run_as,
         )  # fmt: skip
-        with _LIVE_LOCK:
-            _LIVE[id(cluster)] = cluster
+        _LIVE.add(cluster)
         try:
             cluster.psql(f'CREATE ROLE "{user}" LOGIN CREATEDB', dbname="postgres", superuser=True)
             cluster.psql(f'CREATE DATABASE "{dbname}" OWNER "{user}"', dbname="postgres",
@@ -439,18 +435,6 @@ def _tail(path: Path, lines: int) -> str:
     return "\n".join(text.splitlines()[-lines:]) + "\n"
 
 
-_OWNER_PID = os.getpid()
-
-
-@atexit.register
-def _stop_leftovers() -> None:
-    # A forked child (multiprocessing) must not tear down its parent's clusters.
-    if os.getpid() != _OWNER_PID:
-        return
-    with _LIVE_LOCK:
-        leftovers = list(_LIVE.values())
-    for cluster in leftovers:
-        cluster.stop()
 
 
 _DATABASES = itertools.count(1)

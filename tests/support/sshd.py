@@ -32,7 +32,6 @@ Notes that are easy to trip over:
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import errno
 import functools
@@ -43,11 +42,12 @@ import shutil
 import signal
 import socket
 import subprocess
-import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.support.live import LiveServers
 
 MAX_LISTEN_ADDRESSES = 16
 """OpenSSH's compile-time limit on ``ListenAddress`` entries (MAX_LISTEN_SOCKS)."""
@@ -61,11 +61,8 @@ _PORT_ATTEMPTS = 5
 _BIND_FAILED = re.compile(r"Bind to port (\d+) on (\S+) failed|Cannot bind any address")
 _LISTENING = re.compile(r"Server listening on (\S+) port (\d+)")
 
-# Servers started by this process that have not been stopped yet; an atexit
-# hook stops them so a crashed test session or a forgetful benchmark does not
-# leave sshd processes behind.
-_LIVE: dict[int, SshServer] = {}
-_LIVE_LOCK = threading.Lock()
+# Servers started by this process and not stopped yet (stopped at exit: tests.support.live)
+_LIVE = LiveServers(stop_all=lambda servers: stop_all(servers))
 
 
 def find_sshd() -> str | None:
@@ -275,8 +272,7 @@ def stop_all(servers: Iterable[SshServer]) -> None:
     for server in list(servers):
         proc = server._proc
         server._proc = None
-        with _LIVE_LOCK:
-            _LIVE.pop(id(server), None)
+        _LIVE.discard(server)
         if proc is None or proc.poll() is not None:
             continue
         # List the process tree before the listener dies: afterwards its
@@ -393,8 +389,7 @@ def _launch(
         _proc=proc,
         _stderr_file=stderr_file,
     )
-    with _LIVE_LOCK:
-        _LIVE[id(server)] = server
+    _LIVE.add(server)
     try:
         _wait_ready(server, proc, timeout)
     except BaseException:
@@ -639,14 +634,3 @@ def _hint(log: str) -> str:
     return ""
 
 
-_OWNER_PID = os.getpid()
-
-
-@atexit.register
-def _stop_leftovers() -> None:
-    # A forked child (multiprocessing) must not tear down its parent's servers.
-    if os.getpid() != _OWNER_PID:
-        return
-    with _LIVE_LOCK:
-        leftovers = list(_LIVE.values())
-    stop_all(leftovers)

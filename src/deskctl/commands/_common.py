@@ -9,7 +9,8 @@ import click
 
 from deskctl.cli.context import AppContext
 
-__all__ = ["csv_list", "examples", "interactive", "json_option", "parse_assignments", "pass_app", "yes_option"]
+__all__ = ["csv_list", "examples", "interactive", "json_option", "parse_assignments", "pass_app", "show_result",
+           "yes_option"]
 
 
 def pass_app(f):
@@ -87,3 +88,15 @@ def parse_assignments(values: tuple[str, ...], option: str) -> dict[str, object]
 def csv_list(values: tuple[str, ...]) -> list[str]:
     """Repeated options that may also hold comma-separated values, flattened."""
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def show_result(record: dict, as_json: bool, message: str, **extra) -> None:
+    """A changed record (ticket, change): its id on stdout and `message` on stderr, or with
+    `--json` the record (and `extra`) as one document."""
+    from deskctl import output
+
+    if as_json:
+        output.print_json({**record, **extra})
+    else:
+        output.echo(record["id"])
+        output.info(message)

@@ -6,7 +6,14 @@ from __future__ import annotations
 import click
 
 from deskctl import output
-from deskctl.commands._common import csv_list, examples, json_option, parse_assignments, pass_app
+from deskctl.commands._common import (
+    csv_list,
+    examples,
+    json_option,
+    parse_assignments,
+    pass_app,
+    show_result,
+)
 
 multi = {"multiple": True}
 IMPACT_OPTIONS = (("items", "--impact-item"), ("services", "--impact-service"),
@@ -82,14 +89,6 @@ def _approvals(change: dict) -> str:
     return ", ".join(f"{a['decision']} by {a['actor']}" for a in change.get("approvals") or [])
 
 
-def _done(ticket: dict, as_json: bool, message: str, **extra) -> None:
-    if as_json:
-        output.print_json({**ticket, **extra})
-    else:
-        output.echo(ticket["id"])
-        output.info(message)
-
-
 @change.command(epilog=examples(
     'deskctl change create --title "Upgrade nginx" --item web1 --sop restart-service -p service=nginx \\',
     '    --window-start 2026-12-05T22:00 --window-end 2026-12-06T02:00 --window-zone Europe/Rome --risk low',
@@ -145,7 +144,7 @@ def create(app, title, description, reason, risk, type_, standard, items, sop, p
         ci=ci.facts(os.environ) if from_ci else None)
     if (submit_too or wait_approval) and ticket["change"]["status"] in ("draft", "assessed"):
         ticket = workflow.submit(app.desk, ticket["id"], actor=app.actor)
-    _done(ticket, as_json, f"{ticket['id']} {'created' if created else 'already open for this pipeline run'}"
+    show_result(ticket, as_json, f"{ticket['id']} {'created' if created else 'already open for this pipeline run'}"
                            f" ({ticket['change']['status']})", created=created)
     if wait_approval:
         _wait(app, ticket["id"], timeout, poll)
@@ -220,7 +219,7 @@ def assess(app, change_id, items, risk, impact_items, impact_services, impact_ap
 
     ticket = workflow.assess(app.desk, change_id, actor=app.actor, risk=risk, items=csv_list(items),
                              impact=_impact(impact_items, impact_services, impact_applications, impact_groups))
-    _done(ticket, as_json, ticket["history"][-1]["note"])
+    show_result(ticket, as_json, ticket["history"][-1]["note"])
 
 
 @change.command(epilog=examples('deskctl change submit CHG-3', 'deskctl change submit CHG-3 --wait-approval --timeout 1h'))
@@ -236,7 +235,7 @@ def submit(app, change_id, note, wait_approval, timeout, poll, as_json) -> None:
     if wait_approval:
         _seconds(timeout)
     ticket = workflow.submit(app.desk, change_id, actor=app.actor, note=note)
-    _done(ticket, as_json, f"{ticket['id']} {ticket['change']['status']}: {ticket['history'][-1]['note']}")
+    show_result(ticket, as_json, f"{ticket['id']} {ticket['change']['status']}: {ticket['history'][-1]['note']}")
     if wait_approval:
         _wait(app, ticket["id"], timeout, poll)
 
@@ -263,7 +262,7 @@ def approve(app, change_id, comment, as_json) -> None:
     from deskctl.changes import workflow
 
     ticket = workflow.approve(app.desk, change_id, actor=app.actor, comment=comment)
-    _done(ticket, as_json, f"{ticket['id']} {ticket['change']['status']}: {ticket['history'][-1]['note']}")
+    show_result(ticket, as_json, f"{ticket['id']} {ticket['change']['status']}: {ticket['history'][-1]['note']}")
 
 
 @change.command(epilog=examples('deskctl --actor bob change reject CHG-3 --reason "no rollback plan"'))
@@ -276,7 +275,7 @@ def reject(app, change_id, reason, as_json) -> None:
     from deskctl.changes import workflow
 
     ticket = workflow.reject(app.desk, change_id, actor=app.actor, reason=reason)
-    _done(ticket, as_json, f"{ticket['id']} rejected")
+    show_result(ticket, as_json, f"{ticket['id']} rejected")
 
 
 def _progress(host: str, section: str, step: str, result) -> None:
@@ -349,7 +348,7 @@ def review(app, change_id, note, as_json) -> None:
     from deskctl.changes import workflow
 
     ticket = workflow.review(app.desk, change_id, actor=app.actor, note=note)
-    _done(ticket, as_json, f"{ticket['id']} reviewed")
+    show_result(ticket, as_json, f"{ticket['id']} reviewed")
 
 
 @change.command(epilog=examples('deskctl change close CHG-3', 'deskctl change close CHG-4 --review "post-incident review done"'))
@@ -363,7 +362,7 @@ def close(app, change_id, note, review_note, as_json) -> None:
     from deskctl.changes import workflow
 
     ticket = workflow.close(app.desk, change_id, actor=app.actor, note=note, review_note=review_note)
-    _done(ticket, as_json, f"{ticket['id']} closed")
+    show_result(ticket, as_json, f"{ticket['id']} closed")
 
 
 @change.command(epilog=examples(

@@ -1,5 +1,5 @@
-"""What the `deskctl ticket` commands share: how a changed ticket is printed, the requester
-options, the --field option."""
+"""What the `deskctl ticket` commands share: the one-line summary of a changed ticket, the
+requester options, the --field option."""
 
 from __future__ import annotations
 
@@ -8,14 +8,6 @@ import click
 from deskctl import output
 
 multi = {"multiple": True}
-
-
-def show_result(ticket: dict, as_json: bool, message: str, **extra) -> None:
-    if as_json:
-        output.print_json({**ticket, **extra})
-    else:
-        output.echo(ticket["id"])
-        output.info(message)
 
 
 def summary_line(t: dict) -> str:

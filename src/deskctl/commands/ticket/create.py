@@ -6,14 +6,8 @@ import click
 
 from deskctl import output
 from deskctl.commands import _completers as completers
-from deskctl.commands._common import examples, json_option, parse_assignments, pass_app
-from deskctl.commands.ticket._shared import (
-    field_option,
-    multi,
-    requester_of,
-    show_result,
-    summary_line,
-)
+from deskctl.commands._common import examples, json_option, parse_assignments, pass_app, show_result
+from deskctl.commands.ticket._shared import field_option, multi, requester_of, summary_line
 
 
 @click.command(epilog=examples(

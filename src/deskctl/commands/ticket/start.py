@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from deskctl.commands import _completers as completers
-from deskctl.commands._common import json_option, pass_app
-from deskctl.commands.ticket._shared import show_result, summary_line
+from deskctl.commands._common import json_option, pass_app, show_result
+from deskctl.commands.ticket._shared import summary_line
 
 
 @click.command()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from deskctl.commands import _completers as completers
-from deskctl.commands._common import json_option, parse_assignments, pass_app
-from deskctl.commands.ticket._shared import multi, show_result
+from deskctl.commands._common import json_option, parse_assignments, pass_app, show_result
+from deskctl.commands.ticket._shared import multi
 
 
 @click.command("survey")
