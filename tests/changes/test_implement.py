@@ -160,3 +160,65 @@ def test_a_verification_sop_runs_on_the_change_hosts_and_can_fail_the_change(hos
     assert failed.code == 1 and "failed its verification" in failed.stderr
     change = crun("change", "show", bad, "--json", now=INSIDE).json()["change"]
     assert change["status"] == "failed" and [r["purpose"] for r in change["runs"]] == ["implement", "verify"]
+
+
+SLOW_SOP = """name: slow-deploy
+description: a deploy that takes its time
+params:
+  marker: {type: string, required: true}
+steps:
+  - name: deploy
+    ssh: touch {{ marker }} && sleep 60
+"""
+
+
+def test_a_killed_implementation_is_shown_abandoned_and_can_be_closed(hosts_desk, crun, desk, base_env, tmp_path):
+    """kill -9 (or a crash) during `change implement` leaves the change `implementing`: it is
+    shown as abandoned, is not implemented again, and can be closed, saying what happened."""
+    import os
+    import signal
+    import subprocess
+
+    from tests.conftest import deskctl_executable
+    from tests.runbooks.test_interrupt import wait_until
+
+    (desk / "sops" / "slow-deploy.yaml").write_text(SLOW_SOP)
+    marker = tmp_path / "deploying"
+    cid = crun("change", "create", "--title", "Slow deploy", "--risk", "low", "--item", "localhost",
+               "--sop", "slow-deploy", "-p", f"marker={marker}", *WINDOW, "--submit").stdout.strip()
+    assert crun("--actor", "alice", "change", "approve", cid).code == 0
+    env = {**base_env, "DESKCTL_NOW": INSIDE}
+    with open(tmp_path / "implement.stderr", "wb") as err:
+        proc = subprocess.Popen([deskctl_executable(), "change", "implement", cid], cwd=desk, env=env,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+    try:
+        wait_until(marker.exists, 30, "the plan's step to start")
+        busy = crun("change", "close", cid, now=INSIDE)  # while it runs, nobody closes it
+        assert busy.code == 2, busy
+        assert f"it is being implemented now by process {proc.pid} on {os.uname().nodename}" in busy.stderr
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the process and the step's shell
+        proc.wait(timeout=30)
+
+    shown = crun("change", "show", cid, now=INSIDE)
+    assert shown.code == 0, shown
+    status = next(line for line in shown.stdout.splitlines() if line.startswith("status"))
+    assert f"implementing (abandoned: its implementation by process {proc.pid}" in status
+    change = crun("change", "show", cid, "--json", now=INSIDE).json()["change"]
+    assert change["status"] == "implementing" and change["implementer"]["pid"] == proc.pid
+    assert "ended without finishing" in change["abandoned"]
+    listed = crun("change", "list", "--json", now=INSIDE).json()
+    assert [r["abandoned"] is not None for r in listed if r["id"] == cid] == [True]
+
+    again = crun("change", "implement", cid, now=INSIDE)
+    assert again.code == 3 and again.stderr.count("\n") == 1, again
+    assert "ended without finishing" in again.stderr and "half-changed" in again.stderr
+
+    closed = crun("change", "close", cid, "--json", now=INSIDE)
+    assert closed.code == 0, closed
+    ticket = crun("ticket", "show", cid, "--json", now=INSIDE).json()
+    assert ticket["status"] == "closed" and ticket["change"]["status"] == "closed"
+    last = ticket["history"][-1]
+    assert last["action"] == "change.close" and f"process {proc.pid}" in last["note"]
+    assert last["changes"]["change.status"] == ["implementing", "closed"]
+

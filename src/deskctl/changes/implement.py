@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from deskctl.changes import model
 from deskctl.changes import window as window_mod
 from deskctl.changes.workflow import change_of, get, step
 from deskctl.errors import BadInput, NotPermitted
@@ -29,8 +30,9 @@ def check_ready(desk, ticket: dict) -> tuple[dict, list[str]]:
     change = change_of(ticket)
     cid = ticket["id"]
     if change["status"] != "approved":
-        raise NotPermitted(f"{cid} is {change['status']}, not approved: it is not implemented",
-                           "it needs its approvals first (`deskctl change show " + cid + "`)")
+        gone = model.abandoned(change)
+        raise NotPermitted(f"{cid} is {change['status']}" + (f" ({gone})" if gone else "")
+                           + ", not approved: it is not implemented", model.hint(change, cid))
     window = change.get("window")
     if not window:
         raise NotPermitted(f"{cid} has no window: it is implemented only inside an approved window",
@@ -81,7 +83,7 @@ def implement(desk, plugins, change_id: str, *, actor: str, progress: Callable |
     ticket = get(desk, change_id)
     cid = ticket["id"]
     change, hosts = check_ready(desk, ticket)
-    step(desk, cid, actor, "implement", lambda c, t, now: _started(c, hosts),
+    step(desk, cid, actor, "implement", lambda c, t, now: _started(c, hosts, now),
          ticket_updates=lambda c, now: {"status": "in_progress"})
     try:
         record = run_sop(desk, plugins, cid, change["plan"], hosts, actor=actor, progress=progress, notify=notify)
@@ -114,8 +116,12 @@ def implement(desk, plugins, change_id: str, *, actor: str, progress: Callable |
     return {"ticket": ticket, "run": record, "rollback": rollback, "rollback_error": rollback_error}
 
 
-def _started(change: dict, hosts: list[str]) -> str:
+def _started(change: dict, hosts: list[str], now: str) -> str:
+    from deskctl.runbooks.records import owner
+
     change["status"] = "implementing"
+    # who implements it: should this process die, `close` can tell the change is abandoned
+    change["implementer"] = {**owner(), "since": now}
     return f"implementing {change['plan']['sop']} on {', '.join(hosts)}"
 
 

@@ -21,6 +21,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "review": ("implemented", "failed", "verified"),
     "close": ("draft", "assessed", "rejected", "implemented", "failed", "verified"),
 }
+# steps that may also start from an `implementing` change whose implementation was abandoned
+AFTER_ABANDONED = ("review", "close")
 HINTS = {
     "draft": "assess it (`deskctl change assess ID`) or submit it (`deskctl change submit ID`)",
     "assessed": "submit it for approval: `deskctl change submit ID`",
@@ -41,10 +43,35 @@ def new_change(**values: Any) -> dict[str, Any]:
         "status": "draft", "type": "normal", "risk": "medium", "standard": None, "reason": "",
         "items": [], "impact": None, "plan": None, "rollback": None, "verification": None,
         "window": None, "round": 0, "approvals": [], "ci": None, "requested_by": None,
-        "runs": [], "review": None, "announcement": None,
+        "runs": [], "review": None, "announcement": None, "implementer": None,
     }
     change.update(values)
     return change
+
+
+def abandoned(change: dict) -> str | None:
+    """Why an `implementing` change will never finish by itself (the process implementing it
+    on this machine was killed, or the machine went down), or None."""
+    from deskctl.runbooks.records import process_gone
+
+    who = change.get("implementer")
+    if change.get("status") != "implementing" or not isinstance(who, dict) or not process_gone(who):
+        return None
+    return f"its implementation by process {who['pid']} on {who['node']} (since {who.get('since')}) ended without finishing"
+
+
+def hint(change: dict, change_id: str) -> str:
+    """What to do next with a change in its status (an abandoned implementation included)."""
+    status = change["status"]
+    who = change.get("implementer") if status == "implementing" else None
+    if who and abandoned(change):
+        text = ("the hosts may be half-changed: check them, then close it (`deskctl change close ID`, with "
+                "`deskctl change review ID --note TEXT` first if you like) and open a new change to try again")
+    elif isinstance(who, dict):
+        text = f"it is being implemented now by process {who.get('pid')} on {who.get('node')} since {who.get('since')}"
+    else:
+        text = HINTS[status]
+    return text.replace("ID", change_id)
 
 
 def diff(before: dict, after: dict) -> dict[str, list]:

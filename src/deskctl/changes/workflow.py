@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from deskctl.changes import approvals, model
-from deskctl.changes.model import ALLOWED, HINTS
+from deskctl.changes.model import ALLOWED
 from deskctl.errors import BadInput, NotPermitted
 from deskctl.tickets import lifecycle, operations
 
@@ -61,7 +61,7 @@ def list_changes(desk, *, status: str | None = None, include_closed: bool = Fals
         found.append({"id": ticket["id"], "title": ticket.get("title"), "status": change.get("status"),
                       "type": change.get("type"), "risk": change.get("risk"), "items": change.get("items") or [],
                       "window_start": window.get("start"), "window_zone": window.get("zone"),
-                      "created_at": ticket.get("created_at")})
+                      "created_at": ticket.get("created_at"), "abandoned": model.abandoned(change)})
     return sorted(found, key=lambda r: (str(r["created_at"]), r["id"]))
 
 
@@ -75,8 +75,10 @@ def step(desk, change_id: str, actor: str, name: str, apply: Callable[[dict, dic
         current = change_of(ticket)
         allowed = ALLOWED.get(name)
         if allowed is not None and current["status"] not in allowed:
-            raise BadInput(f"cannot {name} {ticket['id']}: it is {current['status']}",
-                           HINTS[current["status"]].replace("ID", ticket["id"]))
+            gone = model.abandoned(current)
+            if not (gone and name in model.AFTER_ABANDONED):
+                raise BadInput(f"cannot {name} {ticket['id']}: it is {current['status']}" + (f", but {gone}" if gone else ""),
+                               model.hint(current, ticket["id"]))
         edited = copy.deepcopy(current)
         note = apply(edited, ticket, now)
         changes = model.diff(current, edited)
@@ -324,13 +326,14 @@ def close(desk, change_id: str, *, actor: str, note: str = "", review_note: str 
         review(desk, change_id, actor=actor, note=review_note)
 
     def apply(change: dict, ticket: dict, now: str) -> str:
-        done = change["status"] in ("implemented", "failed", "verified")
+        gone = model.abandoned(change)
+        done = change["status"] in ("implemented", "failed", "verified") or gone
         if change["type"] == "emergency" and done and not change.get("review"):
             raise BadInput(f"{ticket['id']} is an emergency change: it needs a review before it is closed",
                            f"`deskctl change review {ticket['id']} --note TEXT`, or close it with --review TEXT")
-        before = change["status"]
+        before = change["status"] + (f": {gone}" if gone else "")
         change["status"] = "closed"
-        return note or f"closed ({before})"
+        return f"{note} ({before})" if note and gone else note or f"closed ({before})"
 
     return step(desk, change_id, actor, "close", apply, permission="close",
                 ticket_updates=lambda change, now: {"status": "closed", "closed_at": now})

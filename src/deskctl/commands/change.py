@@ -157,13 +157,15 @@ def create(app, title, description, reason, risk, type_, standard, items, sop, p
 def show(app, change_id: str, as_json: bool) -> None:
     """A change: status, plans, window, impact, approvals, runs."""
     from deskctl.changes import window as window_mod
+    from deskctl.changes.model import abandoned
     from deskctl.changes.workflow import get
 
     ticket = get(app.desk, change_id, reader=app.actor)
-    if as_json:
-        output.print_json(ticket)
-        return
     c = ticket["change"]
+    gone = abandoned(c)
+    if as_json:
+        output.print_json({**ticket, "change": {**c, "abandoned": gone}})
+        return
     impact = c.get("impact") or {}
 
     def plan(p: dict | None) -> str:
@@ -174,7 +176,8 @@ def show(app, change_id: str, as_json: bool) -> None:
         return str(p.get("text") or "")
 
     output.print_keyvalues([
-        ("id", ticket["id"]), ("title", ticket["title"]), ("status", c["status"]), ("type", c["type"]),
+        ("id", ticket["id"]), ("title", ticket["title"]),
+        ("status", f"{c['status']} (abandoned: {gone})" if gone else c["status"]), ("type", c["type"]),
         ("standard", c.get("standard")), ("risk", c["risk"]), ("reason", c.get("reason")),
         ("requested by", c.get("requested_by")), ("items", ", ".join(c.get("items") or [])),
         *((f"impact {k}", ", ".join(impact.get(k) or [])) for k in ("items", "services", "applications", "groups")),
@@ -200,7 +203,8 @@ def list_(app, status: str | None, include_closed: bool, as_json: bool) -> None:
     if as_json:
         output.print_json(rows)
         return
-    shown = [{**r, "items": ", ".join(r["items"]), "window_start": r["window_start"] or ""} for r in rows]
+    shown = [{**r, "items": ", ".join(r["items"]), "window_start": r["window_start"] or "",
+              "status": r["status"] + (" (abandoned)" if r["abandoned"] else "")} for r in rows]
     output.print_table(shown, [("id", "ID"), ("status", "STATUS"), ("type", "TYPE"), ("risk", "RISK"),
                                ("items", "ITEMS"), ("window_start", "WINDOW"), ("title", "TITLE")])
 

@@ -41,9 +41,16 @@ def owner() -> dict[str, Any]:
 def abandoned(record: dict[str, Any]) -> bool:
     """A record that says `running` whose process on this machine is gone (killed, or its
     final record could not be written): it will never be finished."""
-    if record.get("status") != "running" or not record.get("pid") or record.get("node") != os.uname().nodename:
+    return record.get("status") == "running" and process_gone(record)
+
+
+def process_gone(owner: dict[str, Any]) -> bool:
+    """True when the process an `owner()` mapping names ran on this machine and has ended
+    (its pid is free, or taken by a later process). A process on another machine is never
+    judged gone: this machine cannot tell."""
+    if not owner.get("pid") or owner.get("node") != os.uname().nodename:
         return False
-    pid = int(record["pid"])
+    pid = int(owner["pid"])
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -51,7 +58,7 @@ def abandoned(record: dict[str, Any]) -> bool:
     except OSError:  # alive, someone else's
         pass
     started = _process_start(pid)
-    return bool(record.get("pid_start") and started and started != record["pid_start"])
+    return bool(owner.get("pid_start") and started and started != owner["pid_start"])
 
 
 def shown(record: dict[str, Any]) -> dict[str, Any]:
