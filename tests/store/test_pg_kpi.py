@@ -105,6 +105,32 @@ def test_the_sql_report_says_what_the_python_report_says(twin_desks, run, pg_clu
         assert {q["id"]: q["responses"] for q in satisfaction["questions"]}["channel_pref"] == 4
 
 
+@pytest.mark.parametrize("args", [("--group", "L2"), ("--group", "L1", "--since", "30d"),
+                                  ("--group", "network", "--since", "2026-10-01", "--until", "2026-11-15")],
+                         ids=["L2-all", "L1-30d", "network-oct-nov"])
+def test_the_sql_report_of_one_group_says_what_the_python_report_says(twin_desks, run, args):
+    """--group: the tickets the group held at some time, and what it did with them."""
+    files, team, env = twin_desks
+    in_files, in_pg = reports(run, (files, team), env, *args)
+    assert in_pg == in_files
+    assert in_pg["group"] == args[1] and 0 < in_pg["volume"]["total"] < 1500
+    work = in_pg["group_work"]
+    assert work["touched"] > 0 and work["tickets"]["touched"] == sorted(work["tickets"]["touched"])
+    assert in_pg["volume"] != reports(run, (team,), env, *args[2:])[0]["volume"]  # a part of the whole
+
+
+def test_the_group_report_on_postgresql_reads_no_summary_rows(twin_desks, monkeypatch):
+    """It is added up in SQL: the Python path (every summary row loaded) is never taken."""
+    from deskctl.desk import Desk
+    from deskctl.reports import data
+
+    files, team, env = twin_desks
+    monkeypatch.setenv("DESKCTL_NOW", NOW)
+    monkeypatch.setattr(data, "load_rows", lambda desk: pytest.fail("every summary row was loaded"))
+    result = data.kpi_report(Desk(str(team)), group="L2")
+    assert result["group"] == "L2" and result["group_work"]["touched"] > 0
+
+
 def test_facts_kept_under_another_policy_are_judged_again(twin_desks, run, pg_cluster):
     files, team, env = twin_desks
     for desk in (files, team):  # a tighter resolution target for medium tickets, on both desks

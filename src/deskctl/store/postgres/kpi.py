@@ -23,8 +23,13 @@ from deskctl.util import jsoncodec
 # the tickets judged as the report runs (open ones, and any kept under another policy)
 LIVE_TABLE = "CREATE TEMPORARY TABLE kpi_live (LIKE ticket_facts) ON COMMIT DROP"
 # every ticket's facts: those kept under this policy, and those just judged
-ALL_FACTS = ("CREATE OR REPLACE TEMPORARY VIEW kpi_rows AS SELECT * FROM ticket_facts WHERE key = %(key)s "
+ALL_FACTS = ("CREATE OR REPLACE TEMPORARY VIEW kpi_all AS SELECT * FROM ticket_facts WHERE key = %(key)s "
              "UNION ALL SELECT * FROM kpi_live")
+# --group: the tickets the group held at some time (`reports.handled.rows_handled_by_group`);
+# a row from before `handling` was kept counts for its current group (`handling_missing` says so)
+HELD_BY_GROUP = "CASE WHEN has_handling THEN %(group)s = ANY(held_by) ELSE grp = %(group)s END"
+# the tickets reported on: every one, or the group's
+REPORTED = "CREATE OR REPLACE TEMPORARY VIEW kpi_rows AS SELECT * FROM kpi_all"
 TO_JUDGE = ("SELECT t.summary::text FROM ticket_facts f JOIN tickets t ON t.id = f.id "
             "WHERE f.key IS DISTINCT FROM %s")
 
@@ -33,15 +38,15 @@ AGE = "greatest(0, {0} - created)"
 
 
 def kpi_report(backend, *, period: Period, timezone: str, policy, surveys, fcr_rules, language: str,
-               now: datetime, bar=None) -> dict:
-    """The document `reports.data.kpi_report` returns without --group or --by."""
+               now: datetime, bar=None, group: str | None = None) -> dict:
+    """The document `reports.data.kpi_report` returns without --by (with `group`: --group)."""
     db = backend.db
     backend.ready()
     key = policy_key(backend.desk)
     now_ts = now.timestamp()
     until_ts = period.until.timestamp()
     params = {"since": period.since.timestamp() if period.since else None, "until": until_ts,
-              "as_of": min(until_ts, now_ts), "tz": timezone, "key": key}
+              "as_of": min(until_ts, now_ts), "tz": timezone, "key": key, "group": group}
     with db.transaction("the ticket store") as cur:
         # compiling these queries (JIT, on by default since PostgreSQL 12) took longer than running
         # them: about a second each at 1M tickets, measured with EXPLAIN ANALYZE
@@ -51,9 +56,13 @@ def kpi_report(backend, *, period: Period, timezone: str, policy, surveys, fcr_r
         cur.execute(LIVE_TABLE)
         _judge_the_rest(backend, cur, key, policy, fcr_rules, now_ts)
         cur.execute(ALL_FACTS, params)
+        cur.execute(REPORTED if group is None else f"{REPORTED} WHERE {HELD_BY_GROUP}", params)
         if bar is not None:
             bar.update(label="adding up the KPIs in PostgreSQL")
         result = _main(cur, params, period, timezone, surveys, fcr_rules)
+        result["group"] = group
+        if group is not None:
+            result["group_work"] = _group_work(cur, params, group)
         result["work_by_group"] = _work_by_group(cur, params)
         cur.execute("SELECT count(*) FILTER (WHERE NOT has_handling) FROM kpi_rows")
         result["handling_missing"] = cur.fetchone()[0]
@@ -250,20 +259,22 @@ def _summaries(cur, ids: list[str]) -> dict[str, dict]:
 
 
 def _asked(cur, params: dict, surveys) -> tuple[int, int]:
-    """Closed tickets of the cohort chosen for a survey (`SurveySettings.sampled`), and answered."""
+    """Closed tickets of the cohort chosen for a survey (`SurveySettings.sampled`), and answered.
+    Who declined, and every Nth closed ticket, are learnt from the whole store (as `prepare`)."""
     from deskctl.reports.surveys import declined_requesters
 
     consents = [{"id": tid, "requester": requester, "survey_consent": consent}
-                for tid, requester, consent in _all(cur, "SELECT id, requester, consent FROM kpi_rows "
+                for tid, requester, consent in _all(cur, "SELECT id, requester, consent FROM kpi_all "
                                                     "WHERE consent IS NOT NULL", params)]
     args = {**params, "declined": sorted(declined_requesters(consents)), "types": list(surveys.types),
             "every": max(1, int(surveys.every)), "share": round(surveys.sample * 10000)}
     eligible = "(cardinality(%(types)s::text[]) = 0 OR type = ANY(%(types)s)) AND requester <> ALL(%(declined)s::text[])"
     share = "true" if surveys.sample >= 1 else "bucket < %(share)s"
     if surveys.every > 1:  # every Nth closed ticket, in closing order, over the whole store
-        source = f"""(SELECT *, row_number() OVER (ORDER BY closed, id COLLATE "C") AS place FROM kpi_rows
+        reported = f" AND {HELD_BY_GROUP}" if params.get("group") is not None else ""
+        source = f"""(SELECT *, row_number() OVER (ORDER BY closed, id COLLATE "C") AS place FROM kpi_all
                       WHERE status = 'closed' AND closed IS NOT NULL AND {eligible}) AS c
-                     WHERE place %% %(every)s = 0 AND"""
+                     WHERE place %% %(every)s = 0{reported} AND"""
     else:
         source = f"kpi_rows WHERE status = 'closed' AND {eligible} AND"
     return _all(cur, f"SELECT count(*), count(*) FILTER (WHERE surveyed) FROM {source} {share} AND {COHORT}",
@@ -273,28 +284,48 @@ def _asked(cur, params: dict, surveys) -> tuple[int, int]:
 # one row per (ticket, group that held it); most tickets were held by one group, read without
 # expanding the arrays (a quarter of the time of unnest over a million rows)
 HELD = """
-    SELECT held_by[1] AS name, held_from[1] AS held_from, held_to[1] AS held_to, held_flags[1] AS flags, grp, resolved
+    SELECT id, held_by[1] AS name, held_from[1] AS held_from, held_to[1] AS held_to, held_flags[1] AS flags, grp,
+           resolved
     FROM kpi_rows WHERE cardinality(held_by) = 1
     UNION ALL
-    SELECT held_by[i], held_from[i], held_to[i], held_flags[i], grp, resolved
+    SELECT id, held_by[i], held_from[i], held_to[i], held_flags[i], grp, resolved
     FROM kpi_rows, generate_subscripts(held_by, 1) AS i WHERE cardinality(held_by) > 1
 """
+# what a group did with a ticket it held (`reports.handled._Window.outcomes`), over HELD as h
+_IN_PERIOD = "({0} IS NOT NULL AND (%(since)s::float8 IS NULL OR {0} >= %(since)s) AND {0} < %(until)s)"
+_AWAY = f"(h.held_to IS NULL OR {_IN_PERIOD.format('h.held_to')})"
+TOUCHED = "(h.held_from IS NOT NULL AND h.held_from < %(until)s AND NOT COALESCE(h.held_to < %(since)s, false))"
+OUTCOMES = {
+    "escalated_onward": f"(h.flags & {ESCALATED} <> 0 AND {_AWAY})",
+    "reassigned_onward": f"(NOT (h.flags & {ESCALATED} <> 0 AND {_AWAY}) AND h.flags & {REASSIGNED} <> 0 AND {_AWAY})",
+    "resolved": f"(h.flags & {RESOLVED} <> 0 AND grp = h.name AND {_IN_PERIOD.format('resolved')})",
+}
+LISTED = 200  # ticket ids per outcome in `group_work`, as reports.handled.group_work lists
 
 
 def _work_by_group(cur, params: dict) -> list[dict]:
     """`reports.handled.work_by_group`: what each group did in the period."""
-    in_period = "({0} IS NOT NULL AND (%(since)s::float8 IS NULL OR {0} >= %(since)s) AND {0} < %(until)s)"
-    touched = "(h.held_from IS NOT NULL AND h.held_from < %(until)s AND NOT COALESCE(h.held_to < %(since)s, false))"
-    away = f"(h.held_to IS NULL OR {in_period.format('h.held_to')})"
-    escalated = f"(h.flags & {ESCALATED} <> 0 AND {away})"
-    rows = _all(cur, f"""
-        SELECT h.name, count(*), count(*) FILTER (WHERE {escalated}),
-               count(*) FILTER (WHERE NOT {escalated} AND h.flags & {REASSIGNED} <> 0 AND {away}),
-               count(*) FILTER (WHERE h.flags & {RESOLVED} <> 0 AND grp = h.name AND {in_period.format('resolved')})
-        FROM ({HELD}) AS h WHERE {touched} GROUP BY h.name""", params)
+    counts = ", ".join(f"count(*) FILTER (WHERE {condition})" for condition in OUTCOMES.values())
+    rows = _all(cur, f"SELECT h.name, count(*), {counts} FROM ({HELD}) AS h WHERE {TOUCHED} GROUP BY h.name", params)
     work = [{"group": g, "touched": t, "escalated_onward": e, "reassigned_onward": r, "resolved": s}
             for g, t, e, r, s in rows]
     return sorted(work, key=lambda w: (-w["touched"], w["group"]))
+
+
+def _group_work(cur, params: dict, group: str) -> dict:
+    """`reports.handled.group_work`: what `group` did in the period, counted, with the first
+    ticket ids of each outcome."""
+    flags = ", ".join(f"{condition} AS {name}" for name, condition in OUTCOMES.items())
+    cur.execute(f"""CREATE TEMPORARY TABLE kpi_work ON COMMIT DROP AS
+                    SELECT h.id, {flags} FROM ({HELD}) AS h WHERE h.name = %(group)s AND {TOUCHED}""", params)
+    work: dict = {"group": group}
+    tickets = {}
+    for name in ("touched", *OUTCOMES):
+        where = "true" if name == "touched" else name
+        work[name] = _all(cur, f"SELECT count(*) FROM kpi_work WHERE {where}", params)[0][0]
+        tickets[name] = [tid for (tid,) in _all(cur, f'SELECT id FROM kpi_work WHERE {where} '
+                                                     f'ORDER BY id COLLATE "C" LIMIT {LISTED}', params)]
+    return {**work, "tickets": tickets}
 
 
 def _time_per_type(cur, params: dict) -> dict:
