@@ -119,7 +119,19 @@ def test_the_sql_report_of_one_group_says_what_the_python_report_says(twin_desks
     assert in_pg["volume"] != reports(run, (team,), env, *args[2:])[0]["volume"]  # a part of the whole
 
 
-def test_the_group_report_on_postgresql_reads_no_summary_rows(twin_desks, monkeypatch):
+@pytest.mark.parametrize("args", [("--by", "group"), ("--by", "channel", "--since", "30d"), ("--by", "category"),
+                                  ("--by", "type", "--group", "L1"), ("--by", "assignee")],
+                         ids=["group", "channel-30d", "category", "type-of-L1", "assignee"])
+def test_the_sql_breakdown_says_what_the_python_breakdown_says(twin_desks, run, args):
+    files, team, env = twin_desks
+    in_files, in_pg = reports(run, (files, team), env, *args)
+    assert in_pg == in_files
+    rows = in_pg["rows"]
+    assert len(rows) >= 3 and [r["volume"] for r in rows] == sorted((r["volume"] for r in rows), reverse=True)
+    assert sum(r["escalated"] for r in rows) > 0 and sum(r["resolved"] for r in rows) > 0
+
+
+def test_group_and_breakdown_reports_on_postgresql_read_no_summary_rows(twin_desks, monkeypatch):
     """It is added up in SQL: the Python path (every summary row loaded) is never taken."""
     from deskctl.desk import Desk
     from deskctl.reports import data
@@ -129,6 +141,8 @@ def test_the_group_report_on_postgresql_reads_no_summary_rows(twin_desks, monkey
     monkeypatch.setattr(data, "load_rows", lambda desk: pytest.fail("every summary row was loaded"))
     result = data.kpi_report(Desk(str(team)), group="L2")
     assert result["group"] == "L2" and result["group_work"]["touched"] > 0
+    by_channel = data.kpi_report(Desk(str(team)), by="channel")
+    assert {r["channel"] for r in by_channel["rows"]} >= {"phone", "email"}
 
 
 def test_facts_kept_under_another_policy_are_judged_again(twin_desks, run, pg_cluster):

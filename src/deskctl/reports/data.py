@@ -84,14 +84,13 @@ def _kpi_report(desk, bar, *, period: Period, timezone: str, group: str | None, 
 
     policy, surveys = load_policy(desk), load_settings(desk)
     fcr_rules = load_rules(desk, policy)
-    if not by:
-        from deskctl.store import open_backend
+    from deskctl.store import open_backend
 
-        backend = open_backend(desk)
-        add_up = getattr(backend, "kpi_report", None)  # a backend that adds the report up itself
-        if add_up is not None:
-            return add_up(period=period, timezone=timezone, policy=policy, surveys=surveys, fcr_rules=fcr_rules,
-                          language=_language(desk), now=clock.now(), bar=bar, group=group)
+    backend = open_backend(desk)
+    add_up = getattr(backend, "kpi_report", None)  # a backend that adds the report up itself
+    if add_up is not None and (by is None or by in getattr(backend, "kpi_breakdowns", ())):
+        return add_up(period=period, timezone=timezone, policy=policy, surveys=surveys, fcr_rules=fcr_rules,
+                      language=_language(desk), now=clock.now(), bar=bar, group=group, by=by)
     rows = load_rows(desk)
     bar.update(label=f"computing KPIs over {len(rows)} tickets")
     surveys.prepare(rows)

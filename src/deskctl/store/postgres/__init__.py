@@ -132,6 +132,10 @@ class PostgresBackend:
 
         return archive(self, older_than, dry_run=dry_run)
 
+    # the `report kpi --by` dimensions kpi_report adds up in SQL; not `assignee`: the facts keep the
+    # groups that held a ticket, not the people (`reports.handled.breakdown` reads the summary rows)
+    kpi_breakdowns = ("group", "channel", "category", "type")
+
     def kpi_report(self, **options) -> dict:
         """`report kpi` added up in SQL (see `deskctl.store.postgres.kpi`)."""
         from deskctl.store.postgres.kpi import kpi_report

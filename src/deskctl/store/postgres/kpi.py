@@ -38,8 +38,9 @@ AGE = "greatest(0, {0} - created)"
 
 
 def kpi_report(backend, *, period: Period, timezone: str, policy, surveys, fcr_rules, language: str,
-               now: datetime, bar=None, group: str | None = None) -> dict:
-    """The document `reports.data.kpi_report` returns without --by (with `group`: --group)."""
+               now: datetime, bar=None, group: str | None = None, by: str | None = None) -> dict:
+    """The document `reports.data.kpi_report` returns (`group`: --group; `by`: --by, one of the
+    backend's `kpi_breakdowns`)."""
     db = backend.db
     backend.ready()
     key = policy_key(backend.desk)
@@ -59,6 +60,9 @@ def kpi_report(backend, *, period: Period, timezone: str, policy, surveys, fcr_r
         cur.execute(REPORTED if group is None else f"{REPORTED} WHERE {HELD_BY_GROUP}", params)
         if bar is not None:
             bar.update(label="adding up the KPIs in PostgreSQL")
+        if by is not None:
+            return {"period": period.to_dict(), "timezone": timezone, "by": by,
+                    "rows": _breakdown(cur, params, by, fcr_rules), "group": group}
         result = _main(cur, params, period, timezone, surveys, fcr_rules)
         result["group"] = group
         if group is not None:
@@ -342,6 +346,61 @@ def _time_per_type(cur, params: dict) -> dict:
             "resolved": resolved, "median_resolution_seconds": _round(median_resolution),
             "handled": handled, "median_handling_seconds": _round(median_handling) if handled else None}))
     return {part: dict(sorted(items, key=lambda kv: (-kv[1]["resolved"], kv[0]))) for part, items in found.items()}
+
+
+# --by group: one row per (ticket, group that held it), with what that group was credited with;
+# a row from before `handling` was kept, once for its current group
+PARTS_BY_GROUP = f"""
+    SELECT h.name AS part, h.flags & {RESOLVED} <> 0 AS credited_resolved, h.flags & {ESCALATED} <> 0 AS credited_escalated,
+           r.* FROM kpi_rows AS r, unnest(r.held_by, r.held_flags) AS h(name, flags) WHERE r.has_handling
+    UNION ALL
+    SELECT COALESCE(r.grp, '(none)'), false, false, r.* FROM kpi_rows AS r WHERE NOT r.has_handling
+"""
+PARTS_BY_VALUE = "SELECT COALESCE({0}::text, '(none)') AS part, false AS credited_resolved, false AS credited_escalated, r.* FROM kpi_rows AS r"
+
+
+def _breakdown(cur, params: dict, by: str, fcr_rules) -> list[dict]:
+    """`reports.handled.breakdown`: the main figures per group, channel, category or type."""
+    held = by == "group"
+    parts = PARTS_BY_GROUP if held else PARTS_BY_VALUE.format(by)
+    cur.execute(f"CREATE TEMPORARY TABLE kpi_parts ON COMMIT DROP AS SELECT * FROM ({parts}) AS p WHERE {COHORT}",
+                params)
+    resolved, escalated = ("credited_resolved AND done", "credited_escalated") if held else (WAS_RESOLVED, "escalated")
+    fcr_by: dict[str, dict[str, list]] = {}
+    for part, kind, value, n, hits in _all(cur, """
+        SELECT part, CASE GROUPING(channel, grp) WHEN 1 THEN 'channel' ELSE 'group' END, COALESCE(channel, grp),
+               count(*), count(*) FILTER (WHERE fcr)
+        FROM kpi_parts GROUP BY GROUPING SETS ((part, channel), (part, grp))""", params):
+        fcr_by.setdefault(part, {"channel": [], "group": []})[kind].append((value, hits, n))
+    rows = []
+    for (part, total, fcr, credited_resolved, credited_escalated, resolved_n, median_resolution,
+         handled_n, median_handling, response_met, response_breached, resolution_met, resolution_breached,
+         score_mean, score_count) in _all(cur, f"""
+        SELECT part, count(*), count(*) FILTER (WHERE fcr), count(*) FILTER (WHERE {resolved}),
+               count(*) FILTER (WHERE {escalated}),
+               count(*) FILTER (WHERE {WAS_RESOLVED}),
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY {AGE.format('resolved')}) FILTER (WHERE {WAS_RESOLVED}),
+               count(*) FILTER (WHERE {WAS_RESOLVED} AND handling IS NOT NULL),
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY handling) FILTER (WHERE {WAS_RESOLVED} AND handling IS NOT NULL),
+               count(*) FILTER (WHERE response = 'met'), count(*) FILTER (WHERE response = 'breached'),
+               count(*) FILTER (WHERE resolution = 'met'), count(*) FILTER (WHERE resolution = 'breached'),
+               avg(score)::float8, count(score)
+        FROM kpi_parts GROUP BY part""", params):
+        found = fcr_by.get(part, {"channel": [], "group": []})
+        rows.append({
+            by: part, "volume": total, "resolved": credited_resolved, "escalated": credited_escalated,
+            "first_contact_resolution": {
+                **_rate(fcr, total), "definition": fcr_rules.to_dict(),
+                **{f"by_{key}": {("(none)" if value is None else str(value)): _rate(h, n)
+                                 for value, h, n in sorted(values, key=lambda v: (-v[2], str(v[0])))}
+                   for key, values in found.items()}},
+            "median_handling_seconds": _round(median_handling) if handled_n else None,
+            "median_resolution_seconds": _round(median_resolution) if resolved_n else None,
+            "response_sla": _rate(response_met, response_met + response_breached),
+            "resolution_sla": _rate(resolution_met, resolution_met + resolution_breached),
+            "csat": {"average": round(score_mean, 2) if score_count else None, "responses": score_count},
+        })
+    return sorted(rows, key=lambda r: (-r["volume"], str(r[by])))
 
 
 def _round(value, digits: int = 1):
