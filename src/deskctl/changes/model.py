@@ -64,7 +64,7 @@ def hint(change: dict, change_id: str) -> str:
     """What to do next with a change in its status (an abandoned implementation included)."""
     status = change["status"]
     who = change.get("implementer") if status == "implementing" else None
-    if who and abandoned(change):
+    if abandoned(change):
         text = ("the hosts may be half-changed: check them, then close it (`deskctl change close ID`, with "
                 "`deskctl change review ID --note TEXT` first if you like) and open a new change to try again")
     elif isinstance(who, dict):

@@ -193,11 +193,7 @@ def _main(cur, params: dict, period: Period, timezone: str, surveys, fcr_rules) 
     return {
         "period": period.to_dict(), "group": None, "timezone": timezone,
         "volume": {"total": total, **{f"by_{key}": _count(Counter(counts)) for key, counts in volume.items()}},
-        "first_contact_resolution": {
-            **_rate(fcr, total), "definition": fcr_rules.to_dict(),
-            **{f"by_{key}": {("(none)" if value is None else str(value)): _rate(hits, n)
-                             for value, hits, n in sorted(found, key=lambda v: (-v[2], str(v[0])))}
-               for key, found in fcr_by.items()}},
+        "first_contact_resolution": _first_contact(fcr, total, fcr_rules, fcr_by),
         "response_sla": sla_rate(*response_sla),
         "resolution_sla": sla_rate(*resolution_sla),
         "time_to_first_response": _stats(*response_times),
@@ -226,6 +222,15 @@ def _main(cur, params: dict, period: Period, timezone: str, surveys, fcr_rules) 
                          for tid, response, resolution in breaches],
         "sla_breaches_total": breaches_total,
     }
+
+
+def _first_contact(fcr: int, total: int, fcr_rules, by: dict[str, list]) -> dict:
+    """The first-contact resolution figure, with its rate per channel and group: `by` maps
+    "channel"/"group" to (value, first-contact hits, tickets), largest first."""
+    return {**_rate(fcr, total), "definition": fcr_rules.to_dict(),
+            **{f"by_{key}": {("(none)" if value is None else str(value)): _rate(hits, n)
+                             for value, hits, n in sorted(found, key=lambda v: (-v[2], str(v[0])))}
+               for key, found in by.items()}}
 
 
 class _LocalSlots:
@@ -356,13 +361,14 @@ PARTS_BY_GROUP = f"""
     UNION ALL
     SELECT COALESCE(r.grp, '(none)'), false, false, r.* FROM kpi_rows AS r WHERE NOT r.has_handling
 """
+VALUE_COLUMNS = {"channel": "channel", "category": "category", "type": "type"}  # --by -> column of ticket_facts
 PARTS_BY_VALUE = "SELECT COALESCE({0}::text, '(none)') AS part, false AS credited_resolved, false AS credited_escalated, r.* FROM kpi_rows AS r"
 
 
 def _breakdown(cur, params: dict, by: str, fcr_rules) -> list[dict]:
     """`reports.handled.breakdown`: the main figures per group, channel, category or type."""
     held = by == "group"
-    parts = PARTS_BY_GROUP if held else PARTS_BY_VALUE.format(by)
+    parts = PARTS_BY_GROUP if held else PARTS_BY_VALUE.format(VALUE_COLUMNS[by])
     cur.execute(f"CREATE TEMPORARY TABLE kpi_parts ON COMMIT DROP AS SELECT * FROM ({parts}) AS p WHERE {COHORT}",
                 params)
     resolved, escalated = ("credited_resolved AND done", "credited_escalated") if held else (WAS_RESOLVED, "escalated")
@@ -389,11 +395,7 @@ def _breakdown(cur, params: dict, by: str, fcr_rules) -> list[dict]:
         found = fcr_by.get(part, {"channel": [], "group": []})
         rows.append({
             by: part, "volume": total, "resolved": credited_resolved, "escalated": credited_escalated,
-            "first_contact_resolution": {
-                **_rate(fcr, total), "definition": fcr_rules.to_dict(),
-                **{f"by_{key}": {("(none)" if value is None else str(value)): _rate(h, n)
-                                 for value, h, n in sorted(values, key=lambda v: (-v[2], str(v[0])))}
-                   for key, values in found.items()}},
+            "first_contact_resolution": _first_contact(fcr, total, fcr_rules, found),
             "median_handling_seconds": _round(median_handling) if handled_n else None,
             "median_resolution_seconds": _round(median_resolution) if resolved_n else None,
             "response_sla": _rate(response_met, response_met + response_breached),
