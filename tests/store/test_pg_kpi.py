@@ -105,6 +105,22 @@ def test_the_sql_report_says_what_the_python_report_says(twin_desks, run, pg_clu
         assert {q["id"]: q["responses"] for q in satisfaction["questions"]}["channel_pref"] == 4
 
 
+@pytest.mark.parametrize("sample", ["60%", "100%"])
+def test_surveys_asked_of_every_closed_ticket_are_counted_alike(twin_desks, run, sample):
+    """Without the every-Nth rule the survey response rate is counted in the report's main pass."""
+    files, team, env = twin_desks
+    for desk in (files, team):
+        config = desk / "config" / "deskctl.yaml"
+        text = config.read_text().replace("  every: 2\n", "  every: 1\n").replace("  sample: 60% ", f"  sample: {sample} ")
+        config.write_text(text)
+    in_files, in_pg = reports(run, (files, team), env)
+    assert in_pg == in_files
+    asked = in_pg["csat"]["response_rate"]
+    assert asked["numerator"] > 0 and asked["denominator"] > asked["numerator"]
+    everyone = reports(run, (team,), env, "--group", "L1")[0]["csat"]["response_rate"]
+    assert 0 < everyone["denominator"] < asked["denominator"]
+
+
 @pytest.mark.parametrize("args", [("--group", "L2"), ("--group", "L1", "--since", "30d"),
                                   ("--group", "network", "--since", "2026-10-01", "--until", "2026-11-15")],
                          ids=["L2-all", "L1-30d", "network-oct-nov"])
