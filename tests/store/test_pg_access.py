@@ -163,3 +163,24 @@ def test_internal_comments_are_readable_in_psql_only_within_the_read_internal_sc
     notes = [e["note"] for e in shown["history"] if e["action"] == "comment"]
     assert notes == ["SECRET-network", "seen it"]
     assert "permission denied" in refused(lena, "UPDATE ticket_internal SET note = 'changed'")
+
+
+def test_a_members_kpi_report_counts_what_it_may_read_and_only_what_its_own_run_judged(team_desk, pg_cluster):
+    """`report kpi` as a login: the facts of the tickets in its read scope, the open ones judged
+    into ticket_facts_judged for its own transaction only (a row committed there from psql is not
+    counted) and deleted before it ends."""
+    t = team_desk
+    made = [t["deskctl"](t["alice"], "ticket", "create", "--title", f"{group} trouble", "--group", group).stdout.strip()
+            for group in ("desktop", "desktop", "network")]
+    resolved = t["deskctl"](t["alice"], "ticket", "resolve", made[0], "--resolution", "replaced", "--category", "hardware-fault")
+    assert resolved.code == 0, resolved
+    lena = t["dsn"](t["lena"])
+    psql_as(lena, "INSERT INTO ticket_facts_judged SELECT * FROM ticket_facts WHERE key IS NOT NULL")  # committed
+    totals = {}
+    for who in ("lena", "alice"):
+        report = t["deskctl"](t[who], "report", "kpi", "--json")
+        assert report.code == 0, report
+        totals[who] = report.json()["volume"]["total"]
+    assert totals == {"lena": 2, "alice": 3}
+    database = t["dsn"](t["dba"])
+    assert psql_as(database, "SELECT count(*) FROM ticket_facts_judged") == [(1,)]  # only the forged row

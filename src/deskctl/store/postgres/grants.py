@@ -10,6 +10,7 @@ from deskctl.errors import BadInput
 MEMBER = "deskctl_member"  # the group role every account's login is granted
 READ_WRITE = ("tickets", "ticket_facts", "announcements", "runs", "attachments", "attachment_blobs", "host_locks", "cmdb_items")
 APPEND_ONLY = ("notifications", "audit_log", "ticket_internal", "cmdb_history")  # members insert and read; never update or delete
+JUDGED = ("ticket_facts_judged",)  # `report kpi`'s own rows, deleted before it commits
 
 
 def db_role(name: str, entry: dict) -> str:
@@ -55,6 +56,7 @@ def grant(backend) -> dict:
         cur.execute(f"GRANT SELECT, INSERT, UPDATE ON {', '.join(READ_WRITE)} TO {MEMBER}")
         cur.execute(f"GRANT DELETE ON host_locks TO {MEMBER}")
         cur.execute(f"GRANT SELECT, INSERT ON {', '.join(APPEND_ONLY)} TO {MEMBER}")
+        cur.execute(f"GRANT SELECT, INSERT, DELETE ON {', '.join(JUDGED)} TO {MEMBER}")
         cur.execute(f"GRANT SELECT, INSERT, UPDATE ON audit_head TO {MEMBER}")
         # ticket numbers: one sequence per prefix, made now (members may not create them)
         for prefix in dict.fromkeys(backend.tickets.prefixes.values()):

@@ -4,8 +4,10 @@ summary rows into Python.
 
 A finished ticket's facts were judged when it was written (`deskctl.reports.facts.kept`, under
 the policy `key`); the open tickets, and any judged under another policy, are judged here by the
-same Python code and copied into the same temporary table, over which every figure is one
-query. Definitions: docs/kpis.md; the file store computes the same document in Python.
+same Python code and copied into `ticket_facts_judged` for this transaction only. The figures are
+added up in a few passes over both (each pass over a million facts is most of a second, so the
+figures share them). Definitions: docs/kpis.md; the file store computes the same document in
+Python.
 """
 
 from __future__ import annotations
@@ -20,13 +22,12 @@ from deskctl.store.postgres.bulk import _field
 from deskctl.store.postgres.tickets import FACT_COLUMNS, fact_values
 from deskctl.util import jsoncodec
 
-# the tickets judged as the report runs (open ones, and any kept under another policy)
-LIVE_TABLE = "CREATE TEMPORARY TABLE kpi_live (LIKE ticket_facts) ON COMMIT DROP"
-# every ticket's facts: those kept under this policy, and those just judged (under it too); the
-# key filtered outside the union lets PostgreSQL scan both tables directly (a third faster a pass
-# than a filter inside, whose union leaf it keeps as a subquery projecting every column: measured)
-ALL_FACTS = ("CREATE OR REPLACE TEMPORARY VIEW kpi_all AS SELECT * FROM "
-             "(SELECT * FROM ticket_facts UNION ALL SELECT * FROM kpi_live) AS f WHERE key = %(key)s")
+# every ticket's facts: those kept under this policy, and those this report's transaction just
+# judged (under it too: the rows of ticket_facts_judged it wrote, deleted before it ends). The key
+# filtered outside the union lets PostgreSQL scan ticket_facts directly (a third faster a pass than
+# a filter inside, which keeps the union's leaf as a subquery projecting every column: measured)
+ALL_FACTS = ("CREATE OR REPLACE TEMPORARY VIEW kpi_all AS SELECT * FROM (SELECT * FROM ticket_facts "
+             "UNION ALL SELECT * FROM ticket_facts_judged WHERE xmin = %(xid)s::xid) AS f WHERE key = %(key)s")
 # --group: the tickets the group held at some time (`reports.handled.rows_handled_by_group`);
 # a row from before `handling` was kept counts for its current group (`handling_missing` says so)
 HELD_BY_GROUP = "CASE WHEN has_handling THEN %(group)s = ANY(held_by) ELSE grp = %(group)s END"
@@ -56,23 +57,26 @@ def kpi_report(backend, *, period: Period, timezone: str, policy, surveys, fcr_r
         cur.execute("SET LOCAL jit = off")
         # the medians sort a million values: in memory, not in temporary files (this transaction only)
         cur.execute("SET LOCAL work_mem = '128MB'")
-        cur.execute(LIVE_TABLE)
         _judge_the_rest(backend, cur, key, policy, fcr_rules, now_ts)
+        cur.execute("SELECT pg_current_xact_id()::xid::text")
+        params["xid"] = cur.fetchone()[0]
         cur.execute(ALL_FACTS, params)
         cur.execute(REPORTED if group is None else f"{REPORTED} WHERE {HELD_BY_GROUP}", params)
         if bar is not None:
             bar.update(label="adding up the KPIs in PostgreSQL")
         if by is not None:
-            return {"period": period.to_dict(), "timezone": timezone, "by": by,
-                    "rows": _breakdown(cur, params, by, fcr_rules), "group": group}
-        result, handling_missing = _main(cur, params, period, timezone, surveys, fcr_rules)
-        result["group"] = group
-        if group is not None:
-            result["group_work"] = _group_work(cur, params, group)
-        result["work_by_group"] = _work_by_group(cur, params)
-        result["handling_missing"] = handling_missing
-        result["time_per_type"] = _time_per_type(cur, params)
-        result["satisfaction"] = _satisfaction(cur, params, surveys, language)
+            result = {"period": period.to_dict(), "timezone": timezone, "by": by,
+                      "rows": _breakdown(cur, params, by, fcr_rules), "group": group}
+        else:
+            result, handling_missing = _main(cur, params, period, timezone, surveys, fcr_rules)
+            result["group"] = group
+            if group is not None:
+                result["group_work"] = _group_work(cur, params, group)
+            result["work_by_group"] = _work_by_group(cur, params)
+            result["handling_missing"] = handling_missing
+            result["time_per_type"] = _time_per_type(cur, params)
+            result["satisfaction"] = _satisfaction(cur, params, surveys, language)
+        cur.execute("DELETE FROM ticket_facts_judged WHERE xmin = %(xid)s::xid", params)
     return result
 
 
@@ -96,7 +100,7 @@ def _judge_the_rest(backend, cur, key: str, policy, fcr_rules, now_ts: float) ->
         values = fact_values(row["id"], {"key": key, **facts})
         buffer.write("\t".join(_field(values[c]) for c in FACT_COLUMNS) + "\n")
     buffer.seek(0)
-    cur.copy_expert(f"COPY kpi_live ({', '.join(FACT_COLUMNS)}) FROM STDIN", buffer)
+    cur.copy_expert(f"COPY ticket_facts_judged ({', '.join(FACT_COLUMNS)}) FROM STDIN", buffer)
     return len(rows)
 
 

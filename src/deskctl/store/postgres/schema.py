@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from deskctl.errors import BadInput
 
-SCHEMA_VERSION = 9  # the last of migrations.MIGRATIONS (a test checks)
+SCHEMA_VERSION = 10  # the last of migrations.MIGRATIONS (a test checks)
 
 
 def too_new(db, version: int, applied_by: str | None) -> BadInput:
