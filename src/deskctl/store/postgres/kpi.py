@@ -150,6 +150,7 @@ def _one_pass(cur, source: str, figures: dict[str, str], params: dict) -> dict:
 
 
 def _stats_sql(figures: dict, name: str, value: str, condition: str) -> None:
+    """Adds `name`.count, .mean and .median of `value` over the cohort's `condition` rows."""
     where = _cohort(condition)
     figures.update({f"{name}.count": f"count(*) {where}", f"{name}.mean": f"avg({value}) {where}",
                     f"{name}.median": f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {value}) {where}"})
