@@ -13,7 +13,7 @@ Python.
 from __future__ import annotations
 
 import io
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 
 from deskctl.reports.facts import DONE, ESCALATED, REASSIGNED, RESOLVED, of_row, policy_key
@@ -247,16 +247,17 @@ def _by_value(cur, params: dict, timezone: str):
     fcr_by: dict[str, dict] = {"channel": {}, "group": {}}
     local = _LocalSlots(timezone)
     heat = [[0] * 24 for _ in range(7)]
-    weeks: dict[str, dict[str, int]] = {}
+    weeks: dict[str, dict[str, int]] = defaultdict(lambda: {"created": 0, "resolved": 0, "sla_breached": 0})
     values = ", ".join(VALUE_COLUMNS_SEEN)
-    for is_slot, created_slot, resolved_slot, *seen, created, hits, breached, resolved in _all(cur, f"""
-        SELECT GROUPING({values}), created_slot, resolved_slot, {values}, count(*) {_cohort()},
+    for by_values, by_arrival, created_slot, resolved_slot, *seen, created, hits, breached, resolved in _all(cur, f"""
+        SELECT GROUPING({values}) = 0, GROUPING(created_slot) = 0, created_slot, resolved_slot, {values},
+               count(*) {_cohort()},
                count(*) {_cohort('fcr')}, count(*) {_cohort(BREACHED)}, count(*) FILTER (WHERE {RESOLVED_IN_PERIOD})
         FROM (SELECT *, floor(created / 900)::bigint AS created_slot, floor(resolved / 900)::bigint AS resolved_slot
               FROM kpi_rows) AS f
         WHERE {COHORT} OR {RESOLVED_IN_PERIOD}
         GROUP BY GROUPING SETS (({values}), (created_slot), (resolved_slot))""", params):
-        if not is_slot:
+        if by_values:
             by_column = dict(zip(VALUE_COLUMNS_SEEN, seen, strict=True))
             for column in volume:
                 volume[column][by_column[column]] += created
@@ -264,15 +265,14 @@ def _by_value(cur, params: dict, timezone: str):
                 found = fcr_by[column].setdefault(by_column[key], [0, 0])
                 found[0] += hits
                 found[1] += created
-        elif resolved_slot is not None:
-            if resolved:
-                weeks.setdefault(local(resolved_slot)[0], {"created": 0, "resolved": 0, "sla_breached": 0})["resolved"] += resolved
-        elif created_slot is not None and created:
-            week, weekday, hour = local(created_slot)
-            heat[weekday][hour] += created
-            found = weeks.setdefault(week, {"created": 0, "resolved": 0, "sla_breached": 0})
-            found["created"] += created
-            found["sla_breached"] += breached
+        elif by_arrival:
+            if created:
+                week, weekday, hour = local(created_slot)
+                heat[weekday][hour] += created
+                weeks[week]["created"] += created
+                weeks[week]["sla_breached"] += breached
+        elif resolved:  # a resolution slot
+            weeks[local(resolved_slot)[0]]["resolved"] += resolved
     # a value seen only among the period's resolutions is not one of the cohort's
     return ({column: {value: n for value, n in counts.items() if n} for column, counts in volume.items()},
             {column: [(value, hits, n) for value, (hits, n) in found.items() if n] for column, found in fcr_by.items()},
